@@ -1,0 +1,107 @@
+# Everything a newcomer needs comes from here: `make test` and `make demo` build their own
+# environments inside the repository (git ignores them) from the pinned locks in requirements/.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+TOOLS  := .tools
+UV     := $(TOOLS)/uv/bin/uv
+VENV   := .venv
+PY     := $(VENV)/bin/python
+SAM    := $(TOOLS)/sam/bin/sam
+CHECKOV := $(TOOLS)/checkov/bin/checkov
+UV_VERSION := 0.13.9
+
+# The functions' makefile builds and the template tests call these; keep them on PATH.
+export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/$(TOOLS)/sam/bin:$(CURDIR)/$(TOOLS)/checkov/bin:$(PATH)
+export SAM_CLI_TELEMETRY := 0
+# The function builds install wheels with pip; the project's own venvs are made by uv and have none.
+export PIP := $(CURDIR)/$(TOOLS)/uv/bin/python -m pip
+
+.PHONY: help
+help:
+	@echo "make test      lint, types, unit, integration, template and end-to-end tests"
+	@echo "make lint      ruff and mypy"
+	@echo "make build     sam build (no Docker needed)"
+	@echo "make bench     benchmarks side by side with their baselines -> bench-results.json"
+
+# --- environments -------------------------------------------------------------------------
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)/uv
+	$(TOOLS)/uv/bin/python -m pip install --quiet uv==$(UV_VERSION)
+
+$(VENV)/.synced: requirements/dev.lock $(UV)
+	$(UV) venv --quiet --allow-existing --python $(PYTHON) $(VENV)
+	$(UV) pip sync --quiet --python $(PY) --require-hashes requirements/dev.lock
+	touch $@
+
+$(SAM): requirements/sam.lock $(UV)
+	$(UV) venv --quiet --allow-existing --python $(PYTHON) $(TOOLS)/sam
+	$(UV) pip sync --quiet --python $(TOOLS)/sam/bin/python --require-hashes requirements/sam.lock
+	touch $@
+
+$(CHECKOV): requirements/checkov.lock $(UV)
+	$(UV) venv --quiet --allow-existing --python $(PYTHON) $(TOOLS)/checkov
+	$(UV) pip sync --quiet --python $(TOOLS)/checkov/bin/python --require-hashes requirements/checkov.lock
+	touch $@
+
+.PHONY: venv tools
+venv: $(VENV)/.synced
+tools: $(SAM) $(CHECKOV)
+
+# Regenerate the locks after changing pyproject.toml or requirements/*.in.
+.PHONY: lock
+lock: $(UV)
+	$(UV) pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes --no-header -q -o requirements/dev.lock
+	$(UV) pip compile requirements/sam.in --python-version 3.11 --generate-hashes --no-header -q -o requirements/sam.lock
+	$(UV) pip compile requirements/checkov.in --python-version 3.11 --generate-hashes --no-header -q -o requirements/checkov.lock
+	for req in functions/*/requirements.in; do \
+	  $(UV) pip compile "$$req" -o "$${req%.in}.txt" $(LAMBDA_LOCK_FLAGS); \
+	done
+
+# Function locks: the runtime's Python; every wheel hash (both architectures); without the AWS
+# SDK and what it brings, which the Lambda runtime provides.
+LAMBDA_LOCK_FLAGS := --python-version 3.13 --python-platform aarch64-manylinux_2_17 --generate-hashes \
+	--no-header -q $(foreach p,boto3 botocore jmespath s3transfer urllib3 python-dateutil six,--no-emit-package $(p))
+
+# --- build ----------------------------------------------------------------------------------
+ARCH ?= arm64
+.PHONY: build
+build: $(SAM)
+	$(SAM) build --parameter-overrides Architecture=$(ARCH)
+
+# --- checks ---------------------------------------------------------------------------------
+# Source folders whose code is ours (lint and types); each later part adds its folder here.
+CODE := functions localcloud bench tests
+PYTEST := $(PY) -m pytest
+
+.PHONY: lint types unit integration template e2e test
+lint: $(VENV)/.synced
+	$(VENV)/bin/ruff check $(CODE)
+	$(VENV)/bin/ruff format --check $(CODE)
+	$(MAKE) --no-print-directory types
+
+types: $(VENV)/.synced
+	$(VENV)/bin/mypy $(CODE)
+
+unit: $(VENV)/.synced
+	$(PYTEST) tests/unit
+
+integration: $(VENV)/.synced
+	$(PYTEST) tests/integration
+
+template: $(VENV)/.synced $(SAM) $(CHECKOV)
+	$(PYTEST) tests/template
+
+e2e: $(VENV)/.synced
+	$(PYTEST) tests/e2e
+
+# Every tier in one pytest run, so its closing line counts them all.
+test: lint $(SAM) $(CHECKOV)
+	$(PYTEST) tests/unit tests/integration tests/template $(wildcard tests/e2e)
+
+# --- benchmarks -----------------------------------------------------------------------------
+.PHONY: bench
+bench: $(VENV)/.synced
+	$(PY) -m bench

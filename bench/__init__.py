@@ -1,0 +1,1 @@
+"""Benchmarks: every figure is measured beside its baseline in the same run (``make bench``)."""

@@ -1,0 +1,165 @@
+"""The AWS calls of the deploy path behind two small interfaces, so the decision logic in
+``rollout`` can be read, and tested, without AWS."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+from botocore.exceptions import ClientError
+
+from deployer.errors import ConfigurationRefused, DeploymentConflict
+
+if TYPE_CHECKING:
+    from mypy_boto3_appconfig import AppConfigClient
+    from mypy_boto3_s3 import S3Client
+
+IN_PROGRESS = frozenset({"VALIDATING", "DEPLOYING", "BAKING", "ROLLING_BACK"})
+
+
+@dataclass(frozen=True)
+class Deployment:
+    number: int
+    version: str
+    state: str
+    started_at: datetime | None = None
+    profile_id: str | None = None
+    """Known from GetDeployment/StartDeployment; ListDeployments' summaries do not carry it."""
+    last_event: str = ""
+    """Description of the newest event-log entry (AppConfig keeps the log newest first)."""
+
+    @property
+    def in_progress(self) -> bool:
+        return self.state in IN_PROGRESS
+
+
+class ObjectVersions(Protocol):
+    def newest_version(self, bucket: str, key: str) -> str | None:
+        """The current version of the object, or None when it no longer exists."""
+        ...
+
+
+class Deployments(Protocol):
+    def history(self) -> Iterator[Deployment]:
+        """The environment's deployments, newest first."""
+        ...
+
+    def get(self, number: int) -> Deployment: ...
+
+    def start(self, version: str, description: str) -> Deployment:
+        """Raises DeploymentConflict or ConfigurationRefused; anything else is transient."""
+        ...
+
+    def stop(self, number: int, *, allow_revert: bool) -> bool:
+        """True when AppConfig stopped it; False when it was no longer stoppable."""
+        ...
+
+
+class S3ObjectVersions:
+    def __init__(self, client: S3Client) -> None:
+        self._s3 = client
+
+    def newest_version(self, bucket: str, key: str) -> str | None:
+        try:
+            head = self._s3.head_object(Bucket=bucket, Key=key)
+        except ClientError as error:
+            # 404 covers both a deleted object and a delete marker as the current version.
+            if error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 404:
+                return None
+            raise
+        return head.get("VersionId")
+
+
+class AppConfigDeployments:
+    """One environment's deployments of one configuration profile."""
+
+    def __init__(
+        self,
+        client: AppConfigClient,
+        *,
+        application_id: str,
+        environment_id: str,
+        profile_id: str,
+        strategy_id: str,
+    ) -> None:
+        self._appconfig = client
+        self._app = application_id
+        self._env = environment_id
+        self._profile = profile_id
+        self._strategy = strategy_id
+
+    def history(self) -> Iterator[Deployment]:
+        paginator = self._appconfig.get_paginator("list_deployments")
+        for page in paginator.paginate(ApplicationId=self._app, EnvironmentId=self._env):
+            for item in page.get("Items", []):
+                yield _deployment(item)
+
+    def get(self, number: int) -> Deployment:
+        response = self._appconfig.get_deployment(
+            ApplicationId=self._app, EnvironmentId=self._env, DeploymentNumber=number
+        )
+        return _deployment(response)
+
+    def start(self, version: str, description: str) -> Deployment:
+        try:
+            response = self._appconfig.start_deployment(
+                ApplicationId=self._app,
+                EnvironmentId=self._env,
+                DeploymentStrategyId=self._strategy,
+                ConfigurationProfileId=self._profile,
+                ConfigurationVersion=version,
+                Description=description[:1024],
+            )
+        except ClientError as error:
+            code = error.response.get("Error", {}).get("Code")
+            if code == "ConflictException":
+                raise DeploymentConflict(_message(error.response)) from error
+            if code == "BadRequestException":
+                raise ConfigurationRefused(refusal_reason(error.response)) from error
+            raise
+        return _deployment(response)
+
+    def stop(self, number: int, *, allow_revert: bool) -> bool:
+        try:
+            self._appconfig.stop_deployment(
+                ApplicationId=self._app,
+                EnvironmentId=self._env,
+                DeploymentNumber=number,
+                AllowRevert=allow_revert,
+            )
+        except ClientError as error:
+            # It ended between our look and our stop: nothing left to stop.
+            if error.response.get("Error", {}).get("Code") == "BadRequestException":
+                return False
+            raise
+        return True
+
+
+def refusal_reason(response: Any) -> str:
+    """AppConfig's refusal as one line: the message, then each InvalidConfiguration detail."""
+    parts = [_message(response)]
+    details = response.get("Details") or {}
+    for item in details.get("InvalidConfiguration") or []:
+        where = item.get("Location")
+        text = item.get("Reason") or item.get("Value") or ""
+        parts.append(f"{where}: {text}" if where else text)
+    return "; ".join(part for part in parts if part)
+
+
+def _message(response: Any) -> str:
+    error = response.get("Error", {})
+    return str(error.get("Message") or response.get("Message") or error.get("Code") or "")
+
+
+def _deployment(item: Any) -> Deployment:
+    events = item.get("EventLog") or []
+    return Deployment(
+        number=int(item["DeploymentNumber"]),
+        version=str(item.get("ConfigurationVersion", "")),
+        state=str(item.get("State", "")),
+        started_at=item.get("StartedAt"),
+        profile_id=item.get("ConfigurationProfileId"),
+        last_event=str(events[0].get("Description", "")) if events else "",
+    )

@@ -1,0 +1,82 @@
+"""Lambda entry point: S3 PUT notification -> AppConfig StartDeployment for the exact versionId.
+
+Thin on purpose: parse the event, let ``Rollout`` decide each record, log and count the outcome.
+Retryable failures are raised after every record has been handled, so Lambda's async retries
+(and then the on-failure queue) see them; records already deployed become duplicates on retry.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from functools import cache
+from typing import Any
+
+import boto3
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from deployer.aws import AppConfigDeployments, S3ObjectVersions
+from deployer.errors import RetryableError
+from deployer.outcomes import Result
+from deployer.rollout import Rollout, Target
+from deployer.uploads import uploads_from_event
+
+logger = Logger()
+metrics = Metrics()
+tracer = Tracer()
+
+# The SDK's own retries absorb short throttling; what outlasts them is left to Lambda's retries.
+_SDK_CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=5, read_timeout=20)
+
+
+@cache
+def rollout() -> Rollout:
+    """Built once per execution environment; endpoints come from AWS_ENDPOINT_URL_* if set."""
+    env = os.environ
+    return Rollout(
+        Target(bucket=env["CONFIG_BUCKET"], key=env["CONFIG_KEY"], profile_id=env["APPCONFIG_PROFILE_ID"]),
+        S3ObjectVersions(boto3.client("s3", config=_SDK_CONFIG)),
+        AppConfigDeployments(
+            boto3.client("appconfig", config=_SDK_CONFIG),
+            application_id=env["APPCONFIG_APPLICATION_ID"],
+            environment_id=env["APPCONFIG_ENVIRONMENT_ID"],
+            profile_id=env["APPCONFIG_PROFILE_ID"],
+            strategy_id=env["APPCONFIG_DEPLOYMENT_STRATEGY_ID"],
+        ),
+        sleep=time.sleep,
+    )
+
+
+@metrics.log_metrics
+@tracer.capture_lambda_handler
+@logger.inject_lambda_context
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    results: list[dict[str, Any]] = []
+    retry: list[str] = []
+    for upload in uploads_from_event(event):
+        # None-valued keys are left out of log lines until the deployment number is known.
+        logger.append_keys(**upload.log_keys(), deploymentNumber=None)
+        try:
+            result = rollout().decide(upload)
+        except (RetryableError, BotoCoreError, ClientError) as error:
+            logger.warning("Deployment will be retried", extra={"error": str(error)})
+            metrics.add_metric(name="UploadsRetried", unit=MetricUnit.Count, value=1)
+            retry.append(f"{upload.key}@{upload.version_id}: {error}")
+            continue
+        _report(result)
+        results.append({**upload.log_keys(), **result.as_dict()})
+    logger.remove_keys(["bucket", "key", "versionId", "deploymentNumber"])
+    if retry:
+        raise RetryableError("; ".join(retry))
+    return {"results": results}
+
+
+def _report(result: Result) -> None:
+    logger.append_keys(deploymentNumber=result.deployment_number)
+    log = logger.error if result.outcome.is_error else logger.info
+    log(f"Upload {result.outcome.value}: {result.reason}", extra={"outcome": result.outcome.value})
+    metrics.add_metric(name=result.outcome.metric_name, unit=MetricUnit.Count, value=1)

@@ -1,0 +1,46 @@
+"""What became of each S3 record: every record ends in exactly one named outcome."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Outcome(StrEnum):
+    DEPLOYED = "deployed"
+    """StartDeployment accepted this version; AppConfig rolls it out per the strategy."""
+    SUPERSEDED = "superseded"
+    """A newer version of the object exists: this one must never be deployed over it."""
+    DUPLICATE = "duplicate"
+    """This version already has a deployment in the environment (a repeated delivery)."""
+    REJECTED = "rejected"
+    """The validator refused the configuration. Terminal: retrying cannot change the verdict."""
+    IGNORED = "ignored"
+    """Not an upload of the configuration object (another key, or not an ObjectCreated event)."""
+    UNVERSIONED = "unversioned"
+    """The record has no versionId: the bucket is not versioned, so there is nothing to deploy."""
+
+    @property
+    def metric_name(self) -> str:
+        return f"Uploads{self.value.capitalize()}"
+
+    @property
+    def is_error(self) -> bool:
+        """Outcomes that a person must look at (logged at ERROR)."""
+        return self in (Outcome.REJECTED, Outcome.UNVERSIONED)
+
+
+@dataclass(frozen=True)
+class Result:
+    outcome: Outcome
+    reason: str
+    deployment_number: int | None = None
+    details: dict[str, str] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "outcome": self.outcome.value,
+            "reason": self.reason,
+            "deploymentNumber": self.deployment_number,
+            **self.details,
+        }

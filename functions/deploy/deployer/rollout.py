@@ -1,0 +1,160 @@
+"""The decision for one upload: deploy it, or say why not.
+
+Invariants (S3 delivers events at least once, in any order, sometimes minutes late):
+
+* Only the object's newest version is ever deployed. The check runs before StartDeployment and
+  again after it: if a newer upload landed in between, our deployment is stopped (reverted if it
+  already completed) and the newer upload's own event deploys it.
+* A version that already has a deployment in the environment is never deployed again.
+* AppConfig deploys one configuration per environment at a time. When StartDeployment conflicts
+  with an older version of *this* configuration, the newest upload wins: the older deployment
+  is stopped and ours starts. Waiting instead could take as long as the strategy's rollout plus
+  bake time (half an hour for AWS's predefined strategies), which neither the function's
+  timeout nor Lambda's two async retries cover. When another configuration holds the
+  environment, it is not ours to stop: the upload is retried by Lambda and, failing that, lands
+  on the failure queue, from which it can be replayed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from deployer.aws import Deployment, Deployments, ObjectVersions
+from deployer.errors import ConfigurationRefused, DeploymentConflict, EnvironmentBusy
+from deployer.outcomes import Outcome, Result
+from deployer.uploads import Upload
+
+# Clock skew allowed between S3's eventTime and AppConfig's StartedAt when looking back for an
+# earlier deployment of the same version.
+_SKEW = timedelta(minutes=5)
+# StartDeployment attempts after stopping an older deployment; each stop frees the environment
+# unless yet another deployment slips in, which only a newer upload (that supersedes us) can do.
+_MAX_STARTS = 4
+
+
+@dataclass(frozen=True)
+class Target:
+    bucket: str
+    key: str
+    profile_id: str
+
+
+class Rollout:
+    def __init__(
+        self,
+        target: Target,
+        objects: ObjectVersions,
+        deployments: Deployments,
+        *,
+        sleep: Callable[[float], None],
+        validation_wait_seconds: float = 20.0,
+    ) -> None:
+        self._target = target
+        self._objects = objects
+        self._deployments = deployments
+        self._sleep = sleep
+        # AppConfig gives a Lambda validator 15 s; a deployment still VALIDATING after this
+        # long is reported as deployed and AppConfig finishes it.
+        self._validation_wait = validation_wait_seconds
+
+    def decide(self, upload: Upload) -> Result:
+        if not upload.is_object_created:
+            return Result(Outcome.IGNORED, f"{upload.event_name} is not an upload")
+        if (upload.bucket, upload.key) != (self._target.bucket, self._target.key):
+            return Result(
+                Outcome.IGNORED,
+                f"s3://{upload.bucket}/{upload.key} is not the configuration object "
+                f"s3://{self._target.bucket}/{self._target.key}",
+            )
+        if upload.version_id is None:
+            return Result(
+                Outcome.UNVERSIONED,
+                f"the event for s3://{upload.bucket}/{upload.key} has no versionId: versioning is not "
+                "enabled on the bucket, and AppConfig deploys S3 configurations by object version",
+            )
+        version = upload.version_id
+
+        superseded = self._superseded(version)
+        if superseded:
+            return superseded
+        earlier = self._earlier_deployment(version, upload.event_time)
+        if earlier:
+            return Result(
+                Outcome.DUPLICATE,
+                f"version already has deployment {earlier.number} ({earlier.state})",
+                earlier.number,
+            )
+        return self._start(version)
+
+    def _superseded(self, version: str) -> Result | None:
+        newest = self._objects.newest_version(self._target.bucket, self._target.key)
+        if newest == version:
+            return None
+        if newest is None:
+            return Result(Outcome.SUPERSEDED, "the object has been deleted since this upload")
+        return Result(Outcome.SUPERSEDED, f"a newer version {newest} exists", details={"newerVersion": newest})
+
+    def _earlier_deployment(self, version: str, uploaded_at: datetime | None) -> Deployment | None:
+        # Deployments are listed newest first, and none of this version can predate its upload.
+        horizon = uploaded_at - _SKEW if uploaded_at else None
+        for deployment in self._deployments.history():
+            if deployment.version == version:
+                return deployment
+            if horizon and deployment.started_at and deployment.started_at < horizon:
+                return None
+        return None
+
+    def _start(self, version: str) -> Result:
+        for _ in range(_MAX_STARTS):
+            try:
+                started = self._deployments.start(version, f"S3 upload {version}")
+            except ConfigurationRefused as refused:
+                return Result(Outcome.REJECTED, refused.reason)
+            except DeploymentConflict:
+                blocked = self._resolve_conflict(version)
+                if blocked:
+                    return blocked
+                continue
+            return self._after_start(version, started)
+        raise EnvironmentBusy(f"environment still busy after {_MAX_STARTS} attempts to deploy {version}")
+
+    def _resolve_conflict(self, version: str) -> Result | None:
+        """Free the environment for the newest version, or return the outcome that ends the record."""
+        active = next((d for d in self._deployments.history() if d.in_progress), None)
+        if active is None:
+            return None  # it finished meanwhile: try again
+        if active.version == version:
+            return Result(Outcome.DUPLICATE, f"deployment {active.number} of this version is in progress",
+                          active.number)
+        if self._deployments.get(active.number).profile_id != self._target.profile_id:
+            raise EnvironmentBusy(
+                f"deployment {active.number} of another configuration is in progress in the environment"
+            )
+        # Only the newest version may stop another: look again, a newer upload may have landed.
+        superseded = self._superseded(version)
+        if superseded:
+            return superseded
+        self._deployments.stop(active.number, allow_revert=active.state == "BAKING")
+        return None
+
+    def _after_start(self, version: str, started: Deployment) -> Result:
+        deployment = self._await_validation(started)
+        if deployment.state in ("ROLLED_BACK", "REVERTED"):
+            return Result(Outcome.REJECTED, deployment.last_event or "validation failed", deployment.number)
+        superseded = self._superseded(version)
+        if superseded:
+            # A newer upload landed while we started: never leave an older version in service.
+            self._deployments.stop(deployment.number, allow_revert=True)
+            return Result(superseded.outcome, superseded.reason + "; this deployment was stopped",
+                          deployment.number, superseded.details)
+        return Result(Outcome.DEPLOYED, f"deployment {deployment.number} started", deployment.number)
+
+    def _await_validation(self, deployment: Deployment) -> Deployment:
+        waited = 0.0
+        while deployment.state == "VALIDATING" and waited < self._validation_wait:
+            self._sleep(1.0)
+            waited += 1.0
+            deployment = self._deployments.get(deployment.number)
+        return deployment
