@@ -33,7 +33,7 @@ $(UV):
 
 $(VENV)/.synced: requirements/dev.lock $(UV)
 	$(UV) venv --quiet --allow-existing --python $(PYTHON) $(VENV)
-	$(UV) pip sync --quiet --python $(PY) --require-hashes requirements/dev.lock
+	$(UV) pip sync --quiet --compile-bytecode --python $(PY) --require-hashes requirements/dev.lock
 	touch $@
 
 $(SAM): requirements/sam.lock $(UV)

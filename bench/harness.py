@@ -45,6 +45,8 @@ def fresh_import_ms(module: str, *, pythonpath: list[Path], env: dict[str, str] 
         f"importlib.import_module({module!r}); print((time.perf_counter() - t) * 1000)"
     )
     run_env = {**os.environ, **(env or {}), "PYTHONPATH": os.pathsep.join(str(p) for p in pythonpath)}
+    # A deployed artifact carries bytecode; let the warm-up run write ours (git ignores it).
+    run_env.pop("PYTHONDONTWRITEBYTECODE", None)
     output = subprocess.run(
         [sys.executable, "-c", code], env=run_env, capture_output=True, text=True, check=True, cwd=ROOT
     ).stdout

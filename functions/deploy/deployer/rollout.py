@@ -94,7 +94,9 @@ class Rollout:
             return None
         if newest is None:
             return Result(Outcome.SUPERSEDED, "the object has been deleted since this upload")
-        return Result(Outcome.SUPERSEDED, f"a newer version {newest} exists", details={"newerVersion": newest})
+        return Result(
+            Outcome.SUPERSEDED, f"a newer version {newest} exists", details={"newerVersion": newest}
+        )
 
     def _earlier_deployment(self, version: str, uploaded_at: datetime | None) -> Deployment | None:
         # Deployments are listed newest first, and none of this version can predate its upload.
@@ -126,8 +128,9 @@ class Rollout:
         if active is None:
             return None  # it finished meanwhile: try again
         if active.version == version:
-            return Result(Outcome.DUPLICATE, f"deployment {active.number} of this version is in progress",
-                          active.number)
+            return Result(
+                Outcome.DUPLICATE, f"deployment {active.number} of this version is in progress", active.number
+            )
         if self._deployments.get(active.number).profile_id != self._target.profile_id:
             raise EnvironmentBusy(
                 f"deployment {active.number} of another configuration is in progress in the environment"
@@ -147,8 +150,12 @@ class Rollout:
         if superseded:
             # A newer upload landed while we started: never leave an older version in service.
             self._deployments.stop(deployment.number, allow_revert=True)
-            return Result(superseded.outcome, superseded.reason + "; this deployment was stopped",
-                          deployment.number, superseded.details)
+            return Result(
+                superseded.outcome,
+                superseded.reason + "; this deployment was stopped",
+                deployment.number,
+                superseded.details,
+            )
         return Result(Outcome.DEPLOYED, f"deployment {deployment.number} started", deployment.number)
 
     def _await_validation(self, deployment: Deployment) -> Deployment:

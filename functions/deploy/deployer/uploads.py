@@ -8,7 +8,8 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import unquote_plus
 
-from aws_lambda_powertools.utilities.data_classes import S3Event
+# The module itself, not the package: the package imports every event class (~25 ms).
+from aws_lambda_powertools.utilities.data_classes.s3_event import S3Event
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,103 @@
+"""In-memory doubles of the deploy path's two AWS interfaces, for the pure decision logic.
+
+They keep AppConfig's rules that the decision depends on: one deployment in progress per
+environment (StartDeployment conflicts), history newest first, StopDeployment only while in
+progress (or with AllowRevert). The same decisions run against real clients in tests/integration.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from deployer.aws import Deployment
+from deployer.errors import ConfigurationRefused, DeploymentConflict
+from deployer.rollout import Rollout, Target
+from deployer.uploads import Upload
+
+BUCKET = "config-bucket"
+KEY = "feature-file.yml"
+PROFILE = "prof123"
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+
+@dataclass
+class Objects:
+    newest: dict[str, str | None] = field(default_factory=dict)
+    after_reads: list[str | None] = field(default_factory=list)
+    """Versions that become newest after each read: a newer upload landing mid-decision."""
+
+    def newest_version(self, bucket: str, key: str) -> str | None:
+        current = self.newest.get(key)
+        if self.after_reads:
+            self.newest[key] = self.after_reads.pop(0)
+        return current
+
+
+@dataclass
+class Environment:
+    items: list[Deployment] = field(default_factory=list)  # newest first
+    refuse: dict[str, str] = field(default_factory=dict)
+    start_state: str = "DEPLOYING"
+    later_states: list[str] = field(default_factory=list)
+    stopped: list[tuple[int, bool]] = field(default_factory=list)
+    started: list[str] = field(default_factory=list)
+
+    def add(self, version: str, state: str, profile: str = PROFILE, started: datetime = NOW) -> Deployment:
+        deployment = Deployment(len(self.items) + 1, version, state, started, profile)
+        self.items.insert(0, deployment)
+        return deployment
+
+    def history(self) -> Iterator[Deployment]:
+        # Summaries, as ListDeployments gives them: no profile ID.
+        for item in list(self.items):
+            yield replace(item, profile_id=None)
+
+    def get(self, number: int) -> Deployment:
+        found = next(d for d in self.items if d.number == number)
+        if self.later_states and found.state == "VALIDATING":
+            found = self._set(number, self.later_states.pop(0), "Validation failed: line 3:7")
+        return found
+
+    def start(self, version: str, description: str) -> Deployment:
+        if version in self.refuse:
+            raise ConfigurationRefused(self.refuse[version])
+        if any(d.in_progress for d in self.items):
+            raise DeploymentConflict("Deployment number 1 already exists")
+        self.started.append(version)
+        return self.add(version, self.start_state, started=NOW + timedelta(seconds=1))
+
+    def stop(self, number: int, *, allow_revert: bool) -> bool:
+        found = next(d for d in self.items if d.number == number)
+        if not (found.in_progress or allow_revert):
+            return False
+        self.stopped.append((number, allow_revert))
+        self._set(number, "ROLLED_BACK" if found.in_progress else "REVERTED")
+        return True
+
+    def _set(self, number: int, state: str, event: str = "") -> Deployment:
+        index = next(i for i, d in enumerate(self.items) if d.number == number)
+        self.items[index] = replace(self.items[index], state=state, last_event=event)
+        return self.items[index]
+
+
+def upload(version: str | None = "v2", key: str = KEY, event: str = "ObjectCreated:Put", **kw: Any) -> Upload:
+    return Upload(event, kw.get("bucket", BUCKET), key, version, "0055AED6DCD90281E5", NOW)
+
+
+@pytest.fixture
+def objects() -> Objects:
+    return Objects(newest={KEY: "v2"})
+
+
+@pytest.fixture
+def environment() -> Environment:
+    return Environment()
+
+
+@pytest.fixture
+def rollout(objects: Objects, environment: Environment) -> Rollout:
+    return Rollout(Target(BUCKET, KEY, PROFILE), objects, environment, sleep=lambda _: None)
