@@ -1,0 +1,174 @@
+"""The template: lint clean, builds without Docker for both architectures, wired as intended."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.template.conftest import ROOT, tool
+
+BUCKET_NAME = "appconfig-${AWS::AccountId}-${StackUuid}"
+OBJECT_ARN = "arn:${AWS::Partition}:s3:::" + BUCKET_NAME + "/${ConfigPrefix}${ConfigKey}"
+
+
+def run(*command: str | Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "SAM_CLI_TELEMETRY": "0"}
+    return subprocess.run(
+        [str(c) for c in command], cwd=ROOT, env=env, capture_output=True, text=True, check=False, timeout=300
+    )
+
+
+def test_cfn_lint_reports_no_errors_and_no_warnings() -> None:
+    result = run(tool("cfn-lint"), "template.yaml")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.strip() == ""
+
+
+def test_sam_validate_lint_passes() -> None:
+    result = run(tool("sam"), "validate", "--lint")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_checkov_finds_nothing_beyond_the_documented_exceptions() -> None:
+    result = run(tool("checkov"), "--config-file", ".checkov.yaml", "-f", "template.yaml", "--output", "json")
+    report = json.loads(result.stdout)
+    reports = report if isinstance(report, list) else [report]
+    failed = [c["check_id"] + " " + c["resource"] for r in reports for c in r["results"]["failed_checks"]]
+    assert failed == []
+
+
+@pytest.mark.parametrize("architecture", ["arm64", "x86_64"])
+def test_sam_build_without_docker_holds_the_deploy_function(
+    sam_build: Callable[[str], Path], architecture: str
+) -> None:
+    artifact = sam_build(architecture) / "DeployFunction"
+    assert (artifact / "deployer" / "handler.py").is_file()
+    assert (artifact / "aws_lambda_powertools" / "__init__.py").is_file()
+    # The runtime provides the AWS SDK; bundling it would only slow the cold start.
+    assert not (artifact / "boto3").exists()
+    assert not (artifact / "botocore").exists()
+    # Only sources that belong in the function: no tests, no build files.
+    assert not (artifact / "requirements.in").exists()
+    if _has_python313():
+        assert (artifact / "deployer" / "__pycache__" / "handler.cpython-313.pyc").is_file()
+
+
+def test_built_template_keeps_the_architecture_parameter(sam_build: Callable[[str], Path]) -> None:
+    built = (sam_build("x86_64") / "template.yaml").read_text()
+    assert "Architecture" in built
+
+
+def test_s3_notification_filter_matches_the_key_parameters(template: dict[str, Any]) -> None:
+    event = template["Resources"]["DeployFunction"]["Properties"]["Events"]["ConfigUploaded"]["Properties"]
+    assert event["Bucket"] == {"Ref": "ConfigBucket"}
+    assert event["Events"] == "s3:ObjectCreated:Put"
+    condition, with_prefix, without_prefix = event["Filter"]["S3Key"]["Rules"]["Fn::If"]
+    assert condition == "HasPrefix"
+    assert with_prefix == [
+        {"Name": "prefix", "Value": {"Ref": "ConfigPrefix"}},
+        {"Name": "suffix", "Value": {"Ref": "ConfigKey"}},
+    ]
+    assert without_prefix == [{"Name": "suffix", "Value": {"Ref": "ConfigKey"}}]
+
+
+def test_profile_points_at_the_bucket_and_key_the_function_watches(template: dict[str, Any]) -> None:
+    resources = template["Resources"]
+    profile = resources["ConfigurationProfile"]["Properties"]
+    assert profile["Type"] == "AWS.Freeform"
+    assert profile["LocationUri"]["Fn::Sub"][0] == f"s3://{BUCKET_NAME}/${{ConfigPrefix}}${{ConfigKey}}"
+    assert resources["ConfigBucket"]["Properties"]["BucketName"]["Fn::Sub"][0] == BUCKET_NAME
+    variables = resources["DeployFunction"]["Properties"]["Environment"]["Variables"]
+    assert variables["CONFIG_BUCKET"]["Fn::Sub"][0] == BUCKET_NAME
+    assert variables["CONFIG_KEY"] == {"Fn::Sub": "${ConfigPrefix}${ConfigKey}"}
+
+
+def test_bucket_is_versioned_private_encrypted_and_tls_only(template: dict[str, Any]) -> None:
+    resources = template["Resources"]
+    bucket = resources["ConfigBucket"]["Properties"]
+    assert bucket["VersioningConfiguration"] == {"Status": "Enabled"}
+    assert all(bucket["PublicAccessBlockConfiguration"].values())
+    assert bucket["OwnershipControls"]["Rules"] == [{"ObjectOwnership": "BucketOwnerEnforced"}]
+    assert bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    (rule,) = bucket["LifecycleConfiguration"]["Rules"]
+    # Noncurrent versions are rollback history: bounded, but the newest are kept at any age.
+    assert rule["NoncurrentVersionExpiration"]["NewerNoncurrentVersions"] >= 10
+    assert "ExpirationInDays" not in rule
+    (statement,) = resources["ConfigBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    assert statement["Effect"] == "Deny"
+    assert statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+
+
+def test_retrieval_role_holds_exactly_the_documented_s3_permissions(template: dict[str, Any]) -> None:
+    role = template["Resources"]["RetrievalRole"]["Properties"]
+    (trust,) = role["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Principal"] == {"Service": "appconfig.amazonaws.com"}
+    (policy,) = role["Policies"]
+    grants = {
+        tuple(sorted(_as_list(s["Action"]))): _resource(s["Resource"])
+        for s in policy["PolicyDocument"]["Statement"]
+    }
+    assert grants == {
+        ("s3:GetObject", "s3:GetObjectVersion"): OBJECT_ARN,
+        (
+            "s3:GetBucketLocation",
+            "s3:GetBucketVersioning",
+            "s3:ListBucket",
+            "s3:ListBucketVersions",
+        ): "arn:${AWS::Partition}:s3:::" + BUCKET_NAME,
+        ("s3:ListAllMyBuckets",): "*",
+    }
+
+
+def test_deploy_function_policy_is_scoped_to_this_configuration(template: dict[str, Any]) -> None:
+    (policy,) = template["Resources"]["DeployFunction"]["Properties"]["Policies"]
+    statements = policy["Statement"]
+    actions = sorted(a for s in statements for a in _as_list(s["Action"]))
+    assert actions == [
+        "appconfig:GetDeployment",
+        "appconfig:ListDeployments",
+        "appconfig:StartDeployment",
+        "appconfig:StopDeployment",
+        "s3:GetObject",
+    ]
+    for statement in statements:
+        for resource in _as_list(statement["Resource"]):
+            text = json.dumps(resource)
+            assert text != '"*"'
+            assert "*" not in text or '/deployment/*"' in text, text
+    s3 = next(s for s in statements if s["Action"] == "s3:GetObject")
+    assert _resource(s3["Resource"]) == OBJECT_ARN
+
+
+def test_failed_events_are_retried_then_kept_on_an_encrypted_queue(template: dict[str, Any]) -> None:
+    resources = template["Resources"]
+    config = resources["DeployFunction"]["Properties"]["EventInvokeConfig"]
+    assert 0 < config["MaximumRetryAttempts"] <= 2
+    assert 60 <= config["MaximumEventAgeInSeconds"] <= 21600
+    assert config["DestinationConfig"]["OnFailure"] == {
+        "Type": "SQS",
+        "Destination": {"Fn::GetAtt": ["DeployFailureQueue", "Arn"]},
+    }
+    assert resources["DeployFailureQueue"]["Properties"]["SqsManagedSseEnabled"] is True
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _resource(value: Any) -> Any:
+    return value["Fn::Sub"][0] if isinstance(value, dict) and "Fn::Sub" in value else value
+
+
+def _has_python313() -> bool:
+    candidates = [
+        shutil.which("python3.13"),
+        *map(str, Path.home().glob(".pyenv/versions/3.13*/bin/python3.13")),
+    ]
+    return any(c and run(c, "-c", "").returncode == 0 for c in candidates)
