@@ -156,7 +156,27 @@ class Rollout:
                 deployment.number,
                 superseded.details,
             )
+        twin = self._twin(deployment)
+        if twin:
+            # A concurrent delivery of the same version started (and, with a fast strategy,
+            # finished) between our look at the history and our start: keep the first one.
+            self._deployments.stop(deployment.number, allow_revert=True)
+            return Result(
+                Outcome.DUPLICATE,
+                f"deployment {twin.number} of this version came first; "
+                f"deployment {deployment.number} was stopped",
+                twin.number,
+            )
         return Result(Outcome.DEPLOYED, f"deployment {deployment.number} started", deployment.number)
+
+    def _twin(self, ours: Deployment) -> Deployment | None:
+        """An earlier deployment of the same version, started after our look at the history."""
+        for deployment in self._deployments.history():
+            if deployment.number < ours.number and deployment.version == ours.version:
+                return deployment
+            if deployment.started_at and ours.started_at and deployment.started_at < ours.started_at - _SKEW:
+                return None
+        return None
 
     def _await_validation(self, deployment: Deployment) -> Deployment:
         waited = 0.0

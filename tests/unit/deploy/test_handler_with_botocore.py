@@ -123,6 +123,8 @@ def test_versioned_put_starts_a_deployment_of_that_exact_version(
         },
     )
     s3_stub.add_response("head_object", {"VersionId": VERSION}, {"Bucket": BUCKET, "Key": KEY})
+    # No earlier deployment of this version slipped in before ours.
+    appconfig_stub.add_response("list_deployments", {"Items": [deployment(4, VERSION, "DEPLOYING")]}, IDS)
 
     result = handler.lambda_handler(s3_event(), Context())
 
@@ -238,6 +240,7 @@ def test_conflict_with_an_older_version_stops_it_and_deploys_the_newest(
     )
     appconfig_stub.add_response("start_deployment", deployment(4, VERSION, "DEPLOYING"))
     s3_stub.add_response("head_object", {"VersionId": VERSION})
+    appconfig_stub.add_response("list_deployments", {"Items": [deployment(4, VERSION, "DEPLOYING")]})
 
     from deployer.uploads import uploads_from_event
 

@@ -163,3 +163,16 @@ class _HidesHistoryOnce(Environment):
     def history(self) -> Iterator[Deployment]:
         self._looks += 1
         return iter([]) if self._looks == 1 else super().history()
+
+
+def test_a_concurrent_delivery_that_already_completed_keeps_the_first_deployment(
+    environment: Environment,
+) -> None:
+    # The other delivery deployed v2 and, with a zero-time strategy, finished before our start.
+    environment.add("v2", "COMPLETE")
+    racing = _HidesHistoryOnce(environment)
+    rollout = Rollout(Target(BUCKET, KEY, PROFILE), Objects(newest={KEY: "v2"}), racing, sleep=lambda _: None)
+    result = rollout.decide(upload("v2"))
+    assert result.outcome is Outcome.DUPLICATE
+    assert result.deployment_number == 1
+    assert environment.stopped == [(2, True)]  # ours, reverted to the first deployment's version

@@ -1,0 +1,161 @@
+"""Lambda's asynchronous invocation for the local cloud (how S3 invokes a function).
+
+What AWS documents and this keeps (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html):
+
+* events queue and run concurrently, each in an execution environment of its own;
+* a function error is retried ``MaximumRetryAttempts`` times (0-2, default 2), one minute
+  before the first retry and two minutes before the second (scaled by ``time_scale`` here);
+* an event older than ``MaximumEventAgeInSeconds`` is not retried again;
+* after the last attempt the event goes to the ``OnFailure`` destination with Lambda's
+  destination record (request context, the event, the error), here an SQS queue in moto.
+
+Every attempt is kept in ``history`` so tests and the demo can account for every event.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import json
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from localcloud.lambdas import Invocation, TemplateFunctions
+
+RETRY_DELAYS = (60.0, 120.0)  # seconds before the first and the second retry
+
+
+@dataclass(frozen=True)
+class InvokeConfig:
+    maximum_retry_attempts: int = 2
+    maximum_event_age: float = 21600.0
+    on_failure_queue_url: str | None = None
+
+
+@dataclass
+class AsyncEvent:
+    function: str
+    payload: Any
+    request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    received: float = field(default_factory=time.monotonic)
+    attempts: list[Invocation] = field(default_factory=list)
+    outcome: str = "queued"
+    """queued, succeeded, or failed (retries exhausted: sent to the on-failure destination)."""
+
+
+class AsyncInvoker:
+    def __init__(
+        self,
+        functions: TemplateFunctions,
+        *,
+        configs: dict[str, InvokeConfig] | None = None,
+        time_scale: float = 1.0,
+        concurrency: int = 4,
+        sqs: Any = None,
+        on_event: Callable[[AsyncEvent], None] | None = None,
+    ) -> None:
+        self._functions = functions
+        self._configs = configs or {}
+        self._scale = time_scale
+        self._sqs = sqs
+        self._on_event = on_event
+        self._due: list[tuple[float, int, AsyncEvent]] = []
+        self._order = itertools.count()
+        self._cond = threading.Condition()
+        self._running = 0
+        self._stopped = False
+        self.history: list[AsyncEvent] = []
+        self._workers = [
+            threading.Thread(target=self._work, name=f"lambda-async-{i}", daemon=True)
+            for i in range(concurrency)
+        ]
+        for worker in self._workers:
+            worker.start()
+
+    def invoke(self, function: str, payload: Any, *, delay: float = 0.0) -> AsyncEvent:
+        """Queue an event (``Invoke`` with ``InvocationType=Event``); ``delay`` in seconds."""
+        event = AsyncEvent(function, payload)
+        with self._cond:
+            self.history.append(event)
+            heapq.heappush(self._due, (time.monotonic() + delay, next(self._order), event))
+            self._cond.notify()
+        return event
+
+    def drain(self, timeout: float) -> bool:
+        """Wait until no event is queued, waiting for a retry, or running. False on timeout."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while self._due or self._running:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._cond.wait(min(remaining, 0.05))
+        return True
+
+    def stop(self) -> None:
+        with self._cond:
+            self._stopped = True
+            self._cond.notify_all()
+
+    def _work(self) -> None:
+        while True:
+            with self._cond:
+                while not self._stopped and (not self._due or self._due[0][0] > time.monotonic()):
+                    wait = self._due[0][0] - time.monotonic() if self._due else None
+                    self._cond.wait(wait)
+                if self._stopped:
+                    return
+                _, _, event = heapq.heappop(self._due)
+                self._running += 1
+            try:
+                self._attempt(event)
+            finally:
+                with self._cond:
+                    self._running -= 1
+                    self._cond.notify_all()
+
+    def _attempt(self, event: AsyncEvent) -> None:
+        config = self._configs.get(event.function, InvokeConfig())
+        result = self._functions.invoke(event.function, event.payload)
+        event.attempts.append(result)
+        if not result.failed:
+            event.outcome = "succeeded"
+        else:
+            retries = len(event.attempts) - 1
+            delay = RETRY_DELAYS[min(retries, len(RETRY_DELAYS) - 1)] / self._scale
+            age = (time.monotonic() - event.received + delay) * self._scale
+            if retries < config.maximum_retry_attempts and age <= config.maximum_event_age:
+                with self._cond:
+                    heapq.heappush(self._due, (time.monotonic() + delay, next(self._order), event))
+                return
+            event.outcome = "failed"
+            self._send_to_destination(event, config, result)
+        if self._on_event:
+            self._on_event(event)
+
+    def _send_to_destination(self, event: AsyncEvent, config: InvokeConfig, last: Invocation) -> None:
+        if not (config.on_failure_queue_url and self._sqs):
+            return
+        record = {
+            "version": "1.0",
+            "timestamp": datetime.now(UTC).isoformat(),
+            "requestContext": {
+                "requestId": event.request_id,
+                "functionArn": f"arn:aws:lambda:us-east-1:123456789012:function:{event.function}:$LATEST",
+                "condition": "RetriesExhausted",
+                "approximateInvokeCount": len(event.attempts),
+            },
+            "requestPayload": event.payload,
+            "responseContext": {
+                "statusCode": 200,
+                "executedVersion": "$LATEST",
+                "functionError": "Unhandled",
+            },
+            "responsePayload": last.error,
+        }
+        self._sqs.send_message(QueueUrl=config.on_failure_queue_url, MessageBody=json.dumps(record))

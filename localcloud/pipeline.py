@@ -1,0 +1,166 @@
+"""The whole pipeline on one machine: moto, the local AppConfig service, the template's stack,
+its functions run as Lambda runs them, and S3 notifications delivered as S3 delivers them.
+
+``make demo``, ``make local-up`` and the end-to-end tests all start it::
+
+    with LocalPipeline(time_scale=600) as cloud:
+        version = cloud.upload(Path("feature-file.yml").read_bytes())
+        cloud.settle()
+        cloud.deployments()
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from localcloud.appconfig import LocalAppConfig
+from localcloud.async_invoke import AsyncEvent, AsyncInvoker
+from localcloud.lambdas import TemplateFunctions
+from localcloud.moto import MotoServer, fake_aws_environment
+from localcloud.s3_events import DeliveryChaos, S3Notifications
+from localcloud.stack import Stack, provision
+
+ROOT = Path(__file__).resolve().parent.parent
+IN_PROGRESS = ("VALIDATING", "DEPLOYING", "BAKING", "ROLLING_BACK")
+
+
+class LocalPipeline:
+    def __init__(
+        self,
+        *,
+        template: Path = ROOT / "template.yaml",
+        parameters: dict[str, str] | None = None,
+        time_scale: float = 600.0,
+        chaos: DeliveryChaos | None = None,
+        concurrency: int = 4,
+        moto_port: int | None = None,
+        appconfig_port: int = 0,
+    ) -> None:
+        self.template = template
+        self.parameters = dict(parameters or {})
+        self.time_scale = time_scale
+        self._chaos = chaos
+        self._concurrency = concurrency
+        self.moto = MotoServer(moto_port)
+        self._appconfig_port = appconfig_port
+        self._saved_env: dict[str, str | None] = {}
+        self.functions = TemplateFunctions(template, parameters=self.parameters)
+        self.appconfig: LocalAppConfig
+        self.stack: Stack
+        self.invoker: AsyncInvoker
+        self.notifications: S3Notifications
+
+    # --- lifecycle -------------------------------------------------------------------------
+    def start(self) -> LocalPipeline:
+        self.moto.start()
+        self.appconfig = LocalAppConfig(
+            s3_endpoint=self.moto.endpoint,
+            cloudwatch_endpoint=self.moto.endpoint,
+            time_scale=self.time_scale,
+            functions=self.functions,
+            port=self._appconfig_port,
+        ).start()
+        # Functions run in their own processes and inherit AWS_* from here, as code under test
+        # would on a developer's machine: no test hook in the functions themselves.
+        self._set_environment({**fake_aws_environment(), **self.endpoints})
+        self.stack = provision(self.template, self.parameters, self.client)
+        for name, variables in self.stack.function_environment.items():
+            self.functions.set_environment(name, variables)
+        self.invoker = AsyncInvoker(
+            self.functions,
+            configs=self.stack.invoke_configs,
+            time_scale=self.time_scale,
+            concurrency=self._concurrency,
+            sqs=self.client("sqs"),
+        )
+        self.notifications = S3Notifications(self._deliver, self._chaos).install()
+        return self
+
+    def stop(self) -> None:
+        self.notifications.uninstall()
+        self.invoker.stop()
+        self.functions.close()
+        self.appconfig.stop()
+        self.moto.stop()
+        for name, value in self._saved_env.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+    def __enter__(self) -> LocalPipeline:
+        return self.start()
+
+    def __exit__(self, *exc: tuple[type[BaseException], BaseException, TracebackType] | None) -> None:
+        self.stop()
+
+    # --- use ----------------------------------------------------------------------------------
+    @property
+    def endpoints(self) -> dict[str, str]:
+        return {
+            "AWS_ENDPOINT_URL": self.moto.endpoint,
+            "AWS_ENDPOINT_URL_APPCONFIG": self.appconfig.endpoint,
+            "AWS_ENDPOINT_URL_APPCONFIGDATA": self.appconfig.endpoint,
+        }
+
+    def client(self, service: str) -> Any:
+        import boto3
+
+        endpoint = self.appconfig.endpoint if service.startswith("appconfig") else self.moto.endpoint
+        return boto3.client(service, endpoint_url=endpoint, region_name="us-east-1")  # type: ignore[call-overload]
+
+    @property
+    def bucket(self) -> str:
+        return str(self.stack.ref("ConfigBucket"))
+
+    @property
+    def key(self) -> str:
+        return str(self.stack.resolver.resolve({"Fn::Sub": "${ConfigPrefix}${ConfigKey}"}))
+
+    def ids(self) -> dict[str, str]:
+        return {
+            "ApplicationId": str(self.stack.ref("Application")),
+            "EnvironmentId": str(self.stack.attribute("Environment", "EnvironmentId")),
+        }
+
+    def upload(self, body: bytes, key: str | None = None) -> str:
+        """PUT through the S3 API; returns the version S3 gave it. S3 then notifies on its own."""
+        response = self.client("s3").put_object(
+            Bucket=self.bucket, Key=key or self.key, Body=body, ContentType="application/x-yaml"
+        )
+        return str(response.get("VersionId"))
+
+    def deployments(self) -> list[dict[str, Any]]:
+        """Newest first, every page."""
+        paginator = self.client("appconfig").get_paginator("list_deployments")
+        return [item for page in paginator.paginate(**self.ids()) for item in page["Items"]]
+
+    def settle(self, timeout: float = 60.0) -> None:
+        """Wait until every notification is handled and no deployment is in progress."""
+        deadline = time.monotonic() + timeout
+        while True:
+            drained = self.invoker.drain(max(0.0, deadline - time.monotonic()))
+            busy = any(d["State"] in IN_PROGRESS for d in self.deployments())
+            if drained and not busy:
+                return
+            if time.monotonic() > deadline:
+                raise TimeoutError(
+                    "the pipeline did not settle: "
+                    + ("deployments in progress" if drained else "notifications still being handled")
+                )
+            time.sleep(0.05)
+
+    def deploy_events(self) -> list[AsyncEvent]:
+        return [e for e in self.invoker.history if e.function == "DeployFunction"]
+
+    def _deliver(self, function: str, event: dict[str, Any], delay: float) -> None:
+        self.invoker.invoke(function, event, delay=delay)
+
+    def _set_environment(self, variables: dict[str, str]) -> None:
+        for name, value in variables.items():
+            self._saved_env.setdefault(name, os.environ.get(name))
+            os.environ[name] = value

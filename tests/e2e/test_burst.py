@@ -1,0 +1,80 @@
+"""The burst: 100 uploads, delivered at least once and out of order, while AppConfig throttles and
+fails now and then. The last upload must win and every version must be accounted for."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+
+import pytest
+
+from localcloud.pipeline import LocalPipeline
+from localcloud.s3_events import DeliveryChaos
+
+UPLOADS = 100
+TERMINAL = {"deployed", "superseded", "duplicate", "rejected"}
+
+
+@pytest.fixture
+def burst_cloud() -> Iterator[LocalPipeline]:
+    chaos = DeliveryChaos(duplicate_probability=0.3, max_delay=1.5, seed=20261123)
+    with LocalPipeline(time_scale=600, chaos=chaos) as cloud:
+        yield cloud
+
+
+def test_burst_of_uploads_ends_with_the_last_one_deployed_and_every_version_accounted_for(
+    burst_cloud: LocalPipeline,
+) -> None:
+    cloud = burst_cloud
+    faults = cloud.appconfig.faults
+    # Transient failures beyond what the SDK's own three attempts absorb: Lambda must retry.
+    faults.throttle("StartDeployment", count=4)
+    faults.fail_next("ListDeployments", error="InternalServerException", count=4)
+
+    versions = [cloud.upload(_feature_file(i)) for i in range(UPLOADS)]
+    cloud.settle(timeout=240)
+
+    deployments = cloud.deployments()
+    completed = [d for d in deployments if d["State"] == "COMPLETE"]
+    # The configuration in service is the last upload.
+    assert completed[0]["ConfigurationVersion"] == versions[-1]
+    assert deployments[0]["ConfigurationVersion"] == versions[-1]
+    # No version was deployed twice.
+    per_version = Counter(d["ConfigurationVersion"] for d in completed)
+    assert per_version.most_common(1)[0][1] == 1
+
+    # Every delivery ended, none on the failure queue, and every version has a terminal outcome.
+    events = cloud.deploy_events()
+    assert {e.outcome for e in events} == {"succeeded"}
+    assert len(events) > UPLOADS  # duplicates were delivered
+    assert any(len(e.attempts) > 1 for e in events)  # and Lambda retried the failed ones
+    outcomes: dict[str, set[str]] = defaultdict(set)
+    for event in events:
+        for result in event.attempts[-1].payload["results"]:
+            outcomes[result["versionId"]].add(result["outcome"])
+    assert set(outcomes) == set(versions)
+    assert all(found <= TERMINAL for found in outcomes.values())
+    assert "deployed" in outcomes[versions[-1]]
+    queue = cloud.stack.ref("DeployFailureQueue")
+    assert "Messages" not in cloud.client("sqs").receive_message(QueueUrl=queue, WaitTimeSeconds=0)
+
+
+def test_an_older_upload_delivered_last_is_superseded(burst_cloud: LocalPipeline) -> None:
+    cloud = burst_cloud
+    cloud.notifications.holding = True  # deliver by hand, in reverse order
+    first, second = cloud.upload(_feature_file(1)), cloud.upload(_feature_file(2))
+    sent = {n.version_id: n for n in cloud.notifications.sent}
+    assert sent[first].sequencer < sent[second].sequencer  # S3's order, whatever the delivery order
+    events = {version: notified.event for version, notified in sent.items()}
+    newer = cloud.functions.invoke("DeployFunction", events[second])
+    older = cloud.functions.invoke("DeployFunction", events[first])
+    assert newer.payload["results"][0]["outcome"] == "deployed"
+    assert older.payload["results"][0]["outcome"] == "superseded"
+    cloud.settle()
+    assert [d["ConfigurationVersion"] for d in cloud.deployments()] == [second]
+
+
+def _feature_file(n: int) -> bytes:
+    document = {"beta_checkout": {"default": n % 2 == 0}, "banner": {"default": True}}
+    return json.dumps(document).encode()  # JSON is YAML, and this validates as a feature file
