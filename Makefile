@@ -73,7 +73,7 @@ build: $(SAM)
 
 # --- checks ---------------------------------------------------------------------------------
 # Source folders whose code is ours (lint and types); each later part adds its folder here.
-CODE := functions localcloud bench tests
+CODE := functions layers localcloud bench tests
 PYTEST := $(PY) -m pytest
 
 .PHONY: lint types unit integration template e2e test

@@ -17,14 +17,17 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from localcloud.alarms import LambdaErrorAlarms
 from localcloud.appconfig import LocalAppConfig
 from localcloud.async_invoke import AsyncEvent, AsyncInvoker
+from localcloud.consumers import ConsumerEnvironment
 from localcloud.lambdas import TemplateFunctions
 from localcloud.moto import MotoServer, fake_aws_environment
 from localcloud.s3_events import DeliveryChaos, S3Notifications
 from localcloud.stack import Stack, provision
 
 ROOT = Path(__file__).resolve().parent.parent
+LAYER = ROOT / "layers" / "appconfig-cache"
 IN_PROGRESS = ("VALIDATING", "DEPLOYING", "BAKING", "ROLLING_BACK")
 
 
@@ -53,6 +56,8 @@ class LocalPipeline:
         self.stack: Stack
         self.invoker: AsyncInvoker
         self.notifications: S3Notifications
+        self.alarms: LambdaErrorAlarms
+        self._consumers: list[ConsumerEnvironment] = []
 
     # --- lifecycle -------------------------------------------------------------------------
     def start(self) -> LocalPipeline:
@@ -78,9 +83,24 @@ class LocalPipeline:
             sqs=self.client("sqs"),
         )
         self.notifications = S3Notifications(self._deliver, self._chaos).install()
+        self.alarms = LambdaErrorAlarms(self.client("cloudwatch"), time_scale=self.time_scale)
         return self
 
+    def consumer(self, function: str, **settings: str) -> ConsumerEnvironment:
+        """A started execution environment of a consumer, with the real extension from the layer.
+
+        ``settings`` override the function's variables (e.g. the extension's poll interval)."""
+        environment = {**self.stack.function_environment[function], **settings}
+        consumer = ConsumerEnvironment(
+            self.functions, function, layer=LAYER, environment=environment,
+            resolver=self.stack.resolver, alarms=self.alarms,
+        )  # fmt: skip
+        self._consumers.append(consumer)
+        return consumer.start()
+
     def stop(self) -> None:
+        for consumer in self._consumers:
+            consumer.stop()
         self.notifications.uninstall()
         self.invoker.stop()
         self.functions.close()

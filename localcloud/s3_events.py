@@ -64,7 +64,8 @@ class S3Notifications:
 
     def __init__(self, deliver: Deliver, chaos: DeliveryChaos | None = None) -> None:
         self._deliver = deliver
-        self._chaos = chaos or DeliveryChaos()
+        self.chaos = chaos or DeliveryChaos()
+        """How deliveries are duplicated and delayed; may be replaced while running."""
         self._lock = threading.Lock()
         self._sequence = 0
         self._original: Any = None
@@ -105,5 +106,5 @@ class S3Notifications:
         self.sent.append(Notified(bucket.name, key.name, version, sequencer, event))
         if self.holding:
             return
-        for delay in self._chaos.deliveries():
+        for delay in self.chaos.deliveries():
             self._deliver(function, event, delay)

@@ -1,0 +1,218 @@
+"""The cache: one AppConfigData session per configuration, refreshed on demand, never worse than stale.
+
+Lambda freezes the environment between invocations, so no background timer can poll: refresh
+is driven by INVOKE events and by requests. A configuration is due when it is older than the
+poll interval *and* AppConfig's ``NextPollIntervalInSeconds`` (or a backoff) has passed. One
+fetch per configuration runs at a time ("flight"); whoever needs it meanwhile waits for that
+flight instead of starting another. Once a configuration has content, no AppConfig failure
+ever reaches a caller: the last good copy is served.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from appconfig_cache_extension.log import Logger
+from appconfig_cache_extension.plane import DataPlane, PlaneError, Poll, TimedOut, TokenRejected, Unavailable
+from appconfig_cache_extension.settings import ConfigKey, Settings
+
+# The first retry after a failure comes after about this long, doubling up to the poll interval.
+BACKOFF_BASE_S = 1.0
+
+
+@dataclass(frozen=True, eq=False)
+class Snapshot:
+    """One version of a configuration, as served. Compared by identity: a new version is a new object."""
+
+    content: bytes
+    content_type: str
+    etag: str
+    version: str | None = None
+    label: str | None = None
+
+
+@dataclass(eq=False)
+class Flight:
+    """One fetch in progress; waiters block on ``done``."""
+
+    done: threading.Event = field(default_factory=threading.Event)
+
+
+@dataclass(eq=False)
+class Entry:
+    key: ConfigKey
+    snapshot: Snapshot | None = None
+    token: str | None = None
+    fetched_at: float = float("-inf")  # when AppConfig last answered successfully
+    earliest: float = float("-inf")  # not before: NextPollIntervalInSeconds or a backoff
+    failures: int = 0
+    error: PlaneError | None = None
+    flight: Flight | None = None
+
+
+def etag_for(content: bytes) -> str:
+    return '"' + hashlib.blake2b(content, digest_size=12).hexdigest() + '"'
+
+
+def _start_thread(target: Callable[[], None]) -> None:
+    threading.Thread(target=target, name="appconfig-fetch", daemon=True).start()
+
+
+class Cache:
+    def __init__(
+        self,
+        plane: DataPlane,
+        settings: Settings,
+        log: Logger,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        spawn: Callable[[Callable[[], None]], None] = _start_thread,
+        jitter: Callable[[], float] = random.random,
+    ) -> None:
+        self._plane = plane
+        self._interval = settings.poll_interval_s
+        self._timeout = settings.poll_timeout_s
+        self._log = log
+        self._clock = clock
+        self._spawn = spawn
+        self._jitter = jitter
+        self._lock = threading.Lock()
+        self._entries: dict[ConfigKey, Entry] = {}
+        # MAX_CONNECTIONS: fetches beyond it queue here rather than open more connections.
+        self._connections = threading.BoundedSemaphore(settings.max_connections)
+
+    # ------------------------------------------------------------------ callers
+    def get(self, key: ConfigKey) -> Snapshot:
+        """The configuration, fetching it (bounded by the poll timeout) when missing or due.
+
+        Raises :class:`PlaneError` only while nothing has ever been fetched for ``key``.
+        """
+        entry, snapshot, flight = self._begin(key)
+        if flight is None:
+            assert snapshot is not None
+            return snapshot
+        finished = flight.done.wait(self._timeout)
+        with self._lock:
+            if entry.snapshot is not None:
+                return entry.snapshot
+            if not finished:
+                raise TimedOut("AppConfig did not answer within POLL_TIMEOUT_MILLIS")
+            assert entry.error is not None
+            raise entry.error
+
+    def lookup(self, key: ConfigKey) -> Snapshot | None:
+        """What :meth:`get` returns when that needs no waiting; None when it would wait."""
+        _, snapshot, flight = self._begin(key)
+        return snapshot if flight is None else None
+
+    def _begin(self, key: ConfigKey) -> tuple[Entry, Snapshot | None, Flight | None]:
+        """The snapshot to serve now, or the flight to wait for (starting one when due)."""
+        with self._lock:
+            entry = self._entries.get(key) or self._entries.setdefault(key, Entry(key))
+            flight = self._start_if_due(entry)
+            snapshot = entry.snapshot
+            if snapshot is not None and (flight is None or entry.failures):
+                # Fresh enough, or AppConfig has been failing: do not make the caller wait again.
+                return entry, snapshot, None
+            if flight is None:
+                assert entry.error is not None  # nothing cached and not due: the last failure stands
+                raise entry.error
+            return entry, None, flight
+
+    def prefetch(self, keys: Iterable[ConfigKey]) -> list[Flight]:
+        with self._lock:
+            flights = [self._start_if_due(self._entries.setdefault(k, Entry(k))) for k in keys]
+        return [f for f in flights if f is not None]
+
+    def refresh_due(self) -> list[Flight]:
+        """Start a fetch for every configuration that is due (called on each INVOKE)."""
+        with self._lock:
+            flights = [self._start_if_due(e) for e in self._entries.values() if e.snapshot is not None]
+        return [f for f in flights if f is not None]
+
+    def wait(self, flights: Iterable[Flight], timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        return all(f.done.wait(max(0.0, deadline - time.monotonic())) for f in flights)
+
+    def cached(self) -> dict[ConfigKey, Snapshot]:
+        with self._lock:
+            return {k: e.snapshot for k, e in self._entries.items() if e.snapshot is not None}
+
+    # ------------------------------------------------------------------ fetching
+    def _start_if_due(self, entry: Entry) -> Flight | None:
+        """Under the lock: the running flight, a new one if the entry is due, or None."""
+        if entry.flight is not None:
+            return entry.flight
+        now = self._clock()
+        due = now >= entry.earliest and (entry.snapshot is None or now >= entry.fetched_at + self._interval)
+        if not due:
+            return None
+        flight = entry.flight = Flight()
+        self._spawn(lambda: self._fly(entry, flight))
+        return flight
+
+    def _fly(self, entry: Entry, flight: Flight) -> None:
+        try:
+            with self._connections:
+                poll, fresh = self._poll(entry)
+            self._succeeded(entry, poll, fresh)
+        except PlaneError as error:
+            self._failed(entry, error)
+        except Exception as error:  # a bug must not leave waiters hanging or kill the thread silently
+            self._log.error("fetch crashed", key=str(entry.key), error=repr(error))
+            self._failed(entry, Unavailable("internal error while fetching", status=500))
+        finally:
+            with self._lock:
+                entry.flight = None
+            flight.done.set()
+
+    def _poll(self, entry: Entry) -> tuple[Poll, bool]:
+        """Only the entry's single flight touches its token, so no lock is needed for it."""
+        fresh = entry.token is None
+        if entry.token is None:
+            entry.token = self._plane.start_session(entry.key)
+        try:
+            return self._plane.get_latest(entry.token), fresh
+        except TokenRejected as error:
+            self._log.info("new session", key=str(entry.key), reason=str(error))
+            entry.token = self._plane.start_session(entry.key)
+            return self._plane.get_latest(entry.token), True
+
+    def _succeeded(self, entry: Entry, poll: Poll, fresh: bool) -> None:
+        with self._lock:
+            now = self._clock()
+            entry.token = poll.next_token  # single use: the next call must send the new one
+            entry.fetched_at = now
+            entry.earliest = now + poll.next_poll_s
+            entry.failures, entry.error = 0, None
+            old = entry.snapshot
+            # An empty body means "unchanged", except as a session's first answer.
+            if poll.content or fresh or old is None:
+                etag = etag_for(poll.content)
+                if old is None or old.etag != etag or old.content_type != poll.content_type:
+                    entry.snapshot = Snapshot(
+                        poll.content, poll.content_type, etag, poll.version or None, poll.label
+                    )
+                    self._log.info("configuration updated", key=str(entry.key), version=poll.version)
+                    return
+        self._log.debug("configuration unchanged", key=str(entry.key))
+
+    def _failed(self, entry: Entry, error: PlaneError) -> None:
+        with self._lock:
+            entry.failures += 1
+            entry.error = error
+            backoff = min(self._interval, BACKOFF_BASE_S * 2 ** (entry.failures - 1))
+            entry.earliest = self._clock() + backoff * (0.5 + self._jitter() / 2)
+            if isinstance(error, TokenRejected):
+                entry.token = None  # even the new session failed: start over next time
+        self._log.warn(
+            "fetch failed" + (", serving the last good copy" if entry.snapshot else ""),
+            key=str(entry.key),
+            error=type(error).__name__,
+            detail=str(error),
+        )

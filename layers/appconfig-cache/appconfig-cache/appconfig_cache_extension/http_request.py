@@ -1,0 +1,92 @@
+"""Strict HTTP/1.x request-head parsing: anything ambiguous is refused, never guessed at.
+
+The clients are the function's own code, but a malformed request must cost one 4xx and a
+closed connection, never the server: every check here raises :class:`HttpError`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+MAX_REQUEST_LINE = 8 * 1024
+MAX_HEAD = 32 * 1024
+MAX_HEADERS = 100
+
+_METHOD = re.compile(rb"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_TARGET = re.compile(rb"[\x21-\x7e]+")  # visible ASCII, no spaces: anything else is a bad encoding
+_VERSION = re.compile(rb"HTTP/(\d)\.(\d)")
+_HEADER = re.compile(rb"([!#$%&'*+.^_`|~0-9A-Za-z-]+):[ \t]*([^\x00-\x08\x0a-\x1f\x7f]*?)[ \t]*")
+
+
+class HttpError(Exception):
+    """A request the server answers with ``status`` and then closes the connection."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+@dataclass
+class Request:
+    method: str
+    target: str
+    version: tuple[int, int]
+    headers: dict[str, list[str]] = field(default_factory=dict)
+
+    def header(self, name: str) -> str | None:
+        values = self.headers.get(name)
+        return ", ".join(values) if values else None
+
+    @property
+    def keep_alive(self) -> bool:
+        tokens = {t.strip().lower() for t in (self.header("connection") or "").split(",")}
+        if self.version >= (1, 1):
+            return "close" not in tokens
+        return "keep-alive" in tokens
+
+    @property
+    def has_body(self) -> bool:
+        """Bodies are never read: a request with one is answered, then the connection closed."""
+        return "transfer-encoding" in self.headers or self.header("content-length") not in (None, "0")
+
+
+def parse_head(head: bytes) -> Request:
+    """Parse a request head (request line and header lines, without the blank line)."""
+    line, _, rest = head.partition(b"\r\n")
+    if len(line) > MAX_REQUEST_LINE:
+        raise HttpError(414, "request line too long")
+    parts = line.split(b" ")
+    if len(parts) != 3:
+        raise HttpError(400, "malformed request line")
+    method, target, version = parts
+    if not _METHOD.fullmatch(method):
+        raise HttpError(400, "malformed method")
+    if not _TARGET.fullmatch(target):
+        raise HttpError(400, "malformed request target")
+    match = _VERSION.fullmatch(version)
+    if not match:
+        raise HttpError(400, "malformed HTTP version")
+    if match[1] != b"1":
+        raise HttpError(505, "HTTP version not supported")
+    request = Request(method.decode("ascii"), target.decode("ascii"), (1, int(match[2])))
+    lines = rest.split(b"\r\n") if rest else []
+    if len(lines) > MAX_HEADERS:
+        raise HttpError(431, "too many header fields")
+    for raw in lines:
+        header = _HEADER.fullmatch(raw)
+        if header is None:
+            # Covers obsolete line folding, a space before the colon, bare CR/LF and NUL bytes:
+            # each is a known request-smuggling vector.
+            raise HttpError(400, "malformed header field")
+        name = header[1].decode("ascii").lower()
+        request.headers.setdefault(name, []).append(header[2].decode("latin-1"))
+    lengths = request.headers.get("content-length", [])
+    if lengths and (len(set(lengths)) != 1 or not lengths[0].isdigit()):
+        raise HttpError(400, "invalid Content-Length")
+    if lengths and "transfer-encoding" in request.headers:
+        raise HttpError(400, "both Content-Length and Transfer-Encoding")
+    if request.version >= (1, 1) and len(request.headers.get("host", ["x"])) != 1:
+        raise HttpError(400, "more than one Host header")
+    return request

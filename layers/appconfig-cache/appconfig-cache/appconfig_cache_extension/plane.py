@@ -1,0 +1,68 @@
+"""The small interface the cache needs from AppConfigData, and the failures it tells apart.
+
+The cache decides what to do by failure kind (new session, back off, serve the last good copy,
+answer 404), so every implementation (botocore, the local directory) maps its errors onto these.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from appconfig_cache_extension.settings import ConfigKey
+
+
+@dataclass(frozen=True)
+class Poll:
+    """One GetLatestConfiguration answer. An empty ``content`` means unchanged (except a session's first)."""
+
+    content: bytes
+    content_type: str
+    next_token: str
+    next_poll_s: float
+    version: str | None = None  # Configuration-Version, when the service sends it
+    label: str | None = None  # VersionLabel (hosted store only)
+
+
+class DataPlane(Protocol):
+    def start_session(self, key: ConfigKey) -> str:
+        """Return the session's initial token."""
+
+    def get_latest(self, token: str) -> Poll: ...
+
+
+class PlaneError(Exception):
+    """A failed call; ``status`` is what a caller with nothing cached is answered."""
+
+    status = 502
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        if status is not None:
+            self.status = status
+
+
+class TokenRejected(PlaneError):
+    """The token is expired or corrupt: start a new session."""
+
+    status = 400
+
+
+class Throttled(PlaneError):
+    """Throttling or PollIntervalNotSatisfied: back off before the next call."""
+
+
+class NotFound(PlaneError):
+    status = 404
+
+
+class BadRequest(PlaneError):
+    status = 400
+
+
+class Unavailable(PlaneError):
+    """Server errors, refused connections, access errors: transient from the cache's point of view."""
+
+
+class TimedOut(PlaneError):
+    status = 504

@@ -1,0 +1,138 @@
+"""HTTP for the local service: both AWS services on one port, plus ``/_localcloud`` controls.
+
+AppConfig's and AppConfigData's paths do not collide, so one listener serves both. It binds
+127.0.0.1 only, speaks HTTP/1.1 keep-alive, and sets TCP_NODELAY on each accepted socket:
+without it, a keep-alive response split over two segments waits out the peer's delayed ACK
+(about 40 ms a call).
+
+Control interface (JSON):
+    GET    /_localcloud/health                 {"ok": true}
+    GET    /_localcloud/faults                 the fault rules
+    POST   /_localcloud/faults                 add one: {"operation", "kind": error|throttle|delay, "error",
+                                               "count", "seconds", "per_second", "status", "message"}
+    DELETE /_localcloud/faults                 clear them
+    POST   /_localcloud/clock/advance          {"seconds": N} (ManualClock only)
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import sys
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from localcloud.appconfig import wire
+from localcloud.appconfig.errors import ServiceError, internal
+
+if TYPE_CHECKING:
+    from localcloud.appconfig.service import LocalAppConfig
+
+CONTROL = "/_localcloud/"
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 128
+    service: LocalAppConfig
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that gave up (its read timeout, a fault's delay) is not the service's error.
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
+
+    def get_request(self) -> tuple[socket.socket, Any]:
+        conn, address = super().get_request()
+        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return conn, address
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _Server
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return  # quiet: tests and demos read their own output
+
+    def do_GET(self) -> None:
+        self._handle("GET")
+
+    def do_POST(self) -> None:
+        self._handle("POST")
+
+    def do_DELETE(self) -> None:
+        self._handle("DELETE")
+
+    def do_PATCH(self) -> None:
+        self._handle("PATCH")
+
+    def do_PUT(self) -> None:
+        self._handle("PUT")
+
+    def _handle(self, method: str) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        parts = urlsplit(self.path)
+        if parts.path.startswith(CONTROL):
+            self._control(method, parts.path[len(CONTROL) :], body)
+            return
+        try:
+            found = wire.route(method, parts.path)
+            if found is None:
+                raise ServiceError(
+                    "UnknownOperationException", 404, f"No operation for {method} {parts.path}"
+                )
+            request = wire.parse_request(found[0], found[1], parts.query, dict(self.headers.items()), body)
+            result = self.server.service.call(request.service, request.operation, request.params)
+            response = wire.serialize_output(request.service, request.operation, result)
+        except ServiceError as error:
+            response = wire.serialize_error(error)
+        except Exception as error:  # a bug of ours still answers in AWS's shape
+            response = wire.serialize_error(internal(f"{type(error).__name__}: {error}"))
+        self._send(response.status, response.headers, response.body)
+
+    def _control(self, method: str, path: str, body: bytes) -> None:
+        service = self.server.service
+        try:
+            spec = json.loads(body) if body else {}
+            if path == "health":
+                result: Any = {"ok": True}
+            elif path == "faults" and method == "GET":
+                result = service.faults.rules()
+            elif path == "faults" and method == "POST":
+                result = service.faults.configure(spec).public()
+            elif path == "faults" and method == "DELETE":
+                service.faults.clear()
+                result = {}
+            elif path == "clock/advance" and method == "POST":
+                advance = getattr(service.clock, "advance", None)
+                if advance is None:
+                    raise ValueError("the service runs on a scaled real clock, which cannot be advanced")
+                result = {"now": advance(float(spec.get("seconds", 0))).isoformat()}
+            else:
+                self._send(404, {"Content-Type": "application/json"}, b'{"error": "unknown control path"}')
+                return
+        except (ValueError, KeyError, TypeError) as error:
+            self._send(400, {"Content-Type": "application/json"}, json.dumps({"error": str(error)}).encode())
+            return
+        self._send(200, {"Content-Type": "application/json"}, json.dumps(result).encode())
+
+    def _send(self, status: int, headers: dict[str, str], body: bytes) -> None:
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("x-amzn-RequestId", str(uuid.uuid4()))
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if body:
+            self.wfile.write(body)
+
+
+def make_server(service: LocalAppConfig, host: str, port: int) -> _Server:
+    server = _Server((host, port), _Handler)
+    server.service = service
+    return server

@@ -1,0 +1,127 @@
+"""Read a SAM/CloudFormation template the way the local cloud needs it: its functions.
+
+CloudFormation's short-form tags (``!Ref``, ``!Sub``, ``!GetAtt`` ...) become their long forms
+(``{"Ref": ...}``, ``{"Fn::Sub": ...}``), so a plain YAML loader can read the file. Values are
+resolved where the template alone decides them (parameter defaults, pseudo parameters, ``!Sub``
+over those, ``!If`` on resolvable conditions); anything that needs a deployed stack (a
+resource's ``!Ref`` or ``!GetAtt``) stays unresolved and is reported, never guessed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+PSEUDO = {
+    "AWS::Region": "us-east-1",
+    "AWS::AccountId": "123456789012",
+    "AWS::Partition": "aws",
+    "AWS::StackName": "local",
+    "AWS::StackId": (
+        "arn:aws:cloudformation:us-east-1:123456789012:stack/local/00000000-0000-0000-0000-000000000000"
+    ),
+    "AWS::URLSuffix": "amazonaws.com",
+    "AWS::NoValue": None,
+}
+
+
+class Unresolved(Exception):
+    """The value depends on a deployed resource."""
+
+
+class _Loader(yaml.SafeLoader):
+    pass
+
+
+def _intrinsic(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dict[str, Any]:
+    value: Any
+    if isinstance(node, yaml.ScalarNode):
+        value = loader.construct_scalar(node)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
+    if suffix == "Ref":
+        return {"Ref": value}
+    if suffix == "GetAtt" and isinstance(value, str):
+        value = value.split(".", 1)
+    return {f"Fn::{suffix}": value}
+
+
+_Loader.add_multi_constructor("!", _intrinsic)
+
+
+def load(path: Path) -> dict[str, Any]:
+    with path.open() as handle:
+        document = yaml.load(handle, Loader=_Loader)  # noqa: S506 - SafeLoader subclass
+    if not isinstance(document, dict):
+        raise ValueError(f"{path} is not a template")
+    return document
+
+
+@dataclass
+class Resolver:
+    template: dict[str, Any]
+    parameters: dict[str, str] = field(default_factory=dict)
+
+    def parameter(self, name: str) -> Any:
+        if name in PSEUDO:
+            return PSEUDO[name]
+        if name in self.parameters:
+            return self.parameters[name]
+        spec = self.template.get("Parameters", {}).get(name)
+        if spec is not None and "Default" in spec:
+            return spec["Default"]
+        raise Unresolved(name)
+
+    def condition(self, name: str) -> bool:
+        return bool(self.resolve(self.template.get("Conditions", {})[name]))
+
+    def resolve(self, value: Any) -> Any:
+        """The value with every intrinsic the template decides; raises Unresolved otherwise."""
+        if isinstance(value, list):
+            return [self.resolve(v) for v in value]
+        if not isinstance(value, dict):
+            return value
+        if len(value) != 1:
+            return {k: self.resolve(v) for k, v in value.items()}
+        ((key, arg),) = value.items()
+        function = self._functions().get(key)
+        if function is not None:
+            return function(arg)
+        if key.startswith("Fn::"):
+            raise Unresolved(key)
+        return {key: self.resolve(arg)}
+
+    def _functions(self) -> dict[str, Callable[[Any], Any]]:
+        r = self.resolve
+        return {
+            "Ref": self.parameter,
+            "Condition": self.condition,
+            "Fn::Sub": self._fn_sub,
+            "Fn::Join": lambda a: str(a[0]).join(str(r(v)) for v in r(a[1])),
+            "Fn::Select": lambda a: r(a[1])[int(r(a[0]))],
+            "Fn::Split": lambda a: str(r(a[1])).split(a[0]),
+            "Fn::If": lambda a: r(a[1] if self.condition(a[0]) else a[2]),
+            "Fn::Equals": lambda a: r(a[0]) == r(a[1]),
+            "Fn::Not": lambda a: not r(a[0]),
+            "Fn::And": lambda a: all(r(v) for v in a),
+            "Fn::Or": lambda a: any(r(v) for v in a),
+        }
+
+    def _fn_sub(self, arg: Any) -> str:
+        text, extra = (arg, {}) if isinstance(arg, str) else (arg[0], arg[1])
+        bound = {k: self.resolve(v) for k, v in extra.items()}
+        return re.sub(r"\$\{([^}!]+)\}", lambda m: str(self._sub(m.group(1), bound)), text)
+
+    def _sub(self, name: str, bound: dict[str, Any]) -> Any:
+        if name in bound:
+            return bound[name]
+        if "." in name:
+            raise Unresolved(name)  # ${Resource.Attribute}
+        return self.parameter(name)

@@ -1,0 +1,131 @@
+"""pytest plugin: the local cloud for tests (``pytest_plugins = ["localcloud.testing"]``).
+
+Fixtures, from the outside in:
+
+``local_cloud`` (function scope) -> ``LocalCloud``
+    Everything a test needs: ``moto`` S3/CloudWatch/SQS/... endpoint, a fresh ``appconfig``
+    service (``LocalAppConfig``), ``env`` (the ``AWS_ENDPOINT_URL_*`` variables, already set in
+    ``os.environ`` for the test by monkeypatch, so code under test that calls
+    ``boto3.client("s3")`` reaches the local cloud without any test hook), and
+    ``client(service, **kwargs)``: a boto3 client factory bound to the right endpoint.
+    moto's state is reset before each test.
+``local_appconfig`` (function scope) -> ``LocalAppConfig``
+    The AppConfig + AppConfigData service on 127.0.0.1 (one port serves both), started with a
+    ``ManualClock``: deployments, bakes and token lifetimes advance only when the test calls
+    ``local_appconfig.clock.advance(...)``. Attributes: ``endpoint``, ``clock``, ``faults``
+    (``fail_next``, ``throttle``, ``delay``, ``clear``), ``functions`` (the template's Lambda
+    functions, run as Lambda would; see ``localcloud.lambdas``).
+``local_appconfig_factory`` (function scope) -> ``(**kwargs) -> LocalAppConfig``
+    Starts more services, or one with other settings, e.g. ``time_scale=600.0`` (a real
+    clock sped up) or ``functions=TemplateFunctions(my_template)``; all stopped at teardown.
+``moto_server`` (session scope) -> ``str``
+    moto's ``ThreadedMotoServer`` on a free 127.0.0.1 port; the value is its endpoint URL.
+``aws_environment`` (session scope)
+    Fake credentials, region us-east-1, no AWS profile or config files: no test can reach AWS.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from localcloud.appconfig import LocalAppConfig, ManualClock
+from localcloud.lambdas import TemplateFunctions
+from localcloud.moto import MotoServer, fake_aws_environment
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class LocalCloud:
+    moto: str
+    """moto's endpoint URL (S3, CloudWatch, SQS, Lambda, IAM ... everything moto implements)."""
+    appconfig: LocalAppConfig
+    env: dict[str, str]
+    """``AWS_ENDPOINT_URL_*`` for every service, as set in ``os.environ`` during the test."""
+
+    def client(self, service: str, **kwargs: Any) -> Any:
+        import boto3
+
+        kwargs.setdefault("region_name", "us-east-1")
+        kwargs.setdefault(
+            "endpoint_url", endpoint_for(service, moto=self.moto, appconfig=self.appconfig.endpoint)
+        )
+        return boto3.client(service, **kwargs)  # type: ignore[call-overload]
+
+
+def endpoint_for(service: str, *, moto: str, appconfig: str) -> str:
+    return appconfig if service in ("appconfig", "appconfigdata") else moto
+
+
+def endpoint_environment(*, moto: str, appconfig: str) -> dict[str, str]:
+    """``AWS_ENDPOINT_URL`` sends every service to moto; AppConfig's two to the local service."""
+    return {
+        "AWS_ENDPOINT_URL": moto,
+        "AWS_ENDPOINT_URL_S3": moto,
+        "AWS_ENDPOINT_URL_CLOUDWATCH": moto,
+        "AWS_ENDPOINT_URL_APPCONFIG": appconfig,
+        "AWS_ENDPOINT_URL_APPCONFIGDATA": appconfig,
+    }
+
+
+@pytest.fixture(scope="session")
+def aws_environment() -> Iterator[None]:
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in fake_aws_environment().items():
+            patch.setenv(name, value)
+        for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
+            patch.delenv(name, raising=False)
+        yield
+
+
+@pytest.fixture(scope="session")
+def moto_server(aws_environment: None) -> Iterator[str]:
+    server = MotoServer()
+    server.start()
+    try:
+        yield server.endpoint
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def local_appconfig_factory(moto_server: str) -> Iterator[Callable[..., LocalAppConfig]]:
+    started: list[LocalAppConfig] = []
+
+    def make(**kwargs: Any) -> LocalAppConfig:
+        kwargs.setdefault("s3_endpoint", moto_server)
+        kwargs.setdefault("cloudwatch_endpoint", moto_server)
+        if "time_scale" not in kwargs:
+            kwargs.setdefault("clock", ManualClock())
+        if "functions" not in kwargs:
+            kwargs["functions"] = TemplateFunctions(ROOT / "template.yaml")
+        service = LocalAppConfig(**kwargs).start()
+        started.append(service)
+        return service
+
+    yield make
+    for service in started:
+        service.stop()
+
+
+@pytest.fixture
+def local_appconfig(local_appconfig_factory: Callable[..., LocalAppConfig]) -> LocalAppConfig:
+    return local_appconfig_factory()
+
+
+@pytest.fixture
+def local_cloud(
+    moto_server: str, local_appconfig: LocalAppConfig, monkeypatch: pytest.MonkeyPatch
+) -> LocalCloud:
+    MotoServer.reset(moto_server)
+    env = endpoint_environment(moto=moto_server, appconfig=local_appconfig.endpoint)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert os.environ["AWS_ENDPOINT_URL_APPCONFIG"] == local_appconfig.endpoint
+    return LocalCloud(moto=moto_server, appconfig=local_appconfig, env=env)

@@ -1,0 +1,3 @@
+"""Shared fixtures: the local cloud (moto's server + the local AppConfig service); see localcloud.testing."""
+
+pytest_plugins = ["localcloud.testing"]

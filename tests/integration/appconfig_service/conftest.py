@@ -1,0 +1,137 @@
+"""The fidelity suite's world: a versioned bucket, an application, an environment and an S3
+profile, on the local cloud (moto + the local AppConfig service, clock under the test's control)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from localcloud.appconfig import LocalAppConfig, ManualClock
+from localcloud.lambdas import TemplateFunctions
+from localcloud.testing import LocalCloud
+
+FUNCTIONS = Path(__file__).parent / "functions" / "template.yaml"
+ACCOUNT = "123456789012"
+ROLE = f"arn:aws:iam::{ACCOUNT}:role/appconfig-s3-retrieval"
+BUCKET = "config-bucket"
+KEY = "feature-file.yml"
+
+
+def lambda_arn(name: str) -> str:
+    return f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:{name}"
+
+
+@pytest.fixture
+def event_log(tmp_path: Path) -> Path:
+    return tmp_path / "validator-events.jsonl"
+
+
+@pytest.fixture
+def functions(event_log: Path) -> Iterator[TemplateFunctions]:
+    runner = TemplateFunctions(FUNCTIONS, environment={"RefuseBadFunction": {"EVENT_LOG": str(event_log)}})
+    yield runner
+    runner.close()
+
+
+@pytest.fixture
+def local_appconfig(
+    local_appconfig_factory: Callable[..., LocalAppConfig], functions: TemplateFunctions
+) -> LocalAppConfig:
+    """Overrides the plugin's: LAMBDA validators run this suite's small functions."""
+    return local_appconfig_factory(functions=functions, clock=ManualClock())
+
+
+@dataclass
+class World:
+    cloud: LocalCloud
+    appconfig: Any
+    data: Any
+    s3: Any
+    cloudwatch: Any
+    app_id: str
+    env_id: str
+    profile_id: str
+    zero_strategy_id: str
+
+    @property
+    def clock(self) -> ManualClock:
+        clock: ManualClock = self.cloud.appconfig.clock
+        return clock
+
+    def put(self, body: bytes | str, content_type: str = "application/x-yaml", key: str = KEY) -> str:
+        data = body.encode() if isinstance(body, str) else body
+        response = self.s3.put_object(Bucket=BUCKET, Key=key, Body=data, ContentType=content_type)
+        return str(response["VersionId"])
+
+    def start(self, version: str, strategy: str | None = None, **kwargs: Any) -> dict[str, Any]:
+        params: dict[str, Any] = {
+            "ApplicationId": self.app_id,
+            "EnvironmentId": self.env_id,
+            "DeploymentStrategyId": strategy or self.zero_strategy_id,
+            "ConfigurationProfileId": self.profile_id,
+            "ConfigurationVersion": version,
+            **kwargs,
+        }
+        result: dict[str, Any] = self.appconfig.start_deployment(**params)
+        return result
+
+    def deployment(self, number: int, env_id: str | None = None) -> dict[str, Any]:
+        result: dict[str, Any] = self.appconfig.get_deployment(
+            ApplicationId=self.app_id, EnvironmentId=env_id or self.env_id, DeploymentNumber=number
+        )
+        return result
+
+    def profile(self, validators: list[dict[str, str]] | None = None, name: str = "validated") -> str:
+        profile = self.appconfig.create_configuration_profile(
+            ApplicationId=self.app_id,
+            Name=name,
+            LocationUri=f"s3://{BUCKET}/{KEY}",
+            RetrievalRoleArn=ROLE,
+            Validators=validators or [],
+        )
+        return str(profile["Id"])
+
+    def session(self, profile: str | None = None, **kwargs: Any) -> str:
+        token: str = self.data.start_configuration_session(
+            ApplicationIdentifier=self.app_id,
+            EnvironmentIdentifier=self.env_id,
+            ConfigurationProfileIdentifier=profile or self.profile_id,
+            **kwargs,
+        )["InitialConfigurationToken"]
+        return token
+
+    def poll(self, token: str) -> tuple[bytes, str, dict[str, Any]]:
+        """(body, next token, whole response)."""
+        response = self.data.get_latest_configuration(ConfigurationToken=token)
+        return response["Configuration"].read(), response["NextPollConfigurationToken"], response
+
+
+@pytest.fixture
+def world(local_cloud: LocalCloud) -> World:
+    appconfig = local_cloud.client("appconfig")
+    s3 = local_cloud.client("s3")
+    s3.create_bucket(Bucket=BUCKET)
+    s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
+    app = appconfig.create_application(Name="feature-flags")
+    env = appconfig.create_environment(ApplicationId=app["Id"], Name="production")
+    profile = appconfig.create_configuration_profile(
+        ApplicationId=app["Id"], Name=KEY, LocationUri=f"s3://{BUCKET}/{KEY}", RetrievalRoleArn=ROLE
+    )
+    zero = appconfig.create_deployment_strategy(
+        Name="zero", DeploymentDurationInMinutes=0, GrowthFactor=100, FinalBakeTimeInMinutes=0, ReplicateTo="NONE"
+    )
+    return World(
+        cloud=local_cloud,
+        appconfig=appconfig,
+        data=local_cloud.client("appconfigdata"),
+        s3=s3,
+        cloudwatch=local_cloud.client("cloudwatch"),
+        app_id=app["Id"],
+        env_id=env["Id"],
+        profile_id=profile["Id"],
+        zero_strategy_id=zero["Id"],
+    )

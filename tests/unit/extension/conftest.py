@@ -1,0 +1,103 @@
+"""Doubles for the extension's injected interfaces: an in-memory data plane and a manual clock.
+
+The plane keeps the AppConfigData rules the cache depends on: tokens are single use, an
+unchanged configuration answers an empty body, a session's first answer carries the content.
+The same cache runs against the local AppConfig service in tests/integration/extension.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+import pytest
+from appconfig_cache_extension.cache import Cache
+from appconfig_cache_extension.log import Logger
+from appconfig_cache_extension.plane import NotFound, PlaneError, Poll, TokenRejected
+from appconfig_cache_extension.settings import ConfigKey, Settings
+
+KEY = ConfigKey("app", "env", "profile")
+
+
+class ManualClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@dataclass
+class MemoryPlane:
+    """AppConfigData in memory: ``configs`` is what is deployed, ``failures`` what the next calls raise."""
+
+    configs: dict[ConfigKey, tuple[bytes, str]] = field(default_factory=dict)
+    next_poll_s: float = 0.0
+    failures: list[PlaneError] = field(default_factory=list)
+    calls: list[str] = field(default_factory=list)
+    _tokens: dict[str, tuple[ConfigKey, bytes | None]] = field(default_factory=dict)
+    _ids: Iterator[int] = field(default_factory=itertools.count)
+
+    def start_session(self, key: ConfigKey) -> str:
+        self.calls.append("start")
+        self._fail()
+        if key not in self.configs:
+            raise NotFound(f"{key} not found")
+        return self._issue(key, None)
+
+    def get_latest(self, token: str) -> Poll:
+        self.calls.append("get")
+        self._fail()
+        if token not in self._tokens:
+            raise TokenRejected("Corrupted")
+        key, seen = self._tokens.pop(token)  # single use
+        content, content_type = self.configs[key]
+        return Poll(
+            content=b"" if content == seen else content,
+            content_type=content_type,
+            next_token=self._issue(key, content),
+            next_poll_s=self.next_poll_s,
+            version=str(len(self.calls)),
+        )
+
+    def expire_tokens(self) -> None:
+        self._tokens.clear()
+
+    def _issue(self, key: ConfigKey, seen: bytes | None) -> str:
+        token = f"token-{next(self._ids)}"
+        self._tokens[token] = (key, seen)
+        return token
+
+    def _fail(self) -> None:
+        if self.failures:
+            raise self.failures.pop(0)
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+def plane() -> MemoryPlane:
+    return MemoryPlane(configs={KEY: (b'{"a": {"default": true}}', "application/json")})
+
+
+def inline(target: Callable[[], None]) -> None:
+    """Run a fetch in the caller's thread: deterministic, no sleeping."""
+    target()
+
+
+@pytest.fixture
+def make_cache(plane: MemoryPlane, clock: ManualClock) -> Callable[..., Cache]:
+    def make(**settings: object) -> Cache:
+        options = {"poll_interval_s": 45.0, "poll_timeout_s": 0.5} | settings
+        return Cache(
+            plane, Settings(**options), Logger("none"), clock=clock, spawn=inline, jitter=lambda: 1.0
+        )  # type: ignore[arg-type]
+
+    return make

@@ -1,0 +1,228 @@
+"""Cache and refresh semantics with an in-memory data plane and a manual clock (no sleeping)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+import pytest
+from appconfig_cache_extension.cache import Cache, etag_for
+from appconfig_cache_extension.log import Logger
+from appconfig_cache_extension.plane import NotFound, Poll, Throttled, TimedOut, Unavailable
+from appconfig_cache_extension.settings import ConfigKey, Settings
+
+from tests.unit.extension.conftest import KEY, ManualClock, MemoryPlane
+
+pytestmark = pytest.mark.unit
+JSON = "application/json"
+
+
+def test_cold_read_starts_one_session_and_serves_the_content(make_cache: Callable[..., Cache], plane: MemoryPlane):
+    snapshot = make_cache().get(KEY)
+    assert snapshot.content == b'{"a": {"default": true}}'
+    assert snapshot.content_type == JSON
+    assert snapshot.etag == etag_for(snapshot.content)
+    assert plane.calls == ["start", "get"]
+
+
+def test_warm_reads_within_the_interval_never_call_appconfig(
+    make_cache: Callable[..., Cache], plane: MemoryPlane, clock: ManualClock
+):
+    cache = make_cache()
+    first = cache.get(KEY)
+    clock.advance(44)
+    assert cache.get(KEY) is first
+    assert plane.calls == ["start", "get"]
+
+
+def test_after_the_interval_an_unchanged_configuration_keeps_its_snapshot(
+    make_cache: Callable[..., Cache], plane: MemoryPlane, clock: ManualClock
+):
+    cache = make_cache()
+    first = cache.get(KEY)
+    clock.advance(46)
+    assert cache.get(KEY) is first  # empty body = unchanged, same ETag
+    assert plane.calls == ["start", "get", "get"]  # the next token, no new session
+
+
+def test_a_new_deployment_is_seen_after_the_interval(
+    make_cache: Callable[..., Cache], plane: MemoryPlane, clock: ManualClock
+):
+    cache = make_cache()
+    cache.get(KEY)
+    plane.configs[KEY] = (b'{"a": {"default": false}}', JSON)
+    clock.advance(10)
+    assert cache.get(KEY).content == b'{"a": {"default": true}}'
+    clock.advance(36)
+    assert cache.get(KEY).content == b'{"a": {"default": false}}'
+
+
+def test_a_rollback_is_seen_like_any_other_change(
+    make_cache: Callable[..., Cache], plane: MemoryPlane, clock: ManualClock
+):
+    cache = make_cache()
+    old = cache.get(KEY)
+    plane.configs[KEY] = (b"{}", JSON)
+    clock.advance(46)
+    assert cache.get(KEY).content == b"{}"
+    plane.configs[KEY] = (old.content, JSON)
+    clock.advance(46)
+    assert cache.get(KEY).etag == old.etag
+
+
+def test_never_polls_sooner_than_appconfig_allows(
+    make_cache: Callable[..., Cache], plane: MemoryPlane, clock: ManualClock
+):
+    plane.next_poll_s = 120
+    cache = make_cache(poll_interval_s=45.0)
+    cache.get(KEY)
+    clock.advance(60)
+    cache.get(KEY)
+    assert plane.calls == ["start", "get"]
+    clock.advance(61)
+    cache.get(KEY)
+    assert plane.calls == ["start", "get", "get"]
+
+
+def test_tokens_are_used_once_and_an_expired_one_starts_a_new_session(
+    make_cache: Callable[..., Cache], plane: MemoryPlane, clock: ManualClock
+):
+    cache = make_cache()
+    cache.get(KEY)
+    clock.advance(46)
+    cache.get(KEY)  # would raise TokenRejected inside, and start a session, if a token were reused
+    assert plane.calls.count("start") == 1
+    plane.expire_tokens()
+    plane.configs[KEY] = (b'{"b": {"default": true}}', JSON)
+    clock.advance(46)
+    assert cache.get(KEY).content == b'{"b": {"default": true}}'
+    assert plane.calls[-3:] == ["get", "start", "get"]
+
+
+@pytest.mark.parametrize(
+    "failure", [Unavailable("HTTP 500"), TimedOut("read timeout"), Throttled("slow down"), NotFound("deleted")]
+)
+def test_failures_after_a_first_fetch_serve_the_last_good_copy(
+    make_cache: Callable[..., Cache], plane: MemoryPlane, clock: ManualClock, failure: Exception
+):
+    cache = make_cache()
+    good = cache.get(KEY)
+    plane.failures = [failure]  # type: ignore[list-item]
+    clock.advance(46)
+    assert cache.get(KEY) is good
+    assert plane.failures == []
+
+
+def test_failures_back_off_exponentially_up_to_the_poll_interval(
+    make_cache: Callable[..., Cache], plane: MemoryPlane, clock: ManualClock
+):
+    cache = make_cache(poll_interval_s=10.0)
+    cache.get(KEY)
+    plane.failures = [Throttled("x") for _ in range(6)]
+    clock.advance(11)
+    gets_before = plane.calls.count("get")
+    attempts_at: list[float] = []
+    for _ in range(400):  # 40 s in 0.1 s steps
+        cache.get(KEY)
+        if plane.calls.count("get") > gets_before + len(attempts_at):
+            attempts_at.append(clock.now)
+        clock.advance(0.1)
+    gaps = [round(b - a, 1) for a, b in zip(attempts_at, attempts_at[1:], strict=False)]
+    assert gaps[:4] == [1.0, 2.0, 4.0, 8.0]
+    assert max(gaps) <= 10.0
+
+
+def test_first_fetch_errors_keep_their_status_and_are_not_retried_at_once(
+    make_cache: Callable[..., Cache], plane: MemoryPlane, clock: ManualClock
+):
+    cache = make_cache()
+    missing = ConfigKey("app", "env", "missing")
+    with pytest.raises(NotFound) as raised:
+        cache.get(missing)
+    assert raised.value.status == 404
+    with pytest.raises(NotFound):
+        cache.get(missing)
+    assert plane.calls == ["start"]  # the second answer came from the recorded failure
+    plane.configs[missing] = (b"x", "text/plain")
+    clock.advance(1.1)
+    assert cache.get(missing).content == b"x"
+
+
+def test_refresh_due_starts_fetches_only_for_due_configurations(
+    make_cache: Callable[..., Cache], plane: MemoryPlane, clock: ManualClock
+):
+    other = ConfigKey("app", "env", "other")
+    plane.configs[other] = (b"o", "text/plain")
+    cache = make_cache()
+    cache.get(KEY)
+    clock.advance(30)
+    cache.get(other)
+    clock.advance(20)  # KEY is 50 s old, other 20 s
+    calls = len(plane.calls)
+    flights = cache.refresh_due()
+    assert len(flights) == 1
+    assert plane.calls[calls:] == ["get"]
+
+
+def test_prefetch_fetches_before_any_request(make_cache: Callable[..., Cache], plane: MemoryPlane):
+    cache = make_cache()
+    assert len(cache.prefetch([KEY, KEY])) == 1
+    assert KEY in cache.cached()
+
+
+class SlowPlane(MemoryPlane):
+    """Each call holds ``delay`` seconds and counts how many run at once."""
+
+    def __init__(self, delay: float, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.delay = delay
+        self.running = 0
+        self.most = 0
+        self._lock = threading.Lock()
+
+    def get_latest(self, token: str) -> Poll:
+        with self._lock:
+            self.running += 1
+            self.most = max(self.most, self.running)
+        time.sleep(self.delay)
+        with self._lock:
+            self.running -= 1
+        return super().get_latest(token)
+
+
+def threaded_cache(plane: MemoryPlane, **settings: object) -> Cache:
+    options = {"poll_interval_s": 45.0, "poll_timeout_s": 2.0} | settings
+    return Cache(plane, Settings(**options), Logger("none"))  # type: ignore[arg-type]
+
+
+def test_concurrent_requests_wait_for_one_fetch():
+    plane = SlowPlane(0.2, configs={KEY: (b"v1", "text/plain")})
+    cache = threaded_cache(plane)
+    results: list[bytes] = []
+    threads = [threading.Thread(target=lambda: results.append(cache.get(KEY).content)) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == [b"v1"] * 8
+    assert plane.calls == ["start", "get"]
+
+
+def test_a_first_fetch_slower_than_the_poll_timeout_is_a_gateway_timeout():
+    plane = SlowPlane(0.5, configs={KEY: (b"v1", "text/plain")})
+    cache = threaded_cache(plane, poll_timeout_s=0.1)
+    with pytest.raises(TimedOut) as raised:
+        cache.get(KEY)
+    assert raised.value.status == 504
+    time.sleep(0.6)
+    assert cache.get(KEY).content == b"v1"  # the fetch finished in the background
+
+
+def test_max_connections_bounds_concurrent_fetches():
+    keys = [ConfigKey("app", "env", f"p{i}") for i in range(6)]
+    plane = SlowPlane(0.1, configs={k: (b"x", "text/plain") for k in keys})
+    cache = threaded_cache(plane, max_connections=2)
+    assert cache.wait(cache.prefetch(keys), 5.0)
+    assert plane.most == 2
+    assert len(cache.cached()) == 6
