@@ -25,6 +25,7 @@ help:
 	@echo "make lint      ruff and mypy"
 	@echo "make build     sam build (no Docker needed)"
 	@echo "make bench     benchmarks side by side with their baselines -> bench-results.json"
+	@echo "make local-up  moto + the local AppConfig service on 127.0.0.1, prints the exports"
 
 # --- environments -------------------------------------------------------------------------
 $(UV):
@@ -56,7 +57,7 @@ lock: $(UV)
 	$(UV) pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes --no-header -q -o requirements/dev.lock
 	$(UV) pip compile requirements/sam.in --python-version 3.11 --generate-hashes --no-header -q -o requirements/sam.lock
 	$(UV) pip compile requirements/checkov.in --python-version 3.11 --generate-hashes --no-header -q -o requirements/checkov.lock
-	for req in functions/*/requirements.in; do \
+	for req in functions/*/requirements.in layers/*/requirements.in; do \
 	  $(UV) pip compile "$$req" -o "$${req%.in}.txt" $(LAMBDA_LOCK_FLAGS); \
 	done
 
@@ -101,7 +102,27 @@ e2e: $(VENV)/.synced
 test: lint $(SAM) $(CHECKOV)
 	$(PYTEST) tests/unit tests/integration tests/template $(wildcard tests/e2e)
 
+# --- the feature file -----------------------------------------------------------------------
+# `make validate FILE=path`: the validator Lambda's own checks, as `path:line:column: message`.
+FILE ?= feature-file.yml
+.PHONY: validate
+validate: $(VENV)/.synced
+	PYTHONPATH=functions/validator $(PY) -m feature_validator $(FILE)
+
 # --- benchmarks -----------------------------------------------------------------------------
 .PHONY: bench
 bench: $(VENV)/.synced
 	$(PY) -m bench
+
+# --- the local cloud --------------------------------------------------------------------------
+.PHONY: demo
+demo: $(VENV)/.synced
+	$(PY) -m localcloud.demo
+
+# moto's server (port 5000) and the local AppConfig + AppConfigData service (port 4780) on
+# 127.0.0.1 until Ctrl-C; prints the `export AWS_ENDPOINT_URL_...` lines. TIME_SCALE=60 runs
+# deployment strategies sixty times faster.
+TIME_SCALE ?= 1
+.PHONY: local-up
+local-up: $(VENV)/.synced
+	$(PY) -m localcloud --time-scale $(TIME_SCALE)

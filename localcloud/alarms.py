@@ -30,8 +30,12 @@ class _Point:
 
 
 class LambdaErrorAlarms:
-    def __init__(self, cloudwatch: Any, *, time_scale: float = 1.0) -> None:
+    def __init__(
+        self, cloudwatch: Any, alarms: dict[str, dict[str, Any]], *, time_scale: float = 1.0
+    ) -> None:
         self._cloudwatch = cloudwatch
+        self._alarms = alarms
+        """Alarm name -> definition (the template's; moto does not keep metric-math queries)."""
         self._scale = time_scale
         self._points: list[_Point] = []
         self._lock = threading.Lock()
@@ -53,18 +57,21 @@ class LambdaErrorAlarms:
     def evaluate(self) -> dict[str, str]:
         """Set every Lambda-errors alarm's state from the datapoints in its (scaled) window."""
         states: dict[str, str] = {}
-        for alarm in self._cloudwatch.describe_alarms(AlarmTypes=["MetricAlarm"])["MetricAlarms"]:
+        current = {
+            a["AlarmName"]: a["StateValue"] for a in self._cloudwatch.describe_alarms()["MetricAlarms"]
+        }
+        for name, alarm in self._alarms.items():
             leaves = _error_metrics(alarm)
-            if not leaves:
+            if not leaves or name not in current:
                 continue
             window = max(p * alarm.get("EvaluationPeriods", 1) for p in leaves.values()) / self._scale
             value = self._errors(set(leaves), window)
-            breached = COMPARE[alarm["ComparisonOperator"]](value, alarm["Threshold"])
+            breached = COMPARE[alarm["ComparisonOperator"]](value, float(alarm["Threshold"]))
             state = "ALARM" if breached else "OK"
-            states[alarm["AlarmName"]] = state
-            if alarm["StateValue"] != state:
+            states[name] = state
+            if current[name] != state:
                 self._cloudwatch.set_alarm_state(
-                    AlarmName=alarm["AlarmName"],
+                    AlarmName=name,
                     StateValue=state,
                     StateReason=f"{value:g} Lambda errors in the last {window:g} s (local cloud evaluation)",
                 )

@@ -12,7 +12,6 @@ import sys
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from localcloud.consumers import ConsumerEnvironment
@@ -54,68 +53,15 @@ def main() -> int:
     n.step("Starting the local cloud: moto, the local AppConfig service, the stack from template.yaml")
     with LocalPipeline(time_scale=TIME_SCALE) as cloud:
         _describe(cloud, n)
-        api = cloud.consumer("FlagsApiFunction", AWS_APPCONFIG_EXTENSION_POLL_INTERVAL_SECONDS=POLL_INTERVAL)
-        worker = cloud.consumer("OrderWorkerFunction", AWS_APPCONFIG_EXTENSION_POLL_INTERVAL_SECONDS=POLL_INTERVAL)
+        settings = {"AWS_APPCONFIG_EXTENSION_POLL_INTERVAL_SECONDS": POLL_INTERVAL}
+        api = cloud.consumer("FlagsApiFunction", **settings)
+        worker = cloud.consumer("OrderWorkerFunction", **settings)
         n.say("consumers started in the local Lambda sandbox, each with the caching extension from the layer")
-
-        n.step("1. Upload a valid feature-file.yml")
-        first = _upload(cloud, n, "1-launch.yml")
-        n.check(_fate(cloud, first) == "deployed", "the deploy function deployed exactly this version")
-        n.check(_state_of(cloud, first) == "COMPLETE", "AppConfig validated it and completed the deployment")
-        flags = _evaluate(api, n)
-        n.check(flags[0]["free_shipping"] is True and flags[1]["free_shipping"] is False,
-                "premium callers get free shipping, standard ones do not")  # fmt: skip
-
-        n.step("2. Upload a broken file")
-        broken = _upload(cloud, n, "2-broken.yml")
-        n.check(_fate(cloud, broken) == "rejected", "the validator refused it")
-        for line in _reason(cloud, broken).split("; "):
-            n.say(f"  validator: {line}")
-        n.check(not any(d["ConfigurationVersion"] == broken for d in cloud.deployments()
-                        if d["State"] == "COMPLETE"), "nothing of it was deployed")  # fmt: skip
-        n.check(_evaluate(api, n, quiet=True) == flags, "the consumer still serves the previous version")
-
-        n.step("3. Upload a changed valid file")
-        changed = _upload(cloud, n, "3-search-for-everyone.yml")
-        n.check(_state_of(cloud, changed) == "COMPLETE", "deployed and complete")
-        time.sleep(float(POLL_INTERVAL) + 0.2)
-        n.say(f"waited the consumers' poll interval ({POLL_INTERVAL} s)")
-        flags = _evaluate(api, n)
-        n.check(all(f["new_search"] is True for f in flags), "the consumer sees the change: new_search is on")
-
-        n.step("4. A burst of uploads; S3 duplicates and reorders the notifications")
-        cloud.notifications.chaos = DeliveryChaos(duplicate_probability=0.5, max_delay=1.0, seed=4)
-        document = (FILES / "3-search-for-everyone.yml").read_text()
-        burst = [cloud.client("s3").put_object(Bucket=cloud.bucket, Key=cloud.key,
-                                               Body=f"{document}\n# burst upload {i}\n".encode(),
-                                               ContentType="application/x-yaml")["VersionId"]
-                 for i in range(6)]  # fmt: skip
-        cloud.settle()
-        cloud.notifications.chaos = DeliveryChaos()
-        deliveries = defaultdict(list)
-        for event in cloud.deploy_events():
-            for result in event.attempts[-1].payload["results"] if not event.attempts[-1].failed else []:
-                deliveries[result["versionId"]].append(result["outcome"])
-        for i, version in enumerate(burst):
-            n.say(f"upload {i} {version[:8]}…: {len(deliveries[version])} deliveries -> {', '.join(deliveries[version])}")
-        n.check(cloud.deployments()[0]["ConfigurationVersion"] == burst[-1]
-                and cloud.deployments()[0]["State"] == "COMPLETE", "the last upload won")  # fmt: skip
-        n.check(all(deliveries[v] for v in burst), "every version is accounted for")
-        n.check(sum(d["ConfigurationVersion"] == v for d in cloud.deployments() for v in burst
-                    if d["State"] == "COMPLETE") == 1, "only the last one was deployed, once")  # fmt: skip
-
-        n.step("5. A configuration that makes a consumer fail")
-        before = _orders(worker)
-        harmful = _upload(cloud, n, "5-harmful.yml", settle=False)
-        n.say("the order worker keeps taking orders while AppConfig rolls the new version out")
-        failures = _until_settled(cloud, worker)
-        n.say(f"the order worker failed {failures} invocation(s); the alarm: {_alarm_state(cloud)}")
-        deployment = next(d for d in cloud.deployments() if d["ConfigurationVersion"] == harmful)
-        n.check(failures > 0, "the harmful version reached the worker and made it fail")
-        n.check(deployment["State"] == "ROLLED_BACK", "the alarm fired and AppConfig rolled the deployment back")
-        time.sleep(float(POLL_INTERVAL) + 0.2)
-        after = _orders(worker)
-        n.check(after == before, f"the worker serves the previous version again: {after}")
+        flags = step_valid_upload(cloud, n, api)
+        step_broken_upload(cloud, n, api, flags)
+        step_changed_upload(cloud, n, api)
+        step_burst(cloud, n)
+        step_harmful_upload(cloud, n, worker)
     n.step(f"Done in {n.elapsed():.1f} s")
     if n.elapsed() > BUDGET_SECONDS:
         n.failures.append(f"the demo took longer than {BUDGET_SECONDS:g} s")
@@ -126,10 +72,89 @@ def main() -> int:
     return 0
 
 
+def step_valid_upload(cloud: LocalPipeline, n: Narrator, api: ConsumerEnvironment) -> list[dict[str, Any]]:
+    n.step("1. Upload a valid feature-file.yml")
+    first = _upload(cloud, n, "1-launch.yml")
+    n.check(_fate(cloud, first) == "deployed", "the deploy function deployed exactly this version")
+    n.check(_state_of(cloud, first) == "COMPLETE", "AppConfig validated it and completed the deployment")
+    flags = _evaluate(api, n)
+    n.check(
+        flags[0]["free_shipping"] is True and flags[1]["free_shipping"] is False,
+        "premium callers get free shipping, standard ones do not",
+    )
+    return flags
+
+
+def step_broken_upload(
+    cloud: LocalPipeline, n: Narrator, api: ConsumerEnvironment, flags: list[dict[str, Any]]
+) -> None:
+    n.step("2. Upload a broken file")
+    broken = _upload(cloud, n, "2-broken.yml")
+    n.check(_fate(cloud, broken) == "rejected", "the validator refused it")
+    for line in _reason(cloud, broken).split("; "):
+        n.say(f"  validator: {line}")
+    complete = [d["ConfigurationVersion"] for d in cloud.deployments() if d["State"] == "COMPLETE"]
+    n.check(broken not in complete, "nothing of it was deployed")
+    time.sleep(float(POLL_INTERVAL) + 0.2)
+    n.check(_evaluate(api, n, quiet=True) == flags, "the consumer still serves the previous version")
+
+
+def step_changed_upload(cloud: LocalPipeline, n: Narrator, api: ConsumerEnvironment) -> None:
+    n.step("3. Upload a changed valid file")
+    changed = _upload(cloud, n, "3-search-for-everyone.yml")
+    n.check(_state_of(cloud, changed) == "COMPLETE", "deployed and complete")
+    time.sleep(float(POLL_INTERVAL) + 0.2)
+    n.say(f"waited the consumers' poll interval ({POLL_INTERVAL} s)")
+    flags = _evaluate(api, n)
+    n.check(all(f["new_search"] is True for f in flags), "the consumer sees the change: new_search is on")
+
+
+def step_burst(cloud: LocalPipeline, n: Narrator) -> None:
+    n.step("4. A burst of uploads; S3 duplicates and reorders the notifications")
+    cloud.notifications.chaos = DeliveryChaos(duplicate_probability=0.5, max_delay=1.0, seed=4)
+    document = (FILES / "3-search-for-everyone.yml").read_text()
+    burst = [cloud.upload(f"{document}\n# burst upload {i}\n".encode()) for i in range(6)]
+    cloud.settle()
+    cloud.notifications.chaos = DeliveryChaos()
+    deliveries: dict[str, list[str]] = defaultdict(list)
+    for event in cloud.deploy_events():
+        if event.attempts and not event.attempts[-1].failed:
+            for result in event.attempts[-1].payload["results"]:
+                deliveries[result["versionId"]].append(result["outcome"])
+    for i, version in enumerate(burst):
+        fates = ", ".join(deliveries[version])
+        n.say(f"upload {i} {version[:8]}…: {len(deliveries[version])} deliveries -> {fates}")
+    newest = cloud.deployments()[0]
+    n.check(
+        (newest["ConfigurationVersion"], newest["State"]) == (burst[-1], "COMPLETE"), "the last upload won"
+    )
+    n.check(all(deliveries[v] for v in burst), "every version is accounted for")
+    deployed = [
+        d for d in cloud.deployments() if d["State"] == "COMPLETE" and d["ConfigurationVersion"] in burst
+    ]
+    n.check(len(deployed) == 1, "only the last one was deployed, once")
+
+
+def step_harmful_upload(cloud: LocalPipeline, n: Narrator, worker: ConsumerEnvironment) -> None:
+    n.step("5. A configuration that makes a consumer fail")
+    before = _orders(worker)
+    harmful = _upload(cloud, n, "5-harmful.yml", settle=False)
+    n.say("the order worker keeps taking orders while AppConfig rolls the new version out")
+    failures = _until_settled(cloud, worker)
+    n.say(f"the order worker failed {failures} invocation(s); the alarm: {_alarm_state(cloud)}")
+    deployment = next(d for d in cloud.deployments() if d["ConfigurationVersion"] == harmful)
+    n.check(failures > 0, "the harmful version reached the worker and made it fail")
+    n.check(deployment["State"] == "ROLLED_BACK", "the alarm fired and AppConfig rolled the deployment back")
+    time.sleep(float(POLL_INTERVAL) + 0.2)
+    after = _orders(worker)
+    n.check(after == before, f"the worker serves the previous version again: {after}")
+
+
 def _describe(cloud: LocalPipeline, n: Narrator) -> None:
     appconfig = cloud.client("appconfig")
     profile = appconfig.get_configuration_profile(
-        ApplicationId=cloud.ids()["ApplicationId"], ConfigurationProfileId=cloud.stack.ref("ConfigurationProfile")
+        ApplicationId=cloud.ids()["ApplicationId"],
+        ConfigurationProfileId=cloud.stack.ref("ConfigurationProfile"),
     )
     n.say(f"moto (S3, SQS, CloudWatch) at {cloud.moto.endpoint}; AppConfig at {cloud.appconfig.endpoint}")
     n.say(f"bucket {cloud.bucket} (versioned) notifies DeployFunction of PUTs to {cloud.key}")
@@ -181,7 +206,8 @@ def _evaluate(api: ConsumerEnvironment, n: Narrator, *, quiet: bool = False) -> 
         body = json.loads(result.payload["body"]) if not result.failed else {"flags": {}}
         evaluations.append(body["flags"])
         if not quiet:
-            n.say(f"flags-api for {caller['tier']}/{caller['region']}: {json.dumps(body['flags'], sort_keys=True)}")
+            shown = json.dumps(body["flags"], sort_keys=True)
+            n.say(f"flags-api for {caller['tier']}/{caller['region']}: {shown}")
     return evaluations
 
 

@@ -1,8 +1,9 @@
 """Run a template's Lambda functions locally, as Lambda would.
 
 ``TemplateFunctions(template.yaml)`` knows every ``AWS::Serverless::Function`` (and plain
-``AWS::Lambda::Function`` with a local ``Code`` folder) of the template by logical ID, and
-``invoke(name, event)`` runs its real handler:
+``AWS::Lambda::Function`` with a local ``Code`` folder) of the template by logical ID (or by its
+``FunctionName`` when the template alone decides it), and ``invoke(name_or_arn, event)`` runs
+its real handler:
 
 * in its own process (``sys.executable -I``: the project's interpreter, none of the caller's
   import path), with the function's CodeUri folder first on ``sys.path`` and its layers'
@@ -68,7 +69,6 @@ class Invocation:
     error: dict[str, Any] | None
     cold_start: bool
     duration_ms: float
-    logs: str = ""
 
     @property
     def failed(self) -> bool:
@@ -108,10 +108,8 @@ class TemplateFunctions:
 
     def spec(self, name: str) -> FunctionSpec:
         resources = self._resources()
-        resource = resources.get(function_name_from_arn(name))
-        if resource is None or resource.get("Type") not in FUNCTION_TYPES:
-            raise FunctionNotFound(name)
-        logical_id = function_name_from_arn(name)
+        logical_id = self.logical_id(name)
+        resource = resources[logical_id]
         globals_ = self._template.get("Globals", {}).get("Function", {})
         props = {**globals_, **resource.get("Properties", {})}
         code = props.get("CodeUri") or props.get("Code")
@@ -146,9 +144,28 @@ class TemplateFunctions:
             unresolved=tuple(unresolved),
         )
 
+    def logical_id(self, name: str) -> str:
+        """The function's logical ID from an ARN, a logical ID, or the template's ``FunctionName``."""
+        wanted = function_name_from_arn(name)
+        resources = self._resources()
+        if resources.get(wanted, {}).get("Type") in FUNCTION_TYPES:
+            return wanted
+        for logical_id, resource in resources.items():
+            if resource.get("Type") not in FUNCTION_TYPES:
+                continue
+            try:
+                if self._resolver.resolve(resource.get("Properties", {}).get("FunctionName")) == wanted:
+                    return logical_id
+            except (Unresolved, KeyError, IndexError):
+                continue
+        raise FunctionNotFound(name)
+
     def set_environment(self, name: str, variables: dict[str, str]) -> None:
         """Override variables (like UpdateFunctionConfiguration): warm environments are retired."""
-        logical_id = function_name_from_arn(name)
+        try:
+            logical_id = self.logical_id(name)
+        except FunctionNotFound:
+            logical_id = function_name_from_arn(name)  # kept for a function the template may gain
         self._overrides.setdefault(logical_id, {}).update(variables)
         with self._lock:
             pool = self._pools.pop(logical_id, None)
@@ -341,7 +358,7 @@ def _lambda_environment(spec: FunctionSpec) -> dict[str, str]:
         "LAMBDA_TASK_ROOT": str(spec.code_dir),
         "_HANDLER": spec.handler,
         "LOCALCLOUD_LAYER_PATHS": os.pathsep.join(str(p) for p in spec.layer_paths),
-        "PYTHONDONTWRITEBYTECODE": "1",
-        "PYTHONUNBUFFERED": "1",
+        "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+        "TZ": ":UTC",
         **spec.environment,
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import socket
 import urllib.request
@@ -35,6 +36,8 @@ class MotoServer:
     """``ThreadedMotoServer`` bound to 127.0.0.1 only, on a free port unless one is given."""
 
     def __init__(self, port: int | None = None, host: str = "127.0.0.1") -> None:
+        if not ipaddress.ip_address(host).is_loopback:
+            raise ValueError(f"moto's server binds loopback addresses only, not {host}")
         self.host = host
         self.port = port or free_port(host)
         self._server = ThreadedMotoServer(ip_address=host, port=self.port, verbose=False)

@@ -83,7 +83,9 @@ class LocalPipeline:
             sqs=self.client("sqs"),
         )
         self.notifications = S3Notifications(self._deliver, self._chaos).install()
-        self.alarms = LambdaErrorAlarms(self.client("cloudwatch"), time_scale=self.time_scale)
+        self.alarms = LambdaErrorAlarms(
+            self.client("cloudwatch"), self.stack.alarms, time_scale=self.time_scale
+        )
         return self
 
     def consumer(self, function: str, **settings: str) -> ConsumerEnvironment:

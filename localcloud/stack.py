@@ -66,6 +66,8 @@ class Stack:
     resolver: StackResolver
     invoke_configs: dict[str, InvokeConfig]
     function_environment: dict[str, dict[str, str]]
+    alarms: dict[str, dict[str, Any]]
+    """Alarm name -> its definition as the template gives it (resolved)."""
 
     def ref(self, logical_id: str) -> Any:
         return self.resolver.physical[logical_id]["Ref"]
@@ -98,6 +100,7 @@ def provision(template_path: Path, parameters: dict[str, str], client: Callable[
         resolver,
         {name: creators.invoke_config(resources[name].get("Properties", {})) for name in functions},
         {name: creators.environment(name) for name in functions},
+        creators.alarms,
     )
 
 
@@ -109,6 +112,7 @@ class _Creators:
         self._client = client
         self._resources = resources
         self._notifications: dict[str, list[dict[str, Any]]] = {}
+        self.alarms: dict[str, dict[str, Any]] = {}
 
     def create(self, kind: str, logical_id: str, props: dict[str, Any]) -> dict[str, Any]:
         method = getattr(self, "_" + re.sub(r"\W+", "_", kind.split("::", 1)[1]).lower())
@@ -136,6 +140,8 @@ class _Creators:
         self._client("cloudwatch").put_metric_alarm(
             AlarmName=name, **{k: v for k, v in spec.items() if k in allowed}
         )
+        # moto keeps no metric-math queries (it returns Metrics: []): the evaluation reads them here.
+        self.alarms[name] = spec
         return {"Ref": name, "Arn": f"arn:aws:cloudwatch:{REGION}:{ACCOUNT}:alarm:{name}"}
 
     def _s3_bucket(self, logical_id: str, props: dict[str, Any]) -> dict[str, Any]:

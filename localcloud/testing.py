@@ -22,6 +22,12 @@ Fixtures, from the outside in:
     moto's ``ThreadedMotoServer`` on a free 127.0.0.1 port; the value is its endpoint URL.
 ``aws_environment`` (session scope)
     Fake credentials, region us-east-1, no AWS profile or config files: no test can reach AWS.
+
+A closer conftest (or test module) may override ``local_appconfig`` to give LAMBDA validators
+other functions; ``tests/integration/appconfig_service/conftest.py`` does. Outside pytest,
+``endpoint_environment(moto=..., appconfig=...)`` gives the same variables for a subprocess,
+and the service's HTTP controls (``/_localcloud/faults``, ``/_localcloud/clock/advance``) reach
+it from any process (see ``localcloud.appconfig.server``).
 """
 
 from __future__ import annotations

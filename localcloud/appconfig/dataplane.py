@@ -15,6 +15,7 @@ https://docs.aws.amazon.com/appconfig/2019-10-09/APIReference/API_appconfigdata_
 
 from __future__ import annotations
 
+import math
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -22,12 +23,14 @@ from typing import Any
 
 from localcloud.appconfig.clock import Clock
 from localcloud.appconfig.deployments import Content
-from localcloud.appconfig.errors import data_not_found, invalid_parameter
+from localcloud.appconfig.errors import ServiceError, data_not_found, invalid_parameter
 from localcloud.appconfig.rollouts import Rollouts
 from localcloud.appconfig.state import State
 
 TOKEN_LIFETIME = timedelta(hours=24)
 DEFAULT_POLL_INTERVAL = 60
+SPENT_TOKENS_KEPT = 100_000
+PRUNE_EVERY = 10_000
 
 
 @dataclass
@@ -54,7 +57,18 @@ class DataPlane:
         self.clock = clock
         self.rollouts = rollouts
         self._tokens: dict[str, Token] = {}
-        self._spent: set[str] = set()
+        self._issued = 0
+        self._spent: dict[str, None] = {}
+        """Used and expired tokens (insertion-ordered, bounded): reused, they are Expired, not Corrupted."""
+
+    def _advertised(self, seconds: int) -> int:
+        """An interval as the client counts it: its own, real seconds.
+
+        A time-scaled service runs its minutes in seconds; a client that honours
+        NextPollIntervalInSeconds on its own clock must poll as much faster, or it would sleep
+        through whole deployments. Tokens are still checked on service time."""
+        scale = float(getattr(self.clock, "time_scale", 1.0))
+        return max(1, math.ceil(seconds / scale))
 
     def StartConfigurationSession(self, p: dict[str, Any]) -> dict[str, Any]:
         with self.state.lock:
@@ -84,8 +98,7 @@ class DataPlane:
                     f"The configuration token is {problem.lower()}", "ConfigurationToken", problem
                 )
             if now - token.issued_at > TOKEN_LIFETIME:
-                del self._tokens[value]
-                self._spent.add(value)
+                self._spend(value)
                 raise invalid_parameter(
                     "The configuration token has expired (tokens last 24 hours)",
                     "ConfigurationToken",
@@ -100,22 +113,24 @@ class DataPlane:
                 )
             session = token.session
             self.rollouts.tick()
-            content = self.rollouts.served(
-                session.application_id, session.environment_id, session.profile_id, session.id
-            )
+            try:
+                content = self.rollouts.served(
+                    session.application_id, session.environment_id, session.profile_id, session.id
+                )
+            except ServiceError as error:  # the environment was deleted since the session started
+                raise data_not_found(error.message, "Environment", {"ConfigurationToken": value}) from error
             if content is None:
                 raise data_not_found(
                     "No configuration has been deployed for this application, environment and profile",
                     "Deployment",
                     {"ConfigurationToken": value},
                 )
-            del self._tokens[value]
-            self._spent.add(value)
+            self._spend(value)
             interval = session.minimum_interval or 0
             next_token = self._issue(session, now, now + timedelta(seconds=interval))
             result: dict[str, Any] = {
                 "NextPollConfigurationToken": next_token,
-                "NextPollIntervalInSeconds": session.poll_interval,
+                "NextPollIntervalInSeconds": self._advertised(session.poll_interval),
                 "ContentType": content.content_type,
             }
             if content is session.delivered:
@@ -126,7 +141,21 @@ class DataPlane:
                 result["VersionLabel"] = content.version_label
             return result
 
+    def _spend(self, value: str) -> None:
+        self._tokens.pop(value, None)
+        self._spent[value] = None
+        while len(self._spent) > SPENT_TOKENS_KEPT:
+            del self._spent[next(iter(self._spent))]
+
+    def _prune(self, now: datetime) -> None:
+        """Forget tokens nobody used within their lifetime, so a long-running service stays small."""
+        for value in [v for v, t in self._tokens.items() if now - t.issued_at > TOKEN_LIFETIME]:
+            self._spend(value)
+
     def _issue(self, session: Session, now: datetime, not_before: datetime) -> str:
+        self._issued += 1
+        if self._issued % PRUNE_EVERY == 0:
+            self._prune(now)
         value = secrets.token_urlsafe(96)
         self._tokens[value] = Token(session, now, not_before)
         return value

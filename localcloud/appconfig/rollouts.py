@@ -14,7 +14,6 @@ validator never stalls other calls.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -22,7 +21,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from localcloud.appconfig.clock import Clock
 from localcloud.appconfig.deployments import REVERT_WINDOW, Content, Deployment
 from localcloud.appconfig.errors import ServiceError, bad_request, conflict, internal, not_found
-from localcloud.appconfig.state import Environment, State, page
+from localcloud.appconfig.state import Environment, State
 from localcloud.appconfig.validators import Invoker, run_validators
 
 S3_MAX_BYTES = 1024 * 1024
@@ -55,6 +54,14 @@ class Rollouts:
             env = self.state.environment(app_id, env_id)
             profile = dict(self.state.profile(app_id, p["ConfigurationProfileId"]))
             strategy = dict(self.state.strategy(p["DeploymentStrategyId"]))
+            expected = p.get("LatestDeploymentNumber")
+            if expected is not None and expected != len(env.deployments):
+                # "ensure that the deployment starts from the expected state and to prevent
+                # conflicting updates" (StartDeployment, API reference)
+                raise conflict(
+                    f"LatestDeploymentNumber {expected} is not the latest deployment number "
+                    f"({len(env.deployments)}) of environment {env_id}"
+                )
             self._take(env)
             deployment = Deployment(
                 application_id=app_id,
@@ -99,7 +106,19 @@ class Rollouts:
             self.tick()
             env = self.state.environment(p["ApplicationId"], p["EnvironmentId"])
             # "Lists the deployments for an environment in descending deployment number order."
-            return page([d.summary() for d in reversed(env.deployments)], p)
+            # The token is the last number handed out, so deployments started between two pages
+            # neither repeat nor shift an item.
+            token = p.get("NextToken")
+            try:
+                below = int(token) if token else len(env.deployments) + 1
+            except ValueError as error:
+                raise bad_request("The NextToken is not valid") from error
+            size = int(p.get("MaxResults") or 50)
+            chunk = [d for d in reversed(env.deployments) if d.number < below][:size]
+            result: dict[str, Any] = {"Items": [d.summary() for d in chunk]}
+            if chunk and chunk[-1].number > 1:
+                result["NextToken"] = str(chunk[-1].number)
+            return result
 
     def StopDeployment(self, p: dict[str, Any]) -> dict[str, Any]:
         with self.state.lock:
@@ -268,4 +287,4 @@ def _environment_state(deployment_state: str) -> str:
     }.get(deployment_state, "READY_FOR_DEPLOYMENT")
 
 
-__all__ = ["Rollouts", "datetime"]
+__all__ = ["Rollouts"]

@@ -11,6 +11,8 @@ Settings that exist only locally: ``clock`` (or ``time_scale`` for a sped-up rea
 
 from __future__ import annotations
 
+import ipaddress
+import logging
 import threading
 from collections.abc import Callable
 from functools import cache
@@ -22,12 +24,13 @@ from botocore.config import Config
 from localcloud.appconfig.clock import Clock, ScaledClock
 from localcloud.appconfig.control import ControlPlane
 from localcloud.appconfig.dataplane import DataPlane
-from localcloud.appconfig.errors import ServiceError, not_implemented
+from localcloud.appconfig.errors import not_implemented
 from localcloud.appconfig.faults import Faults
 from localcloud.appconfig.rollouts import Rollouts
 from localcloud.appconfig.state import State
 from localcloud.appconfig.validators import Invoker
 
+_log = logging.getLogger("localcloud.appconfig")
 # Local calls: fail fast rather than hang a StartDeployment on a dead moto.
 _CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 2}, connect_timeout=2, read_timeout=10)
 
@@ -51,6 +54,8 @@ class LocalAppConfig:
         self.functions = functions
         self.faults = Faults()
         self.region = region
+        if not ipaddress.ip_address(host).is_loopback:
+            raise ValueError(f"the local AppConfig service binds loopback addresses only, not {host}")
         self.host = host
         self._port = port
         self._tick_seconds = tick_seconds
@@ -127,6 +132,8 @@ class LocalAppConfig:
         handler = self._operations.get((service, operation))
         if handler is None:
             raise not_implemented(operation)
+        # Every answer reflects the clock's now: an environment's State, too, not only deployments.
+        self.tick()
         return handler(params)
 
     def tick(self) -> None:
@@ -139,8 +146,8 @@ class LocalAppConfig:
         while not self._stopping.wait(self._tick_seconds):
             try:
                 self.tick()
-            except ServiceError:
-                continue
+            except Exception:  # the ticker must outlive any one bad tick
+                _log.exception("advancing deployments failed")
 
     def _client(self, name: str, endpoint: str | None) -> Any:
         return boto3.client(name, region_name=self.region, endpoint_url=endpoint, config=_CLIENT_CONFIG)  # type: ignore[call-overload]

@@ -1,8 +1,9 @@
 """The service's memory: every resource, as the wire shapes AWS returns for it.
 
 Resources are kept as dicts keyed by their modelled member names so that what a Create call
-stored is what Get returns, member for member. One re-entrant lock guards it all; no call does
-I/O while holding it (S3 reads and validators run outside).
+stored is what Get returns, member for member. One re-entrant lock guards it all. The slow work
+of StartDeployment (the S3 read, the validators, up to 15 s) runs outside it; only the monitors'
+alarm reads (one quick DescribeAlarms to moto per watched deployment) happen under it.
 """
 
 from __future__ import annotations

@@ -78,12 +78,18 @@ class Setup:
                 profile_id=self.profile_id,
                 strategy_id=strategy or self.zero,
             ),
-            sleep=lambda seconds: self.clock.advance(seconds),
+            sleep=self._sleep,
         )
 
+    def _sleep(self, seconds: float) -> None:
+        self.clock.advance(seconds)  # the deploy path waits on service time, never on the wall clock
+
     def put(self, body: str) -> str:
-        return str(self.s3.put_object(Bucket=BUCKET, Key=KEY, Body=body.encode(),
-                                      ContentType="application/x-yaml")["VersionId"])
+        return str(
+            self.s3.put_object(Bucket=BUCKET, Key=KEY, Body=body.encode(), ContentType="application/x-yaml")[
+                "VersionId"
+            ]
+        )
 
     def decide(self, version: str, strategy: str | None = None) -> Result:
         (upload,) = uploads_from_event(s3_event(version))
@@ -92,13 +98,18 @@ class Setup:
     def deployments(self) -> list[dict[str, Any]]:
         """Newest first, each with its profile (GetDeployment)."""
         items = self.appconfig.list_deployments(ApplicationId=self.app_id, EnvironmentId=self.env_id)["Items"]
-        return [self.appconfig.get_deployment(ApplicationId=self.app_id, EnvironmentId=self.env_id,
-                                              DeploymentNumber=i["DeploymentNumber"]) for i in items]
+        return [
+            self.appconfig.get_deployment(
+                ApplicationId=self.app_id, EnvironmentId=self.env_id, DeploymentNumber=i["DeploymentNumber"]
+            )
+            for i in items
+        ]
 
     def served(self) -> bytes:
         data = self.cloud.client("appconfigdata")
         token = data.start_configuration_session(
-            ApplicationIdentifier=self.app_id, EnvironmentIdentifier=self.env_id,
+            ApplicationIdentifier=self.app_id,
+            EnvironmentIdentifier=self.env_id,
             ConfigurationProfileIdentifier=self.profile_id,
         )["InitialConfigurationToken"]
         body: bytes = data.get_latest_configuration(ConfigurationToken=token)["Configuration"].read()
@@ -125,17 +136,35 @@ def setup(local_cloud: LocalCloud) -> Setup:
     app = ac.create_application(Name="feature-flags")
     env = ac.create_environment(ApplicationId=app["Id"], Name="production")
     profile = ac.create_configuration_profile(
-        ApplicationId=app["Id"], Name=KEY, LocationUri=f"s3://{BUCKET}/{KEY}", RetrievalRoleArn=ROLE,
+        ApplicationId=app["Id"],
+        Name=KEY,
+        LocationUri=f"s3://{BUCKET}/{KEY}",
+        RetrievalRoleArn=ROLE,
         Validators=[{"Type": "LAMBDA", "Content": VALIDATOR}],
     )
     other = ac.create_configuration_profile(
-        ApplicationId=app["Id"], Name="other.yml", LocationUri=f"s3://{BUCKET}/other.yml", RetrievalRoleArn=ROLE,
+        ApplicationId=app["Id"],
+        Name="other.yml",
+        LocationUri=f"s3://{BUCKET}/other.yml",
+        RetrievalRoleArn=ROLE,
     )
-    zero = ac.create_deployment_strategy(Name="zero", DeploymentDurationInMinutes=0, GrowthFactor=100,
-                                         FinalBakeTimeInMinutes=0, ReplicateTo="NONE")
-    slow = ac.create_deployment_strategy(Name="linear-50-per-minute", DeploymentDurationInMinutes=2,
-                                         GrowthFactor=50, FinalBakeTimeInMinutes=3, ReplicateTo="NONE")
-    return Setup(local_cloud, s3, ac, app["Id"], env["Id"], profile["Id"], other["Id"], zero["Id"], slow["Id"])
+    zero = ac.create_deployment_strategy(
+        Name="zero",
+        DeploymentDurationInMinutes=0,
+        GrowthFactor=100,
+        FinalBakeTimeInMinutes=0,
+        ReplicateTo="NONE",
+    )
+    slow = ac.create_deployment_strategy(
+        Name="linear-50-per-minute",
+        DeploymentDurationInMinutes=2,
+        GrowthFactor=50,
+        FinalBakeTimeInMinutes=3,
+        ReplicateTo="NONE",
+    )
+    return Setup(
+        local_cloud, s3, ac, app["Id"], env["Id"], profile["Id"], other["Id"], zero["Id"], slow["Id"]
+    )
 
 
 def test_deployed(setup: Setup) -> None:
@@ -173,13 +202,19 @@ def test_duplicate_delivery(setup: Setup) -> None:
     assert len(setup.deployments()) == 1
 
 
-def test_concurrent_duplicate_deliveries(setup: Setup) -> None:
+@pytest.mark.parametrize("strategy", ["zero", "slow"])
+def test_concurrent_duplicate_deliveries(setup: Setup, strategy: str) -> None:
+    """Two deliveries of one upload at once: one deployment stays, whether the first had already
+    completed (zero-time strategy) or was still validating or deploying (slow strategy)."""
     version = setup.put("flag: on")
+    strategy_id = getattr(setup, strategy)
     with ThreadPoolExecutor(2) as pool:
-        results = list(pool.map(lambda _: setup.decide(version, setup.slow), range(2)))
+        results = list(pool.map(lambda _: setup.decide(version, strategy_id), range(2)))
     assert sorted(r.outcome.value for r in results) == ["deployed", "duplicate"]
     live = [d for d in setup.deployments() if d["State"] not in ("ROLLED_BACK", "REVERTED")]
     assert [d["ConfigurationVersion"] for d in live] == [version]
+    setup.clock.advance(minutes=5)
+    assert setup.served() == b"flag: on"
 
 
 def test_newer_version_stops_an_older_deployment_in_progress(setup: Setup) -> None:
@@ -208,10 +243,15 @@ def test_newer_version_stops_an_older_deployment_while_it_bakes(setup: Setup) ->
 
 def test_another_profiles_deployment_makes_the_upload_retryable(setup: Setup) -> None:
     setup.s3.put_object(Bucket=BUCKET, Key="other.yml", Body=b"x: 1")
-    other_version = setup.s3.list_object_versions(Bucket=BUCKET, Prefix="other.yml")["Versions"][0]["VersionId"]
+    other_version = setup.s3.list_object_versions(Bucket=BUCKET, Prefix="other.yml")["Versions"][0][
+        "VersionId"
+    ]
     setup.appconfig.start_deployment(
-        ApplicationId=setup.app_id, EnvironmentId=setup.env_id, DeploymentStrategyId=setup.slow,
-        ConfigurationProfileId=setup.other_profile_id, ConfigurationVersion=other_version,
+        ApplicationId=setup.app_id,
+        EnvironmentId=setup.env_id,
+        DeploymentStrategyId=setup.slow,
+        ConfigurationProfileId=setup.other_profile_id,
+        ConfigurationVersion=other_version,
     )
     version = setup.put("flag: on")
     with pytest.raises(EnvironmentBusy):
@@ -241,17 +281,23 @@ class Context:
 
 
 @pytest.fixture
-def deploy_handler(setup: Setup, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str], dict[str, Any]]]:
+def deploy_handler(
+    setup: Setup, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Callable[[str], dict[str, Any]]]:
     """The real handler, configured as the template configures it, with clients built from the
     environment (AWS_ENDPOINT_URL_* point at the local cloud)."""
     for name, value in {
-        "CONFIG_BUCKET": BUCKET, "CONFIG_KEY": KEY, "APPCONFIG_APPLICATION_ID": setup.app_id,
-        "APPCONFIG_ENVIRONMENT_ID": setup.env_id, "APPCONFIG_PROFILE_ID": setup.profile_id,
-        "APPCONFIG_DEPLOYMENT_STRATEGY_ID": setup.zero, "POWERTOOLS_METRICS_NAMESPACE": "ConfigRollout",
+        "CONFIG_BUCKET": BUCKET,
+        "CONFIG_KEY": KEY,
+        "APPCONFIG_APPLICATION_ID": setup.app_id,
+        "APPCONFIG_ENVIRONMENT_ID": setup.env_id,
+        "APPCONFIG_PROFILE_ID": setup.profile_id,
+        "APPCONFIG_DEPLOYMENT_STRATEGY_ID": setup.zero,
+        "POWERTOOLS_METRICS_NAMESPACE": "ConfigRollout",
     }.items():
         monkeypatch.setenv(name, value)
     handler.rollout.cache_clear()
-    yield lambda version: handler.lambda_handler(s3_event(version), Context())  # type: ignore[arg-type]
+    yield lambda version: handler.lambda_handler(s3_event(version), Context())
     handler.rollout.cache_clear()
 
 
@@ -286,9 +332,10 @@ def test_server_errors_are_raised_for_lambda_to_retry(
     assert setup.deployments() == []
 
 
-def test_sdk_retries_absorb_one_throttle(setup: Setup, deploy_handler: Callable[[str], dict[str, Any]]) -> None:
+def test_sdk_retries_absorb_one_throttle(
+    setup: Setup, deploy_handler: Callable[[str], dict[str, Any]]
+) -> None:
     version = setup.put("flag: on")
     setup.cloud.appconfig.faults.throttle("StartDeployment", count=1)
     (result,) = deploy_handler(version)["results"]
     assert result["outcome"] == "deployed"
-

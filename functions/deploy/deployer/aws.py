@@ -48,8 +48,11 @@ class Deployments(Protocol):
 
     def get(self, number: int) -> Deployment: ...
 
-    def start(self, version: str, description: str) -> Deployment:
-        """Raises DeploymentConflict or ConfigurationRefused; anything else is transient."""
+    def start(self, version: str, description: str, *, latest: int | None) -> Deployment:
+        """Raises DeploymentConflict or ConfigurationRefused; anything else is transient.
+
+        ``latest``: the newest deployment number seen; AppConfig refuses the start (conflict)
+        if another deployment began since, so two deliveries cannot both start one."""
         ...
 
     def stop(self, number: int, *, allow_revert: bool) -> bool:
@@ -89,6 +92,9 @@ class AppConfigDeployments:
         self._env = environment_id
         self._profile = profile_id
         self._strategy = strategy_id
+        # StartDeployment's LatestDeploymentNumber is newer than some Lambda runtimes' botocore.
+        members = client.meta.service_model.operation_model("StartDeployment").input_shape.members
+        self._has_latest_guard = "LatestDeploymentNumber" in members
 
     def history(self) -> Iterator[Deployment]:
         paginator = self._appconfig.get_paginator("list_deployments")
@@ -102,7 +108,10 @@ class AppConfigDeployments:
         )
         return _deployment(response)
 
-    def start(self, version: str, description: str) -> Deployment:
+    def start(self, version: str, description: str, *, latest: int | None) -> Deployment:
+        guard: dict[str, Any] = {}
+        if latest is not None and self._has_latest_guard:
+            guard["LatestDeploymentNumber"] = latest
         try:
             response = self._appconfig.start_deployment(
                 ApplicationId=self._app,
@@ -111,6 +120,7 @@ class AppConfigDeployments:
                 ConfigurationProfileId=self._profile,
                 ConfigurationVersion=version,
                 Description=description[:1024],
+                **guard,
             )
         except ClientError as error:
             code = error.response.get("Error", {}).get("Code")

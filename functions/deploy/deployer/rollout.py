@@ -17,6 +17,7 @@ Invariants (S3 delivers events at least once, in any order, sometimes minutes la
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -32,6 +33,9 @@ _SKEW = timedelta(minutes=5)
 # StartDeployment attempts after stopping an older deployment; each stop frees the environment
 # unless yet another deployment slips in, which only a newer upload (that supersedes us) can do.
 _MAX_STARTS = 4
+# How far back a conflict looks for a deployment of the same version: concurrent deliveries of
+# one upload start within seconds of each other, a handful of deployments at most.
+_CONFLICT_LOOKBACK = 10
 
 
 @dataclass(frozen=True)
@@ -79,14 +83,14 @@ class Rollout:
         superseded = self._superseded(version)
         if superseded:
             return superseded
-        earlier = self._earlier_deployment(version, upload.event_time)
+        earlier, latest = self._earlier_deployment(version, upload.event_time)
         if earlier:
             return Result(
                 Outcome.DUPLICATE,
                 f"version already has deployment {earlier.number} ({earlier.state})",
                 earlier.number,
             )
-        return self._start(version)
+        return self._start(version, latest)
 
     def _superseded(self, version: str) -> Result | None:
         newest = self._objects.newest_version(self._target.bucket, self._target.key)
@@ -98,39 +102,51 @@ class Rollout:
             Outcome.SUPERSEDED, f"a newer version {newest} exists", details={"newerVersion": newest}
         )
 
-    def _earlier_deployment(self, version: str, uploaded_at: datetime | None) -> Deployment | None:
+    def _earlier_deployment(
+        self, version: str, uploaded_at: datetime | None
+    ) -> tuple[Deployment | None, int | None]:
+        """A deployment of this version, if any, and the newest deployment number seen."""
         # Deployments are listed newest first, and none of this version can predate its upload.
         horizon = uploaded_at - _SKEW if uploaded_at else None
+        latest: int | None = None
         for deployment in self._deployments.history():
+            latest = deployment.number if latest is None else latest
             if deployment.version == version:
-                return deployment
+                return deployment, latest
             if horizon and deployment.started_at and deployment.started_at < horizon:
-                return None
-        return None
+                break
+        return None, latest
 
-    def _start(self, version: str) -> Result:
+    def _start(self, version: str, latest: int | None) -> Result:
         for _ in range(_MAX_STARTS):
             try:
-                started = self._deployments.start(version, f"S3 upload {version}")
+                started = self._deployments.start(version, f"S3 upload {version}", latest=latest)
             except ConfigurationRefused as refused:
                 return Result(Outcome.REJECTED, refused.reason)
             except DeploymentConflict:
-                blocked = self._resolve_conflict(version)
+                blocked, latest = self._resolve_conflict(version)
                 if blocked:
                     return blocked
                 continue
             return self._after_start(version, started)
         raise EnvironmentBusy(f"environment still busy after {_MAX_STARTS} attempts to deploy {version}")
 
-    def _resolve_conflict(self, version: str) -> Result | None:
-        """Free the environment for the newest version, or return the outcome that ends the record."""
-        active = next((d for d in self._deployments.history() if d.in_progress), None)
-        if active is None:
-            return None  # it finished meanwhile: try again
-        if active.version == version:
+    def _resolve_conflict(self, version: str) -> tuple[Result | None, int | None]:
+        """Free the environment for the newest version, or return the outcome that ends the record.
+
+        Also returns the newest deployment number now, for the next start's guard."""
+        history = list(itertools.islice(self._deployments.history(), _CONFLICT_LOOKBACK))
+        latest = history[0].number if history else None
+        if any(d.version == version for d in history):
+            twin = next(d for d in history if d.version == version)
             return Result(
-                Outcome.DUPLICATE, f"deployment {active.number} of this version is in progress", active.number
-            )
+                Outcome.DUPLICATE,
+                f"deployment {twin.number} of this version exists ({twin.state})",
+                twin.number,
+            ), latest
+        active = next((d for d in history if d.in_progress), None)
+        if active is None:
+            return None, latest  # it finished meanwhile: try again
         if self._deployments.get(active.number).profile_id != self._target.profile_id:
             raise EnvironmentBusy(
                 f"deployment {active.number} of another configuration is in progress in the environment"
@@ -138,9 +154,13 @@ class Rollout:
         # Only the newest version may stop another: look again, a newer upload may have landed.
         superseded = self._superseded(version)
         if superseded:
-            return superseded
-        self._deployments.stop(active.number, allow_revert=active.state == "BAKING")
-        return None
+            return superseded, latest
+        if active.state == "VALIDATING":
+            # AppConfig cannot stop a deployment while its validators run; they take 15 s at most.
+            self._await_validation(active)
+        else:
+            self._deployments.stop(active.number, allow_revert=active.state == "BAKING")
+        return None, latest
 
     def _after_start(self, version: str, started: Deployment) -> Result:
         deployment = self._await_validation(started)

@@ -47,7 +47,8 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         logger.exception("Feature flags are not available")
         return _response(503, {"message": "feature flags are not available yet"})
     evaluated = {
-        name: flags.evaluate(name=name, context=caller.as_context(), default=False) for name in sorted(document)
+        name: flags.evaluate(name=name, context=caller.as_context(), default=False)
+        for name in sorted(document)
     }
     metrics.add_metric(name="FlagsEvaluated", unit=MetricUnit.Count, value=1)
     logger.info("Flags evaluated", extra={"flagCount": len(evaluated), "tier": caller.tier})

@@ -51,7 +51,9 @@ class Fulfilment:
 def parse_order(body: str) -> Order:
     try:
         data = json.loads(body)
-        return Order(str(data["orderId"]), str(data["tier"]), str(data["region"]), Decimal(str(data["total"])))
+        return Order(
+            str(data["orderId"]), str(data["tier"]), str(data["region"]), Decimal(str(data["total"]))
+        )
     except (ValueError, KeyError, TypeError, InvalidOperation) as error:
         raise BadOrder(f"malformed order message: {error.__class__.__name__}") from error
 

@@ -122,7 +122,11 @@ def world(local_cloud: LocalCloud) -> World:
         ApplicationId=app["Id"], Name=KEY, LocationUri=f"s3://{BUCKET}/{KEY}", RetrievalRoleArn=ROLE
     )
     zero = appconfig.create_deployment_strategy(
-        Name="zero", DeploymentDurationInMinutes=0, GrowthFactor=100, FinalBakeTimeInMinutes=0, ReplicateTo="NONE"
+        Name="zero",
+        DeploymentDurationInMinutes=0,
+        GrowthFactor=100,
+        FinalBakeTimeInMinutes=0,
+        ReplicateTo="NONE",
     )
     return World(
         cloud=local_cloud,

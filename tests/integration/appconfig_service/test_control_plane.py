@@ -36,8 +36,11 @@ def test_list_applications_paginates(world: World) -> None:
     first = ac.list_applications(MaxResults=2)
     assert len(first["Items"]) == 2
     assert "NextToken" in first
-    names = [a["Name"] for page in ac.get_paginator("list_applications").paginate(PaginationConfig={"PageSize": 2})
-             for a in page["Items"]]
+    names = [
+        a["Name"]
+        for page in ac.get_paginator("list_applications").paginate(PaginationConfig={"PageSize": 2})
+        for a in page["Items"]
+    ]
     assert names == ["feature-flags", *(f"app-{n}" for n in range(5))]
 
 
@@ -65,8 +68,11 @@ def test_feature_flag_profiles_are_hosted_only(world: World) -> None:
     """https://docs.aws.amazon.com/appconfig/latest/userguide/appconfig-creating-configuration-profile.html"""
     with pytest.raises(world.appconfig.exceptions.BadRequestException):
         world.appconfig.create_configuration_profile(
-            ApplicationId=world.app_id, Name="flags", LocationUri=f"s3://{BUCKET}/{KEY}",
-            RetrievalRoleArn=ROLE, Type="AWS.AppConfig.FeatureFlags",
+            ApplicationId=world.app_id,
+            Name="flags",
+            LocationUri=f"s3://{BUCKET}/{KEY}",
+            RetrievalRoleArn=ROLE,
+            Type="AWS.AppConfig.FeatureFlags",
         )
 
 
@@ -74,12 +80,17 @@ def test_profile_round_trip_and_validator_types(world: World) -> None:
     """https://docs.aws.amazon.com/appconfig/2019-10-09/APIReference/API_ListConfigurationProfiles.html"""
     validators = [{"Type": "JSON_SCHEMA", "Content": '{"type": "object"}'}]
     profile_id = world.profile(validators)
-    got = world.appconfig.get_configuration_profile(ApplicationId=world.app_id, ConfigurationProfileId=profile_id)
+    got = world.appconfig.get_configuration_profile(
+        ApplicationId=world.app_id, ConfigurationProfileId=profile_id
+    )
     assert got["Validators"] == validators
     assert got["Type"] == "AWS.Freeform"
     assert got["RetrievalRoleArn"] == ROLE
     items = world.appconfig.list_configuration_profiles(ApplicationId=world.app_id)["Items"]
-    assert {i["Id"]: i["ValidatorTypes"] for i in items} == {world.profile_id: [], profile_id: ["JSON_SCHEMA"]}
+    assert {i["Id"]: i["ValidatorTypes"] for i in items} == {
+        world.profile_id: [],
+        profile_id: ["JSON_SCHEMA"],
+    }
 
 
 def test_invalid_json_schema_validator_is_refused(world: World) -> None:
@@ -94,12 +105,17 @@ def test_model_constraints_are_checked_by_the_service(world: World) -> None:
     ac = world.cloud.client("appconfig", config=Config(parameter_validation=False))
     with pytest.raises(ac.exceptions.BadRequestException):  # DeploymentStrategyId's pattern
         ac.start_deployment(
-            ApplicationId=world.app_id, EnvironmentId=world.env_id, DeploymentStrategyId="Not a strategy!",
-            ConfigurationProfileId=world.profile_id, ConfigurationVersion="1",
+            ApplicationId=world.app_id,
+            EnvironmentId=world.env_id,
+            DeploymentStrategyId="Not a strategy!",
+            ConfigurationProfileId=world.profile_id,
+            ConfigurationVersion="1",
         )
     with pytest.raises(ac.exceptions.BadRequestException):
         ac.create_configuration_profile(  # ValidatorList: at most 2
-            ApplicationId=world.app_id, Name="three", LocationUri="hosted",
+            ApplicationId=world.app_id,
+            Name="three",
+            LocationUri="hosted",
             Validators=[{"Type": "JSON_SCHEMA", "Content": "{}"}] * 3,
         )
 
@@ -115,9 +131,12 @@ def test_predefined_strategies(world: World) -> None:
     }
     for sid, (duration, growth, factor, bake) in expected.items():
         s = strategies[sid]
-        assert (s["DeploymentDurationInMinutes"], s["GrowthType"], s["GrowthFactor"], s["FinalBakeTimeInMinutes"]) == (
-            duration, growth, factor, bake
-        )
+        assert (
+            s["DeploymentDurationInMinutes"],
+            s["GrowthType"],
+            s["GrowthFactor"],
+            s["FinalBakeTimeInMinutes"],
+        ) == (duration, growth, factor, bake)
     assert world.appconfig.get_deployment_strategy(DeploymentStrategyId="AppConfig.AllAtOnce")["Name"] == (
         "AppConfig.AllAtOnce"
     )
@@ -129,8 +148,12 @@ def test_custom_strategy_lifecycle(world: World) -> None:
     """https://docs.aws.amazon.com/appconfig/2019-10-09/APIReference/API_CreateDeploymentStrategy.html"""
     ac = world.appconfig
     created = ac.create_deployment_strategy(
-        Name="linear-50", DeploymentDurationInMinutes=2, GrowthFactor=50, FinalBakeTimeInMinutes=3,
-        GrowthType="LINEAR", ReplicateTo="NONE",
+        Name="linear-50",
+        DeploymentDurationInMinutes=2,
+        GrowthFactor=50,
+        FinalBakeTimeInMinutes=3,
+        GrowthType="LINEAR",
+        ReplicateTo="NONE",
     )
     assert created["GrowthFactor"] == 50.0
     updated = ac.update_deployment_strategy(DeploymentStrategyId=created["Id"], FinalBakeTimeInMinutes=0)
@@ -155,21 +178,32 @@ def test_hosted_versions_and_deploying_by_label(world: World) -> None:
     ac = world.appconfig
     profile = ac.create_configuration_profile(ApplicationId=world.app_id, Name="hosted", LocationUri="hosted")
     v1 = ac.create_hosted_configuration_version(
-        ApplicationId=world.app_id, ConfigurationProfileId=profile["Id"], Content=b'{"a": 1}',
-        ContentType="application/json", VersionLabel="first",
+        ApplicationId=world.app_id,
+        ConfigurationProfileId=profile["Id"],
+        Content=b'{"a": 1}',
+        ContentType="application/json",
+        VersionLabel="first",
     )
     assert (v1["VersionNumber"], v1["ContentType"], v1["VersionLabel"]) == (1, "application/json", "first")
     assert v1["Content"].read() == b'{"a": 1}'
     with pytest.raises(ac.exceptions.ConflictException):
         ac.create_hosted_configuration_version(
-            ApplicationId=world.app_id, ConfigurationProfileId=profile["Id"], Content=b"{}",
-            ContentType="application/json", LatestVersionNumber=0,
+            ApplicationId=world.app_id,
+            ConfigurationProfileId=profile["Id"],
+            Content=b"{}",
+            ContentType="application/json",
+            LatestVersionNumber=0,
         )
-    listed = ac.list_hosted_configuration_versions(ApplicationId=world.app_id, ConfigurationProfileId=profile["Id"])
+    listed = ac.list_hosted_configuration_versions(
+        ApplicationId=world.app_id, ConfigurationProfileId=profile["Id"]
+    )
     assert [i["VersionNumber"] for i in listed["Items"]] == [1]
     deployment = ac.start_deployment(
-        ApplicationId=world.app_id, EnvironmentId=world.env_id, DeploymentStrategyId=world.zero_strategy_id,
-        ConfigurationProfileId=profile["Id"], ConfigurationVersion="first",
+        ApplicationId=world.app_id,
+        EnvironmentId=world.env_id,
+        DeploymentStrategyId=world.zero_strategy_id,
+        ConfigurationProfileId=profile["Id"],
+        ConfigurationVersion="first",
     )
     assert (deployment["ConfigurationVersion"], deployment["VersionLabel"]) == ("1", "first")
     body, _, response = world.poll(world.session(profile["Id"]))

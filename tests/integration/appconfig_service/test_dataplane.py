@@ -33,7 +33,9 @@ def test_session_by_names_and_by_ids(deployed: World) -> None:
     """StartConfigurationSession: identifiers are IDs or names; 201 with an initial token."""
     w = deployed
     by_name = w.data.start_configuration_session(
-        ApplicationIdentifier="feature-flags", EnvironmentIdentifier="production", ConfigurationProfileIdentifier=KEY
+        ApplicationIdentifier="feature-flags",
+        EnvironmentIdentifier="production",
+        ConfigurationProfileIdentifier=KEY,
     )
     assert by_name["ResponseMetadata"]["HTTPStatusCode"] == 201
     assert w.poll(by_name["InitialConfigurationToken"])[0] == b"a: 1"
@@ -43,7 +45,8 @@ def test_session_by_names_and_by_ids(deployed: World) -> None:
 def test_unknown_identifiers_are_not_found(deployed: World) -> None:
     with pytest.raises(deployed.data.exceptions.ResourceNotFoundException) as missing:
         deployed.data.start_configuration_session(
-            ApplicationIdentifier="no-such-app", EnvironmentIdentifier="production",
+            ApplicationIdentifier="no-such-app",
+            EnvironmentIdentifier="production",
             ConfigurationProfileIdentifier=KEY,
         )
     assert missing.value.response["ResourceType"] == "Application"
@@ -55,8 +58,10 @@ def test_minimum_poll_interval_range(deployed: World) -> None:
     for bad in (14, 86401):
         with pytest.raises(data.exceptions.BadRequestException):
             data.start_configuration_session(
-                ApplicationIdentifier=deployed.app_id, EnvironmentIdentifier=deployed.env_id,
-                ConfigurationProfileIdentifier=deployed.profile_id, RequiredMinimumPollIntervalInSeconds=bad,
+                ApplicationIdentifier=deployed.app_id,
+                EnvironmentIdentifier=deployed.env_id,
+                ConfigurationProfileIdentifier=deployed.profile_id,
+                RequiredMinimumPollIntervalInSeconds=bad,
             )
 
 
@@ -71,7 +76,7 @@ def test_content_type_and_poll_interval(deployed: World) -> None:
 
 
 def test_tokens_are_single_use(deployed: World) -> None:
-    """"Each configuration token is only valid for one call to GetLatestConfiguration"."""
+    """ "Each configuration token is only valid for one call to GetLatestConfiguration"."""
     token = deployed.session()
     deployed.poll(token)
     with pytest.raises(deployed.data.exceptions.BadRequestException) as reused:
@@ -107,7 +112,7 @@ def test_poll_interval_not_satisfied(deployed: World) -> None:
 
 
 def test_empty_body_until_a_new_version_completes(deployed: World) -> None:
-    """"This API may return empty configuration data if the client already has the latest version"."""
+    """ "This API may return empty configuration data if the client already has the latest version"."""
     w = deployed
     body, token, _ = w.poll(w.session())
     assert body == b"a: 1"
@@ -140,8 +145,9 @@ def test_rollout_reaches_clients_progressively(deployed: World) -> None:
     for i, token in enumerate(tokens):
         body, tokens[i], _ = w.poll(token)
         assert body in (b"a: 2", b"")
-    w.appconfig.stop_deployment(ApplicationId=w.app_id, EnvironmentId=w.env_id, DeploymentNumber=2,
-                                AllowRevert=True)
+    w.appconfig.stop_deployment(
+        ApplicationId=w.app_id, EnvironmentId=w.env_id, DeploymentNumber=2, AllowRevert=True
+    )
     for token in tokens:
         assert w.poll(token)[0] == b"a: 1"
 

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+import boto3
 import pytest
 from botocore.exceptions import WaiterError
 
+from localcloud.appconfig import LocalAppConfig
 from tests.integration.appconfig_service.conftest import ROLE, World
 
 pytestmark = pytest.mark.integration
 
 DEPLOYING_PAGE = "https://docs.aws.amazon.com/appconfig/latest/userguide/appconfig-deploying.html"
 REVERTING_PAGE = "https://docs.aws.amazon.com/appconfig/latest/userguide/appconfig-deploying-reverting.html"
-PREDEFINED_PAGE = (
-    "https://docs.aws.amazon.com/appconfig/latest/userguide/appconfig-creating-deployment-strategy-predefined.html"
-)
+PREDEFINED_PAGE = "https://docs.aws.amazon.com/appconfig/latest/userguide/appconfig-creating-deployment-strategy-predefined.html"
 
 
 def events(deployment: dict[str, Any]) -> list[tuple[str, str]]:
@@ -23,7 +24,8 @@ def events(deployment: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def test_start_deployment_answers_the_deployment(world: World) -> None:
-    """https://docs.aws.amazon.com/appconfig/2019-10-09/APIReference/API_StartDeployment.html (201, Deployment)."""
+    """https://docs.aws.amazon.com/appconfig/2019-10-09/APIReference/API_StartDeployment.html
+    (201, the Deployment)."""
     version = world.put("a: 1")
     started = world.start(version, "AppConfig.Linear50PercentEvery30Seconds", Description="first")
     assert started["ResponseMetadata"]["HTTPStatusCode"] == 201
@@ -33,7 +35,9 @@ def test_start_deployment_answers_the_deployment(world: World) -> None:
     assert started["ConfigurationProfileId"] == world.profile_id
     assert started["ConfigurationLocationUri"] == "s3://config-bucket/feature-file.yml"
     assert (started["GrowthType"], started["GrowthFactor"], started["DeploymentDurationInMinutes"]) == (
-        "LINEAR", 50.0, 1
+        "LINEAR",
+        50.0,
+        1,
     )
     assert events(started) == [("DEPLOYMENT_STARTED", "USER")]
     assert started["PercentageComplete"] == 0.0
@@ -95,14 +99,23 @@ def test_waiter_deployment_complete(world: World) -> None:
     """boto3's deployment_complete waiter (waiters-2.json): COMPLETE succeeds, ROLLED_BACK fails."""
     world.start(world.put("a: 1"))
     waiter = world.appconfig.get_waiter("deployment_complete")
-    waiter.wait(ApplicationId=world.app_id, EnvironmentId=world.env_id, DeploymentNumber=1,
-                WaiterConfig={"Delay": 0, "MaxAttempts": 3})
+    waiter.wait(
+        ApplicationId=world.app_id,
+        EnvironmentId=world.env_id,
+        DeploymentNumber=1,
+        WaiterConfig={"Delay": 0, "MaxAttempts": 3},
+    )
     world.start(world.put("a: 2"), "AppConfig.AllAtOnce")
-    world.appconfig.stop_deployment(ApplicationId=world.app_id, EnvironmentId=world.env_id, DeploymentNumber=2,
-                                    AllowRevert=True)
-    with pytest.raises(WaiterError, match="ROLLED_BACK|terminal failure"):
-        waiter.wait(ApplicationId=world.app_id, EnvironmentId=world.env_id, DeploymentNumber=2,
-                    WaiterConfig={"Delay": 0, "MaxAttempts": 3})
+    world.appconfig.stop_deployment(
+        ApplicationId=world.app_id, EnvironmentId=world.env_id, DeploymentNumber=2, AllowRevert=True
+    )
+    with pytest.raises(WaiterError, match=r"ROLLED_BACK|terminal failure"):
+        waiter.wait(
+            ApplicationId=world.app_id,
+            EnvironmentId=world.env_id,
+            DeploymentNumber=2,
+            WaiterConfig={"Delay": 0, "MaxAttempts": 3},
+        )
 
 
 def test_one_deployment_per_environment(world: World) -> None:
@@ -130,14 +143,26 @@ def test_list_deployments_newest_first_paginated(world: World) -> None:
     for version in versions:
         world.start(version)
         world.deployment(1)  # the zero-time strategy completes as soon as anyone looks
-    page = world.appconfig.list_deployments(ApplicationId=world.app_id, EnvironmentId=world.env_id, MaxResults=2)
+    page = world.appconfig.list_deployments(
+        ApplicationId=world.app_id, EnvironmentId=world.env_id, MaxResults=2
+    )
     assert [d["DeploymentNumber"] for d in page["Items"]] == [5, 4]
     assert "ConfigurationProfileId" not in page["Items"][0]  # summaries do not carry it
     paginator = world.appconfig.get_paginator("list_deployments")
-    items = [d for p in paginator.paginate(ApplicationId=world.app_id, EnvironmentId=world.env_id,
-                                          PaginationConfig={"PageSize": 2}) for d in p["Items"]]
+    items = [
+        d
+        for p in paginator.paginate(
+            ApplicationId=world.app_id, EnvironmentId=world.env_id, PaginationConfig={"PageSize": 2}
+        )
+        for d in p["Items"]
+    ]
     assert [d["ConfigurationVersion"] for d in items] == list(reversed(versions))
     assert {d["State"] for d in items} == {"COMPLETE"}
+    world.start(world.put("a: 5"))  # a deployment started between two pages shifts nothing
+    rest = world.appconfig.list_deployments(
+        ApplicationId=world.app_id, EnvironmentId=world.env_id, MaxResults=2, NextToken=page["NextToken"]
+    )
+    assert [d["DeploymentNumber"] for d in rest["Items"]] == [3, 2]
 
 
 def test_get_unknown_deployment(world: World) -> None:
@@ -218,8 +243,14 @@ def test_revert_just_inside_72_hours(world: World) -> None:
 def monitored(world: World) -> tuple[World, str]:
     """An environment watched by a CloudWatch alarm in moto."""
     world.cloudwatch.put_metric_alarm(
-        AlarmName="errors", MetricName="Errors", Namespace="App", Statistic="Sum", Period=60,
-        EvaluationPeriods=1, Threshold=1, ComparisonOperator="GreaterThanOrEqualToThreshold",
+        AlarmName="errors",
+        MetricName="Errors",
+        Namespace="App",
+        Statistic="Sum",
+        Period=60,
+        EvaluationPeriods=1,
+        Threshold=1,
+        ComparisonOperator="GreaterThanOrEqualToThreshold",
     )
     arn = world.cloudwatch.describe_alarms(AlarmNames=["errors"])["MetricAlarms"][0]["AlarmArn"]
     env = world.appconfig.create_environment(
@@ -241,11 +272,15 @@ def test_alarm_during_bake_rolls_back(monitored: tuple[World, str]) -> None:
     world.cloudwatch.set_alarm_state(AlarmName="errors", StateValue="ALARM", StateReason="errors up")
     rolled = world.deployment(2, env_id)
     assert rolled["State"] == "ROLLED_BACK"
-    assert events(rolled)[:2] == [("ROLLBACK_COMPLETED", "CLOUDWATCH_ALARM"), ("ROLLBACK_STARTED", "CLOUDWATCH_ALARM")]
+    assert events(rolled)[:2] == [
+        ("ROLLBACK_COMPLETED", "CLOUDWATCH_ALARM"),
+        ("ROLLBACK_STARTED", "CLOUDWATCH_ALARM"),
+    ]
     env = world.appconfig.get_environment(ApplicationId=world.app_id, EnvironmentId=env_id)
     assert env["State"] == "ROLLED_BACK"
     token = world.data.start_configuration_session(
-        ApplicationIdentifier=world.app_id, EnvironmentIdentifier=env_id,
+        ApplicationIdentifier=world.app_id,
+        EnvironmentIdentifier=env_id,
         ConfigurationProfileIdentifier=world.profile_id,
     )["InitialConfigurationToken"]
     assert world.poll(token)[0] == b"a: 1"  # the previous version
@@ -279,10 +314,15 @@ def test_missing_object_version_is_refused_and_changes_nothing(world: World) -> 
     with pytest.raises(world.appconfig.exceptions.BadRequestException) as missing:
         world.start("3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY")
     assert "3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY" in missing.value.response["Error"]["Message"]
-    assert world.appconfig.list_deployments(ApplicationId=world.app_id, EnvironmentId=world.env_id)["Items"] == []
+    assert (
+        world.appconfig.list_deployments(ApplicationId=world.app_id, EnvironmentId=world.env_id)["Items"]
+        == []
+    )
     world.s3.delete_object(Bucket="config-bucket", Key="feature-file.yml")
     gone = world.appconfig.create_configuration_profile(
-        ApplicationId=world.app_id, Name="never-uploaded", LocationUri="s3://config-bucket/never.yml",
+        ApplicationId=world.app_id,
+        Name="never-uploaded",
+        LocationUri="s3://config-bucket/never.yml",
         RetrievalRoleArn=ROLE,
     )
     with pytest.raises(world.appconfig.exceptions.BadRequestException):
@@ -294,3 +334,53 @@ def test_s3_configuration_over_1_mb_is_too_large(world: World) -> None:
     version = world.put(b"#" * (1024 * 1024 + 1))
     with pytest.raises(world.appconfig.exceptions.PayloadTooLargeException):
         world.start(version)
+
+
+def test_time_scale_runs_minutes_of_strategy_in_moments(
+    local_appconfig_factory: Callable[..., LocalAppConfig], moto_server: str
+) -> None:
+    """The local-only time_scale setting: Linear50PercentEvery30Seconds (1 minute of rollout and 1 of
+    bake) runs 6000 times faster; boto3's deployment_complete waiter sees it finish."""
+    service = local_appconfig_factory(time_scale=6000.0)
+    ac = boto3.client("appconfig", endpoint_url=service.endpoint, region_name="us-east-1")
+    app = ac.create_application(Name="fast")["Id"]
+    env = ac.create_environment(ApplicationId=app, Name="fast")["Id"]
+    profile = ac.create_configuration_profile(ApplicationId=app, Name="hosted", LocationUri="hosted")["Id"]
+    ac.create_hosted_configuration_version(
+        ApplicationId=app, ConfigurationProfileId=profile, Content=b"{}", ContentType="application/json"
+    )
+    ac.start_deployment(
+        ApplicationId=app,
+        EnvironmentId=env,
+        DeploymentStrategyId="AppConfig.Linear50PercentEvery30Seconds",
+        ConfigurationProfileId=profile,
+        ConfigurationVersion="1",
+    )
+    ac.get_waiter("deployment_complete").wait(
+        ApplicationId=app,
+        EnvironmentId=env,
+        DeploymentNumber=1,
+        WaiterConfig={"Delay": 0, "MaxAttempts": 100_000},
+    )
+    done = ac.get_deployment(ApplicationId=app, EnvironmentId=env, DeploymentNumber=1)
+    assert done["EventLog"][0]["EventType"] == "DEPLOYMENT_COMPLETED"
+    assert (done["CompletedAt"] - done["StartedAt"]).total_seconds() == pytest.approx(120, abs=0.01)
+
+
+def test_latest_deployment_number_guards_against_conflicting_starts(world: World) -> None:
+    """StartDeployment's LatestDeploymentNumber (API reference): "ensure that the deployment starts from
+    the expected state and to prevent conflicting updates"."""
+    world.start(world.put("a: 1"))
+    world.deployment(1)
+    with pytest.raises(world.appconfig.exceptions.ConflictException):
+        world.start(world.put("a: 2"), LatestDeploymentNumber=0)
+    assert world.start(world.put("a: 3"), LatestDeploymentNumber=1)["DeploymentNumber"] == 2
+
+
+def test_environment_state_follows_the_clock(world: World) -> None:
+    """EnvironmentState (API reference): DEPLOYING while a deployment runs, READY_FOR_DEPLOYMENT after."""
+    world.start(world.put("a: 1"), "AppConfig.AllAtOnce")
+    get = world.appconfig.get_environment
+    assert get(ApplicationId=world.app_id, EnvironmentId=world.env_id)["State"] == "DEPLOYING"
+    world.clock.advance(minutes=10)
+    assert get(ApplicationId=world.app_id, EnvironmentId=world.env_id)["State"] == "READY_FOR_DEPLOYMENT"

@@ -36,7 +36,8 @@ def test_throttling_is_the_modelled_exception(world: World) -> None:
     world.cloud.appconfig.faults.throttle("StartConfigurationSession", count=1)
     with pytest.raises(data.exceptions.ThrottlingException) as throttled:
         data.start_configuration_session(
-            ApplicationIdentifier=world.app_id, EnvironmentIdentifier=world.env_id,
+            ApplicationIdentifier=world.app_id,
+            EnvironmentIdentifier=world.env_id,
             ConfigurationProfileIdentifier=world.profile_id,
         )
     assert throttled.value.response["ResponseMetadata"]["HTTPStatusCode"] == 429
@@ -65,7 +66,8 @@ def test_delay_outlasts_a_client_timeout(world: World) -> None:
 
 def control(world: World, method: str, path: str, body: object = None) -> object:
     request = urllib.request.Request(
-        f"{world.cloud.appconfig.endpoint}/_localcloud/{path}", method=method,
+        f"{world.cloud.appconfig.endpoint}/_localcloud/{path}",
+        method=method,
         data=None if body is None else json.dumps(body).encode(),
     )
     with urllib.request.urlopen(request) as response:

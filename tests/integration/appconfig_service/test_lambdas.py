@@ -7,6 +7,7 @@ https://docs.aws.amazon.com/lambda/latest/dg/python-exceptions.html (the error p
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -19,9 +20,9 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def runner(aws_environment: None) -> TemplateFunctions:
+def runner(aws_environment: None) -> Iterator[TemplateFunctions]:
     functions = TemplateFunctions(FUNCTIONS, environment={"EchoFunction": {"BUCKET_NAME": "overridden"}})
-    yield functions  # type: ignore[misc]
+    yield functions
     functions.close()
 
 
@@ -35,6 +36,12 @@ def test_environment_comes_from_the_template_with_overrides(runner: TemplateFunc
     assert echo.environment["BUCKET_NAME"] == "overridden"
     assert echo.unresolved == ("BUCKET_ARN",)  # !GetAtt of a resource: needs a deployed stack
     assert (echo.timeout, echo.memory_mb) == (10.0, 256)
+
+
+def test_functions_are_found_by_function_name_too(runner: TemplateFunctions) -> None:
+    # FunctionName: !Sub "${AWS::StackName}-echo", and the local stack is named "local".
+    assert runner.logical_id(lambda_arn("local-echo")) == "EchoFunction"
+    assert runner.spec("local-echo").name == "EchoFunction"
 
 
 def test_unknown_function_is_not_found(runner: TemplateFunctions) -> None:

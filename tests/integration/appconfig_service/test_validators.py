@@ -15,12 +15,14 @@ from tests.integration.appconfig_service.conftest import World, lambda_arn
 
 pytestmark = pytest.mark.integration
 
-SCHEMA = json.dumps({
-    "$schema": "http://json-schema.org/draft-04/schema#",
-    "type": "object",
-    "required": ["enabled"],
-    "properties": {"enabled": {"type": "boolean"}, "limit": {"type": "integer", "maximum": 10}},
-})
+SCHEMA = json.dumps(
+    {
+        "$schema": "http://json-schema.org/draft-04/schema#",
+        "type": "object",
+        "required": ["enabled"],
+        "properties": {"enabled": {"type": "boolean"}, "limit": {"type": "integer", "maximum": 10}},
+    }
+)
 
 
 def test_json_schema_refusal_carries_reason_and_details(world: World) -> None:
@@ -35,7 +37,10 @@ def test_json_schema_refusal_carries_reason_and_details(world: World) -> None:
     problems = response["Details"]["InvalidConfiguration"]
     assert {(p["Constraint"], p["Location"]) for p in problems} == {("required", "$"), ("maximum", "$.limit")}
     assert all(p["Type"] == "JSON_SCHEMA" and p["Reason"] for p in problems)
-    assert world.appconfig.list_deployments(ApplicationId=world.app_id, EnvironmentId=world.env_id)["Items"] == []
+    assert (
+        world.appconfig.list_deployments(ApplicationId=world.app_id, EnvironmentId=world.env_id)["Items"]
+        == []
+    )
 
 
 def test_json_schema_accepts_valid_content(world: World) -> None:
@@ -77,9 +82,15 @@ def test_lambda_validator_refusal(world: World) -> None:
     assert "forbidden word 'bad'" in response["Error"]["Message"]
     assert response["Reason"] == "InvalidConfiguration"
     (detail,) = response["Details"]["InvalidConfiguration"]
-    assert (detail["Type"], detail["Location"], detail["Value"]) == ("LAMBDA", lambda_arn("RefuseBadFunction"),
-                                                                    "ValueError")
-    assert world.appconfig.list_deployments(ApplicationId=world.app_id, EnvironmentId=world.env_id)["Items"] == []
+    assert (detail["Type"], detail["Location"], detail["Value"]) == (
+        "LAMBDA",
+        lambda_arn("RefuseBadFunction"),
+        "ValueError",
+    )
+    assert (
+        world.appconfig.list_deployments(ApplicationId=world.app_id, EnvironmentId=world.env_id)["Items"]
+        == []
+    )
     assert world.start(world.put("flag: fine"), ConfigurationProfileId=profile)["DeploymentNumber"] == 1
 
 
@@ -100,10 +111,12 @@ def test_lambda_validator_that_does_not_exist_refuses(world: World) -> None:
 
 def test_both_validators_run(world: World) -> None:
     """ValidatorList allows two validators; each must accept."""
-    profile = world.profile([
-        {"Type": "JSON_SCHEMA", "Content": json.dumps({"type": "object"})},
-        {"Type": "LAMBDA", "Content": lambda_arn("RefuseBadFunction")},
-    ])
+    profile = world.profile(
+        [
+            {"Type": "JSON_SCHEMA", "Content": json.dumps({"type": "object"})},
+            {"Type": "LAMBDA", "Content": lambda_arn("RefuseBadFunction")},
+        ]
+    )
     with pytest.raises(world.appconfig.exceptions.BadRequestException) as refused:
         world.start(world.put('{"word": "bad"}', "application/json"), ConfigurationProfileId=profile)
     assert refused.value.response["Details"]["InvalidConfiguration"][0]["Type"] == "LAMBDA"
@@ -135,9 +148,11 @@ def test_a_deployment_is_visible_while_it_validates(world: World) -> None:
         target=lambda: outcome.append(world.start(version, ConfigurationProfileId=profile)), daemon=True
     )
     started.start()
-    seen = []
+    seen: list[str] = []
     while started.is_alive() and not seen:
-        items = world.appconfig.list_deployments(ApplicationId=world.app_id, EnvironmentId=world.env_id)["Items"]
+        items = world.appconfig.list_deployments(ApplicationId=world.app_id, EnvironmentId=world.env_id)[
+            "Items"
+        ]
         seen = [d["State"] for d in items]
     if seen:  # the validator finished before we looked only on a very slow machine
         assert seen == ["VALIDATING"]

@@ -7,7 +7,7 @@ progress (or with AllowRevert). The same decisions run against real clients in t
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -45,6 +45,8 @@ class Environment:
     later_states: list[str] = field(default_factory=list)
     stopped: list[tuple[int, bool]] = field(default_factory=list)
     started: list[str] = field(default_factory=list)
+    before_start: Callable[[Environment], None] | None = None
+    """Runs once just before the next start: another delivery acting concurrently."""
 
     def add(self, version: str, state: str, profile: str = PROFILE, started: datetime = NOW) -> Deployment:
         deployment = Deployment(len(self.items) + 1, version, state, started, profile)
@@ -62,11 +64,16 @@ class Environment:
             found = self._set(number, self.later_states.pop(0), "Validation failed: line 3:7")
         return found
 
-    def start(self, version: str, description: str) -> Deployment:
+    def start(self, version: str, description: str, *, latest: int | None) -> Deployment:
+        if self.before_start:
+            self.before_start(self)
+            self.before_start = None
         if version in self.refuse:
             raise ConfigurationRefused(self.refuse[version])
         if any(d.in_progress for d in self.items):
             raise DeploymentConflict("Deployment number 1 already exists")
+        if latest is not None and self.items and self.items[0].number != latest:
+            raise DeploymentConflict(f"LatestDeploymentNumber {latest} is not the latest deployment")
         self.started.append(version)
         return self.add(version, self.start_state, started=NOW + timedelta(seconds=1))
 

@@ -176,3 +176,26 @@ def test_a_concurrent_delivery_that_already_completed_keeps_the_first_deployment
     assert result.outcome is Outcome.DUPLICATE
     assert result.deployment_number == 1
     assert environment.stopped == [(2, True)]  # ours, reverted to the first deployment's version
+
+
+def test_a_concurrent_delivery_that_starts_first_is_caught_by_the_latest_deployment_guard(
+    rollout: Rollout, environment: Environment
+) -> None:
+    environment.add("v1", "COMPLETE")
+    # Between our look at the history and our start, another delivery of v2 starts and completes.
+    environment.before_start = lambda env: env.add("v2", "COMPLETE")
+    result = rollout.decide(upload("v2"))
+    assert result.outcome is Outcome.DUPLICATE
+    assert result.deployment_number == 2
+    assert environment.started == []
+    assert environment.stopped == []
+
+
+def test_a_deployment_still_validating_is_waited_for_not_stopped(
+    rollout: Rollout, environment: Environment
+) -> None:
+    older = environment.add("v1", "VALIDATING")
+    environment.later_states = ["DEPLOYING"]  # its validator passes; then it can be stopped
+    result = rollout.decide(upload("v2"))
+    assert result.outcome is Outcome.DEPLOYED
+    assert environment.stopped == [(older.number, False)]

@@ -10,11 +10,14 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
+from appconfig_cache_extension.api import Api
 from appconfig_cache_extension.cache import Cache
 from appconfig_cache_extension.log import Logger
 from appconfig_cache_extension.plane import NotFound, PlaneError, Poll, TokenRejected
+from appconfig_cache_extension.server import Server, bind
 from appconfig_cache_extension.settings import ConfigKey, Settings
 
 KEY = ConfigKey("app", "env", "profile")
@@ -94,10 +97,35 @@ def inline(target: Callable[[], None]) -> None:
 
 @pytest.fixture
 def make_cache(plane: MemoryPlane, clock: ManualClock) -> Callable[..., Cache]:
-    def make(**settings: object) -> Cache:
-        options = {"poll_interval_s": 45.0, "poll_timeout_s": 0.5} | settings
+    def make(**settings: Any) -> Cache:
+        options: dict[str, Any] = {"poll_interval_s": 45.0, "poll_timeout_s": 0.5} | settings
         return Cache(
             plane, Settings(**options), Logger("none"), clock=clock, spawn=inline, jitter=lambda: 1.0
-        )  # type: ignore[arg-type]
+        )
 
     return make
+
+
+@dataclass
+class Serving:
+    port: int
+    plane: MemoryPlane
+    server: Server
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+
+@pytest.fixture
+def serving(plane: MemoryPlane) -> Iterator[Serving]:
+    """The extension's HTTP server and API on a free loopback port, over the in-memory plane
+    (polling every 50 ms, so a test sees a change after a short sleep)."""
+    cache = Cache(plane, Settings(poll_interval_s=0.05, poll_timeout_s=1.0), Logger("none"))
+    server = Server(
+        bind(0), Api(cache).respond, Logger("none"), head_timeout_s=0.5, write_timeout_s=1.0, tick_s=0.05
+    )
+    server.start()
+    try:
+        yield Serving(server.port, plane, server)
+    finally:
+        server.stop()

@@ -7,6 +7,7 @@ honours ``AWS_ENDPOINT_URL_APPCONFIGDATA`` natively, so tests and real AWS run t
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 import threading
@@ -26,6 +27,7 @@ from appconfig_cache_extension.settings import ConfigKey, Settings
 
 # Older Python runtimes keep the SDK in /var/runtime, which is on the runtime's path, not ours.
 _RUNTIME_SDK = "/var/runtime"
+MIN_POLL_S, MAX_POLL_S = 15, 86400
 
 
 def _import_botocore() -> None:
@@ -52,6 +54,9 @@ class BotocorePlane:
             ApplicationIdentifier=key.application,
             EnvironmentIdentifier=key.environment,
             ConfigurationProfileIdentifier=key.profile,
+            # AppConfig answers NextPollIntervalInSeconds = this minimum (60 s without one), and the
+            # cache never polls sooner: ask for the configured interval, within AppConfig's range.
+            RequiredMinimumPollIntervalInSeconds=min_poll_interval(self._settings.poll_interval_s),
         )
         return str(response["InitialConfigurationToken"])
 
@@ -109,6 +114,11 @@ class BotocorePlane:
 
             use_assumed_role(session, settings, region=region, config=config)
         return session.create_client("appconfigdata", region_name=region, config=config)
+
+
+def min_poll_interval(poll_interval_s: float) -> int:
+    """RequiredMinimumPollIntervalInSeconds accepts 15 to 86,400."""
+    return max(MIN_POLL_S, min(MAX_POLL_S, math.ceil(poll_interval_s)))
 
 
 def _translate(error: Exception) -> PlaneError:  # noqa: PLR0911 - one return per failure kind

@@ -23,6 +23,8 @@ from appconfig_cache_extension.settings import ConfigKey, Settings
 
 # The first retry after a failure comes after about this long, doubling up to the poll interval.
 BACKOFF_BASE_S = 1.0
+# Configurations are named by callers; past this many, names that never resolved are dropped.
+MAX_ENTRIES = 1024
 
 
 @dataclass(frozen=True, eq=False)
@@ -112,28 +114,47 @@ class Cache:
 
     def _begin(self, key: ConfigKey) -> tuple[Entry, Snapshot | None, Flight | None]:
         """The snapshot to serve now, or the flight to wait for (starting one when due)."""
-        with self._lock:
-            entry = self._entries.get(key) or self._entries.setdefault(key, Entry(key))
-            flight = self._start_if_due(entry)
-            snapshot = entry.snapshot
-            if snapshot is not None and (flight is None or entry.failures):
-                # Fresh enough, or AppConfig has been failing: do not make the caller wait again.
-                return entry, snapshot, None
-            if flight is None:
-                assert entry.error is not None  # nothing cached and not due: the last failure stands
-                raise entry.error
-            return entry, None, flight
+        launch: list[tuple[Entry, Flight]] = []
+        try:
+            with self._lock:
+                entry = self._entries.get(key) or self._new_entry(key)
+                flight = self._start_if_due(entry, launch)
+                snapshot = entry.snapshot
+                if snapshot is not None and (flight is None or entry.failures):
+                    # Fresh enough, or AppConfig has been failing: do not make the caller wait again.
+                    return entry, snapshot, None
+                if flight is None:
+                    assert entry.error is not None  # nothing cached and not due: the last failure stands
+                    raise entry.error
+                return entry, None, flight
+        finally:
+            self._launch(launch)
+
+    def _new_entry(self, key: ConfigKey) -> Entry:
+        """Under the lock. Names that never resolved are forgotten first when there are too many."""
+        if len(self._entries) >= MAX_ENTRIES:
+            for stale in [k for k, e in self._entries.items() if e.snapshot is None and e.flight is None]:
+                del self._entries[stale]
+        entry = self._entries[key] = Entry(key)
+        return entry
 
     def prefetch(self, keys: Iterable[ConfigKey]) -> list[Flight]:
+        launch: list[tuple[Entry, Flight]] = []
         with self._lock:
-            flights = [self._start_if_due(self._entries.setdefault(k, Entry(k))) for k in keys]
-        return [f for f in flights if f is not None]
+            for key in keys:
+                self._start_if_due(self._entries.get(key) or self._new_entry(key), launch)
+        self._launch(launch)
+        return [flight for _, flight in launch]
 
     def refresh_due(self) -> list[Flight]:
         """Start a fetch for every configuration that is due (called on each INVOKE)."""
+        launch: list[tuple[Entry, Flight]] = []
         with self._lock:
-            flights = [self._start_if_due(e) for e in self._entries.values() if e.snapshot is not None]
-        return [f for f in flights if f is not None]
+            for entry in self._entries.values():
+                if entry.snapshot is not None:
+                    self._start_if_due(entry, launch)
+        self._launch(launch)
+        return [flight for _, flight in launch]
 
     def wait(self, flights: Iterable[Flight], timeout: float) -> bool:
         deadline = time.monotonic() + timeout
@@ -144,8 +165,8 @@ class Cache:
             return {k: e.snapshot for k, e in self._entries.items() if e.snapshot is not None}
 
     # ------------------------------------------------------------------ fetching
-    def _start_if_due(self, entry: Entry) -> Flight | None:
-        """Under the lock: the running flight, a new one if the entry is due, or None."""
+    def _start_if_due(self, entry: Entry, launch: list[tuple[Entry, Flight]]) -> Flight | None:
+        """Under the lock: the running flight, a new one (added to ``launch``) if due, or None."""
         if entry.flight is not None:
             return entry.flight
         now = self._clock()
@@ -153,8 +174,13 @@ class Cache:
         if not due:
             return None
         flight = entry.flight = Flight()
-        self._spawn(lambda: self._fly(entry, flight))
+        launch.append((entry, flight))
         return flight
+
+    def _launch(self, launch: list[tuple[Entry, Flight]]) -> None:
+        """Outside the lock: start the flights that were created under it."""
+        for entry, flight in launch:
+            self._spawn(lambda e=entry, f=flight: self._fly(e, f))  # type: ignore[misc]
 
     def _fly(self, entry: Entry, flight: Flight) -> None:
         try:

@@ -57,6 +57,14 @@ def parse_head(head: bytes) -> Request:
     line, _, rest = head.partition(b"\r\n")
     if len(line) > MAX_REQUEST_LINE:
         raise HttpError(414, "request line too long")
+    if len(head) > MAX_HEAD:
+        raise HttpError(431, "request header fields too large")
+    request = _request_line(line)
+    _headers(request, rest.split(b"\r\n") if rest else [])
+    return request
+
+
+def _request_line(line: bytes) -> Request:
     parts = line.split(b" ")
     if len(parts) != 3:
         raise HttpError(400, "malformed request line")
@@ -70,8 +78,10 @@ def parse_head(head: bytes) -> Request:
         raise HttpError(400, "malformed HTTP version")
     if match[1] != b"1":
         raise HttpError(505, "HTTP version not supported")
-    request = Request(method.decode("ascii"), target.decode("ascii"), (1, int(match[2])))
-    lines = rest.split(b"\r\n") if rest else []
+    return Request(method.decode("ascii"), target.decode("ascii"), (1, int(match[2])))
+
+
+def _headers(request: Request, lines: list[bytes]) -> None:
     if len(lines) > MAX_HEADERS:
         raise HttpError(431, "too many header fields")
     for raw in lines:
@@ -87,6 +97,5 @@ def parse_head(head: bytes) -> Request:
         raise HttpError(400, "invalid Content-Length")
     if lengths and "transfer-encoding" in request.headers:
         raise HttpError(400, "both Content-Length and Transfer-Encoding")
-    if request.version >= (1, 1) and len(request.headers.get("host", ["x"])) != 1:
+    if len(request.headers.get("host", ["x"])) != 1:
         raise HttpError(400, "more than one Host header")
-    return request

@@ -73,8 +73,14 @@ def run(name: str, env: Mapping[str, str]) -> int:
     cache = Cache(build_plane(settings), settings, log)
     server = Server(listener, Api(cache).respond, log)
     server.start()
+    # Logged before prefetch starts: whether anything so far pulled in the SDK (it must not).
+    log.info(
+        "ready",
+        port=settings.http_port,
+        prefetch=len(settings.prefetch),
+        sdk_loaded="botocore" in sys.modules,
+    )
     cache.prefetch(settings.prefetch)
-    log.info("ready", port=settings.http_port, prefetch=len(settings.prefetch))
     try:
         return _event_loop(extensions, cache, server, settings, log)
     except RuntimeApiError as error:

@@ -48,7 +48,18 @@ def bind(port: int, host: str = "127.0.0.1") -> socket.socket:
 
 
 class Connection:
-    __slots__ = ("active", "busy", "closing", "eof", "events", "head_since", "inbuf", "outbuf", "sock")
+    __slots__ = (
+        "active",
+        "busy",
+        "closing",
+        "draining",
+        "eof",
+        "events",
+        "head_since",
+        "inbuf",
+        "outbuf",
+        "sock",
+    )
 
     def __init__(self, sock: socket.socket, now: float) -> None:
         self.sock = sock
@@ -57,14 +68,27 @@ class Connection:
         self.busy = False  # a request of this connection is being answered by a thread
         self.closing = False  # close once the output is flushed
         self.eof = False  # the client has half-closed (or closed) its side
+        self.draining = False  # answered and shut for writing; discarding input until EOF
         self.head_since: float | None = None  # first byte of an incomplete request head
         self.active = now  # last progress in either direction
         self.events = selectors.EVENT_READ  # what the selector watches for (0: unregistered)
 
 
 class Server:
-    def __init__(self, listener: socket.socket, respond: Responder, log: Logger) -> None:
+    def __init__(
+        self,
+        listener: socket.socket,
+        respond: Responder,
+        log: Logger,
+        *,
+        head_timeout_s: float = HEAD_TIMEOUT_S,
+        write_timeout_s: float = WRITE_TIMEOUT_S,
+        tick_s: float = TICK_S,
+    ) -> None:
         self._listener = listener
+        self._head_timeout = head_timeout_s
+        self._write_timeout = write_timeout_s
+        self._tick = tick_s
         self._respond = respond
         self._log = log
         self._selector = selectors.DefaultSelector()
@@ -102,7 +126,7 @@ class Server:
         last_tick = time.monotonic()
         try:
             while self._running:
-                for key, mask in self._selector.select(TICK_S):
+                for key, mask in self._selector.select(self._tick):
                     if key.fileobj is self._listener:
                         self._accept()
                     elif key.fileobj is self._wake_r:
@@ -110,7 +134,7 @@ class Server:
                     else:
                         self._on_event(key.data, mask)
                 now = time.monotonic()
-                if now - last_tick >= TICK_S:
+                if now - last_tick >= self._tick:
                     last_tick = now
                     self._expire(now)
         finally:
@@ -154,6 +178,10 @@ class Server:
     def _read(self, conn: Connection) -> None:
         data = conn.sock.recv(65536)
         conn.active = time.monotonic()
+        if conn.draining:
+            if not data:
+                self._close(conn)
+            return
         if not data:
             conn.eof = True
         else:
@@ -262,9 +290,31 @@ class Server:
                     conn.outbuf[0] = first[sent:]
                     sent = 0
         if not conn.outbuf and conn.closing:
-            self._close(conn)
+            self._linger(conn)
             return
         self._update_interest(conn)
+
+    def _linger(self, conn: Connection) -> None:
+        """Close after the answer without losing it: closing a socket with unread input sends a
+        reset, which can destroy the response before the client reads it (e.g. a 414 sent while
+        the oversized request is still arriving). So shut for writing, discard input until EOF;
+        the head timeout bounds the wait."""
+        if conn.eof and not conn.inbuf:
+            self._close(conn)
+            return
+        try:
+            conn.sock.shutdown(socket.SHUT_WR)
+        except OSError:
+            self._close(conn)
+            return
+        conn.draining, conn.inbuf = True, bytearray()
+        conn.head_since = time.monotonic()
+        if conn.events != selectors.EVENT_READ:
+            if conn.events:
+                self._selector.modify(conn.sock, selectors.EVENT_READ, conn)
+            else:
+                self._selector.register(conn.sock, selectors.EVENT_READ, conn)
+            conn.events = selectors.EVENT_READ
 
     def _update_interest(self, conn: Connection) -> None:
         if conn.sock not in self._clients:
@@ -292,9 +342,9 @@ class Server:
     def _expire(self, now: float) -> None:
         for conn in list(self._clients.values()):
             slow_head = (
-                conn.head_since is not None and now - conn.head_since > HEAD_TIMEOUT_S and not conn.busy
+                conn.head_since is not None and now - conn.head_since > self._head_timeout and not conn.busy
             )
-            stalled_reader = bool(conn.outbuf) and now - conn.active > WRITE_TIMEOUT_S
+            stalled_reader = bool(conn.outbuf) and now - conn.active > self._write_timeout
             if slow_head or stalled_reader:
                 self._close(conn)
 

@@ -1,0 +1,180 @@
+"""Cache and refresh semantics through real botocore against the local AppConfig service.
+
+The cache's clock is the service's (a ManualClock): advancing it moves the poll interval, the
+service's RequiredMinimumPollIntervalInSeconds and token lifetimes together, so nothing sleeps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from appconfig_cache_extension.aws import BotocorePlane
+from appconfig_cache_extension.cache import Cache
+from appconfig_cache_extension.log import Logger
+from appconfig_cache_extension.plane import NotFound
+from appconfig_cache_extension.settings import ConfigKey, Settings
+
+from tests.integration.extension.conftest import APP, ENV, FLAGS_V1, FLAGS_V2, PROFILE, YAML, Deployed
+
+pytestmark = pytest.mark.integration
+KEY = ConfigKey(APP, ENV, PROFILE)
+
+
+def inline(target: Callable[[], None]) -> None:
+    target()
+
+
+@pytest.fixture
+def make_cache(deployed: Deployed) -> Callable[..., tuple[Cache, BotocorePlane]]:
+    def make(**options: Any) -> tuple[Cache, BotocorePlane]:
+        settings = Settings(**({"poll_interval_s": 45.0, "poll_timeout_s": 1.0} | options))
+        plane = BotocorePlane(settings)
+        cache = Cache(
+            plane,
+            settings,
+            Logger("none"),
+            clock=lambda: deployed.clock.now().timestamp(),
+            spawn=inline,
+            jitter=lambda: 1.0,
+        )
+        return cache, plane
+
+    return make
+
+
+def test_cold_fetch_by_names_and_by_ids(
+    deployed: Deployed, make_cache: Callable[..., tuple[Cache, Any]]
+) -> None:
+    cache, _ = make_cache()
+    by_name = cache.get(KEY)
+    assert (by_name.content, by_name.content_type) == (FLAGS_V1, YAML)
+    by_id = cache.get(ConfigKey(deployed.app_id, deployed.env_id, deployed.profile_id))
+    assert by_id.etag == by_name.etag
+    with pytest.raises(NotFound):
+        cache.get(ConfigKey(APP, ENV, "no-such-profile"))
+
+
+def test_unchanged_then_new_deployment_then_rollback(
+    deployed: Deployed, make_cache: Callable[..., tuple[Cache, Any]]
+) -> None:
+    cache, _ = make_cache()
+    first = cache.get(KEY)
+    deployed.clock.advance(46)
+    assert cache.get(KEY) is first  # empty body: unchanged
+    deployed.deploy(FLAGS_V2)
+    assert cache.get(KEY) is first  # not due yet
+    deployed.clock.advance(46)
+    assert cache.get(KEY).content == FLAGS_V2
+    # Roll back: a deployment of v1 that is stopped while baking reverts to what was there before.
+    baking = deployed.appconfig.create_deployment_strategy(
+        Name="bake",
+        DeploymentDurationInMinutes=0,
+        GrowthFactor=100,
+        FinalBakeTimeInMinutes=10,
+        ReplicateTo="NONE",
+    )
+    version = deployed.appconfig.create_hosted_configuration_version(
+        ApplicationId=deployed.app_id,
+        ConfigurationProfileId=deployed.profile_id,
+        Content=b"{}",
+        ContentType=YAML,
+    )
+    started = deployed.appconfig.start_deployment(
+        ApplicationId=deployed.app_id,
+        EnvironmentId=deployed.env_id,
+        DeploymentStrategyId=baking["Id"],
+        ConfigurationProfileId=deployed.profile_id,
+        ConfigurationVersion=str(version["VersionNumber"]),
+    )
+    deployed.clock.advance(46)
+    assert cache.get(KEY).content == b"{}"
+    deployed.appconfig.stop_deployment(
+        ApplicationId=deployed.app_id,
+        EnvironmentId=deployed.env_id,
+        DeploymentNumber=started["DeploymentNumber"],
+        AllowRevert=True,
+    )
+    deployed.clock.advance(46)
+    assert cache.get(KEY).content == FLAGS_V2
+
+
+def test_never_polls_sooner_than_the_session_allows(
+    deployed: Deployed, make_cache: Callable[..., tuple[Cache, Any]]
+) -> None:
+    """A 5 s poll interval asks AppConfig for its 15 s minimum; the cache honours the answer."""
+    cache, _ = make_cache(poll_interval_s=5.0)
+    cache.get(KEY)
+    deployed.deploy(FLAGS_V2)
+    deployed.clock.advance(6)
+    assert cache.get(KEY).content == FLAGS_V1  # AppConfig said: not before 15 s
+    deployed.clock.advance(10)
+    assert cache.get(KEY).content == FLAGS_V2
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        {"kind": "error", "error": "InternalServerException"},
+        {"kind": "throttle"},
+        {"kind": "delay", "seconds": 1.5},
+        {"kind": "error", "error": "ResourceNotFoundException"},
+    ],
+    ids=["HTTP 500", "throttling", "timeout", "profile gone"],
+)
+def test_last_good_copy_is_served_while_appconfig_misbehaves(
+    deployed: Deployed, make_cache: Callable[..., tuple[Cache, Any]], fault: dict[str, Any]
+) -> None:
+    cache, _ = make_cache(poll_timeout_s=0.5)
+    good = cache.get(KEY)
+    deployed.deploy(FLAGS_V2)
+    deployed.cloud.appconfig.faults.configure({"operation": "GetLatestConfiguration", "count": 3, **fault})
+    for _ in range(3):
+        deployed.clock.advance(46)
+        assert cache.get(KEY) is good
+    deployed.cloud.appconfig.faults.clear()
+    deployed.clock.advance(46)
+    # After failures a request does not wait for the retry; the next INVOKE's refresh does.
+    assert cache.get(KEY) is good
+    deployed.clock.advance(46)
+    assert cache.wait(cache.refresh_due(), 5.0)
+    assert cache.get(KEY).content == FLAGS_V2
+
+
+def test_refused_connections_serve_the_last_good_copy(
+    deployed: Deployed, make_cache: Callable[..., tuple[Cache, Any]]
+) -> None:
+    cache, _ = make_cache()
+    good = cache.get(KEY)
+    deployed.cloud.appconfig.stop()
+    deployed.clock.advance(46)
+    assert cache.get(KEY) is good
+
+
+def test_an_expired_token_starts_a_new_session(
+    deployed: Deployed, make_cache: Callable[..., tuple[Cache, Any]]
+) -> None:
+    cache, _ = make_cache()
+    first = cache.get(KEY)
+    deployed.deploy(FLAGS_V2)
+    deployed.clock.advance(hours=25)  # tokens last 24 hours
+    assert cache.get(KEY).content == FLAGS_V2
+    assert cache.get(KEY) is not first
+
+
+def test_cross_account_role_through_sts(
+    deployed: Deployed, make_cache: Callable[..., tuple[Cache, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL_STS", deployed.cloud.moto)
+    role = "arn:aws:iam::111122223333:role/AppConfigReader"
+    cache, plane = make_cache(role_arn=role, role_external_id="ext-42", role_session_name="reader")
+    assert cache.get(KEY).content == FLAGS_V1
+    credentials = plane.client()._request_signer._credentials
+    first = credentials.get_frozen_credentials()
+    assert first.token  # temporary credentials from STS, not the function's own
+    assert first.access_key != deployed.cloud.client("sts").get_caller_identity()["UserId"]
+    # Renewal: once the credentials near their expiry, botocore fetches new ones from STS.
+    credentials._expiry_time = credentials._time_fetcher()
+    renewed = credentials.get_frozen_credentials()
+    assert renewed.access_key != first.access_key

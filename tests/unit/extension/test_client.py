@@ -1,0 +1,113 @@
+"""The function-side client against the real server: keep-alive, 304 reuse, parse once per version."""
+
+from __future__ import annotations
+
+import socket
+import time
+
+import pytest
+from appconfig_cache import ConfigurationClient, ConfigurationError, ExtensionUnavailable
+from appconfig_cache.feature_flags import ExtensionStore
+from aws_lambda_powertools.utilities.feature_flags import FeatureFlags
+from aws_lambda_powertools.utilities.feature_flags.exceptions import ConfigurationStoreError
+
+from tests.unit.extension.conftest import KEY, Serving
+
+pytestmark = pytest.mark.unit
+
+
+def test_unchanged_configuration_is_the_same_object_and_parsed_once(serving: Serving) -> None:
+    client = ConfigurationClient(serving.port)
+    first = client.get("app", "env", "profile")
+    assert first.document == {"a": {"default": True}}
+    again = client.get("app", "env", "profile")
+    assert again is first
+    assert again.document is first.document
+    assert first.version is not None
+
+
+def test_a_new_version_is_a_new_object_parsed_by_its_content_type(serving: Serving) -> None:
+    client = ConfigurationClient(serving.port)
+    first = client.get("app", "env", "profile")
+    serving.plane.configs[KEY] = (b"a: {default: false}", "application/x-yaml")
+    time.sleep(0.1)  # the fixture's poll interval is 50 ms
+    second = client.get("app", "env", "profile")
+    assert second is not first
+    assert second.etag != first.etag
+    assert second.document == {"a": {"default": False}}
+
+
+def test_keep_alive_uses_one_connection(serving: Serving) -> None:
+    client = ConfigurationClient(serving.port)
+    client.get("app", "env", "profile")
+    sock = client._sock
+    for _ in range(50):
+        client.get("app", "env", "profile")
+    assert client._sock is sock
+
+
+def test_a_stale_kept_alive_connection_is_replaced_transparently(serving: Serving) -> None:
+    client = ConfigurationClient(serving.port)
+    client.get("app", "env", "profile")
+    assert client._sock is not None
+    client._sock.shutdown(socket.SHUT_RDWR)  # as if the connection died while frozen
+    assert client.get("app", "env", "profile").document == {"a": {"default": True}}
+
+
+def test_errors_carry_the_status(serving: Serving) -> None:
+    client = ConfigurationClient(serving.port)
+    with pytest.raises(ConfigurationError) as raised:
+        client.get("app", "env", "missing")
+    assert raised.value.status == 404
+
+
+def test_no_extension_is_a_clear_error_after_a_short_time() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    client = ConfigurationClient(port, connect_timeout=0.3)
+    started = time.monotonic()
+    with pytest.raises(ExtensionUnavailable) as raised:
+        client.get("app", "env", "profile")
+    assert time.monotonic() - started < 2
+    assert "layer" in str(raised.value)
+
+
+def test_an_extension_that_never_answers_times_out() -> None:
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        client = ConfigurationClient(silent.getsockname()[1], timeout=0.3)
+        with pytest.raises(ExtensionUnavailable, match="no answer"):
+            client.get("app", "env", "profile")
+
+
+def test_powertools_feature_flags_through_the_store(serving: Serving) -> None:
+    serving.plane.configs[type(KEY)("app", "env", "flags")] = (
+        b"""
+premium:
+  default: false
+  rules:
+    tier is premium:
+      when_match: true
+      conditions:
+        - {action: EQUALS, key: tier, value: premium}
+""",
+        "application/x-yaml",
+    )
+    store = ExtensionStore("app", "env", "flags", client=ConfigurationClient(serving.port))
+    flags = FeatureFlags(store=store)
+    assert flags.evaluate(name="premium", context={"tier": "premium"}, default=False) is True
+    assert flags.evaluate(name="premium", context={"tier": "basic"}, default=True) is False
+
+
+def test_store_envelope_and_errors(serving: Serving) -> None:
+    serving.plane.configs[type(KEY)("app", "env", "wrapped")] = (
+        b'{"features": {"x": {"default": true}}}',
+        "application/json",
+    )
+    client = ConfigurationClient(serving.port)
+    store = ExtensionStore("app", "env", "wrapped", envelope="features", client=client)
+    assert store.get_configuration() == {"x": {"default": True}}
+    with pytest.raises(ConfigurationStoreError):
+        ExtensionStore("app", "env", "missing", client=client).get_configuration()

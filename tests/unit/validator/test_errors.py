@@ -1,0 +1,282 @@
+"""Each kind of problem, with the exact document path and line:column it is reported at."""
+
+from __future__ import annotations
+
+import pytest
+from feature_validator.errors import MAX_REPORTED, FeatureFileInvalid
+from feature_validator.validate import validate
+
+from bench.validator_corpus import feature_file
+from tests.unit.validator.conftest import only_problem, problems_of, where
+
+pytestmark = pytest.mark.unit
+
+RULE = "$.flag.rules['a rule']"
+
+
+def condition(action: str, key: str, value: str) -> str:
+    """A document with one rule whose only condition is ``action``/``key``/``value`` (line 7 on)."""
+    return f"""\
+flag:
+  default: false
+  rules:
+    a rule:
+      when_match: true
+      conditions:
+        - action: {action}
+          key: {key}
+          value: {value}
+"""
+
+
+# --- schema errors ---------------------------------------------------------------------------
+
+
+def test_a_boolean_flag_needs_a_boolean_default() -> None:
+    problem = only_problem("flag:\n  default: maybe\n")
+    assert where(problem) == ("$.flag.default", 2, 12, "schema-type")
+    assert problem.message == "expected boolean, found string"
+
+
+def test_when_match_must_be_boolean_unless_boolean_type_is_false() -> None:
+    text = condition("EQUALS", "tier", "premium").replace("when_match: true", "when_match: 5")
+    assert where(only_problem(text)) == (f"{RULE}.when_match", 5, 19, "schema-type")
+    non_boolean = text.replace("  default: false", "  boolean_type: false\n  default: 1")
+    assert validate(non_boolean.encode())
+
+
+def test_an_unknown_action_is_named_with_the_ones_powertools_knows() -> None:
+    problem = only_problem(condition("EQUAL", "tier", "premium"))
+    assert where(problem) == (f"{RULE}.conditions[0].action", 7, 19, "schema-enum")
+    assert "EQUALS, NOT_EQUALS" in problem.message
+
+
+def test_a_missing_key_is_reported_at_its_mapping() -> None:
+    problem = only_problem("flag:\n  rules: {}\n")
+    assert where(problem) == ("$.flag", 2, 3, "schema-required")
+    assert problem.message == "missing required key 'default'"
+
+
+def test_an_unexpected_key_is_reported_at_the_key_itself() -> None:
+    problem = only_problem("flag:\n  default: true\n  rule: {}\n")
+    assert where(problem) == ("$.flag.rule", 3, 3, "schema-additionalProperties")
+    assert problem.message == "unexpected key (allowed here: boolean_type, default, rules)"
+
+
+def test_a_rule_needs_at_least_one_condition() -> None:
+    text = "flag:\n  default: true\n  rules:\n    r:\n      when_match: false\n      conditions: []\n"
+    assert where(only_problem(text)) == ("$.flag.rules.r.conditions", 6, 19, "schema-minItems")
+
+
+def test_schedule_keys_and_value_shapes_follow_the_action() -> None:
+    text = condition("SCHEDULE_BETWEEN_TIME_RANGE", "NOW", '{START: "9:00", END: "17:00"}')
+    found = sorted(where(p) for p in problems_of(text))
+    assert found == [
+        (f"{RULE}.conditions[0].key", 8, 16, "schema-const"),
+        (f"{RULE}.conditions[0].value.START", 9, 26, "schema-pattern"),
+    ]
+
+
+def test_modulo_range_values_are_integers() -> None:
+    problem = only_problem(condition("MODULO_RANGE", "user", "{BASE: 100, START: 0, END: 9.5}"))
+    assert where(problem) == (f"{RULE}.conditions[0].value.END", 9, 38, "schema-type")
+
+
+def test_the_file_must_define_a_flag() -> None:
+    assert where(only_problem("{}\n")) == ("$", 1, 1, "schema-minProperties")
+
+
+def test_the_document_must_be_a_mapping() -> None:
+    problem = only_problem("- a\n- b\n")
+    assert where(problem) == ("$", 1, 1, "schema-type")
+    assert problem.message == "expected object, found array"
+
+
+# --- YAML 1.1 readings: "quote it" -----------------------------------------------------------
+
+
+def test_a_yaml_1_1_boolean_where_a_string_is_expected_says_quote_it() -> None:
+    problem = only_problem(condition("STARTSWITH", "country", "NO"))
+    assert where(problem) == (f"{RULE}.conditions[0].value", 9, 18, "schema-type")
+    assert problem.message == "expected string, found boolean: the unquoted word is read as the boolean false; quote it"
+
+
+def test_a_sexagesimal_time_says_quote_it() -> None:
+    problem = only_problem(condition("SCHEDULE_BETWEEN_TIME_RANGE", "CURRENT_TIME", '{START: 12:30, END: "13:00"}'))
+    assert where(problem) == (f"{RULE}.conditions[0].value.START", 9, 26, "schema-type")
+    assert problem.message.endswith("read as an integer; quote it")
+
+
+def test_a_country_code_in_a_list_of_countries_says_quote_it() -> None:
+    problem = only_problem(condition("IN", "country", "[SE, NO, DK]"))
+    assert where(problem) == (f"{RULE}.conditions[0].value[1]", 9, 22, "yaml11-boolean")
+    assert "quote it for text, or write true or false" in problem.message
+
+
+def test_an_equals_with_a_yaml_1_1_word_says_quote_it_but_true_and_false_are_fine() -> None:
+    problem = only_problem(condition("EQUALS", "country", "NO"))
+    assert where(problem) == (f"{RULE}.conditions[0].value", 9, 18, "yaml11-boolean")
+    assert validate(condition("EQUALS", "beta", "false").encode())
+    assert validate(condition("EQUALS", "country", '"NO"').encode())
+
+
+def test_an_unquoted_date_is_a_timestamp_and_says_quote_it() -> None:
+    value = "{START: 2025-10-01T00:00:00, END: '2025-10-02T00:00:00'}"
+    problem = only_problem(condition("SCHEDULE_BETWEEN_DATETIME_RANGE", "CURRENT_DATETIME", value))
+    assert where(problem) == (f"{RULE}.conditions[0].value.START", 9, 26, "timestamp")
+    assert problem.message.endswith("quote it")
+
+
+def test_a_key_that_yaml_reads_as_a_boolean_says_quote_it() -> None:
+    problem = only_problem("on:\n  default: true\n")
+    assert where(problem) == ("$.on", 1, 1, "key-type")
+    assert problem.message == "the unquoted word is read as the boolean true, but keys must be strings: quote it"
+
+
+# --- loader problems ---------------------------------------------------------------------------
+
+
+def test_duplicate_keys_name_both_lines() -> None:
+    problem = only_problem("flag:\n  default: true\n  default: false\n")
+    assert where(problem) == ("$.flag.default", 3, 3, "duplicate-key")
+    assert problem.message.startswith("duplicate key: first at line 2, again at line 3")
+
+
+def test_duplicate_flags_name_both_lines() -> None:
+    problem = only_problem("flag:\n  default: true\nother: {default: true}\nflag: {default: false}\n")
+    assert where(problem) == ("$.flag", 4, 1, "duplicate-key")
+    assert "first at line 1, again at line 4" in problem.message
+
+
+def test_merge_keys_are_refused() -> None:
+    problem = only_problem("base: &b {default: true}\nflag:\n  <<: *b\n")
+    assert where(problem) == ("$.flag", 3, 3, "merge-key")
+
+
+def test_infinity_is_not_json() -> None:
+    text = "flag:\n  boolean_type: false\n  default: .inf\n"
+    assert where(only_problem(text)) == ("$.flag.default", 3, 12, "not-finite")
+
+
+def test_yaml_syntax_errors_are_located() -> None:
+    problem = only_problem("flag:\n  default: [true\n")
+    assert (problem.line, problem.column, problem.code) == (3, 1, "yaml-syntax")
+    assert problem.message.startswith("YAML syntax: ")
+
+
+# --- semantic checks ---------------------------------------------------------------------------
+
+
+def test_a_time_window_whose_start_equals_its_end() -> None:
+    text = condition("SCHEDULE_BETWEEN_TIME_RANGE", "CURRENT_TIME", '{START: "09:00", END: "09:00"}')
+    problem = only_problem(text)
+    assert where(problem) == (f"{RULE}.conditions[0].value", 9, 18, "schedule")
+    assert problem.message.startswith("START equals END")
+
+
+@pytest.mark.parametrize(
+    ("end", "message"),
+    [("2025-10-01T00:00:00", "START equals END"), ("2025-09-30T00:00:00", "END is before START")],
+)
+def test_a_datetime_window_that_is_an_instant_or_inverted(end: str, message: str) -> None:
+    value = f'{{START: "2025-10-01T00:00:00", END: "{end}"}}'
+    problem = only_problem(condition("SCHEDULE_BETWEEN_DATETIME_RANGE", "CURRENT_DATETIME", value))
+    assert where(problem) == (f"{RULE}.conditions[0].value", 9, 18, "schedule")
+    assert problem.message.startswith(message)
+
+
+def test_a_date_that_does_not_exist() -> None:
+    value = '{START: "2025-02-30T00:00:00", END: "2025-03-02T00:00:00"}'
+    problem = only_problem(condition("SCHEDULE_BETWEEN_DATETIME_RANGE", "CURRENT_DATETIME", value))
+    assert where(problem) == (f"{RULE}.conditions[0].value.START", 9, 26, "schedule")
+
+
+def test_an_unknown_time_zone() -> None:
+    value = '{DAYS: [MONDAY], TIMEZONE: "Mars/Olympus_Mons"}'
+    problem = only_problem(condition("SCHEDULE_BETWEEN_DAYS_OF_WEEK", "CURRENT_DAY_OF_WEEK", value))
+    assert where(problem) == (f"{RULE}.conditions[0].value.TIMEZONE", 9, 45, "timezone")
+
+
+def test_a_modulo_range_outside_its_base() -> None:
+    problem = only_problem(condition("MODULO_RANGE", "user", "{BASE: 10, START: 5, END: 10}"))
+    assert where(problem) == (f"{RULE}.conditions[0].value", 9, 18, "modulo-range")
+
+
+def two_conditions(first: tuple[str, str], second: tuple[str, str], key: str = "tier") -> str:
+    return f"""\
+flag:
+  default: false
+  rules:
+    a rule:
+      when_match: true
+      conditions:
+        - {{action: {first[0]}, key: {key}, value: {first[1]}}}
+        - {{action: {second[0]}, key: {key}, value: {second[1]}}}
+"""
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "reason"),
+    [
+        (("STARTSWITH", "gold"), ("KEY_GREATER_THAN_VALUE", "3"), "to be a number or boolean and text at once"),
+        (("ANY_IN_VALUE", "[a]"), ("ENDSWITH", "x"), "to be a list and text at once"),
+        (("EQUALS", "gold"), ("EQUALS", "silver"), "cannot all hold for the one value EQUALS allows"),
+        (("EQUALS", "gold"), ("NOT_IN", "[gold, silver]"), "cannot all hold for the one value EQUALS allows"),
+        (("EQUALS", "gold"), ("STARTSWITH", "sil"), "cannot all hold for the one value EQUALS allows"),
+        (("KEY_GREATER_THAN_VALUE", "10"), ("KEY_LESS_THAN_VALUE", "5"), "leave no value between"),
+        (("KEY_GREATER_THAN_VALUE", "5"), ("KEY_LESS_THAN_OR_EQUAL_VALUE", "5"), "leave no value between"),
+    ],
+)
+def test_conditions_that_can_never_all_match(first: tuple[str, str], second: tuple[str, str], reason: str) -> None:
+    problem = only_problem(two_conditions(first, second))
+    assert where(problem) == (f"{RULE}.conditions[1]", 8, 11, "never-matches")
+    assert f"conditions [0], [1] on key 'tier' {'need the context value ' if 'at once' in reason else ''}" in (
+        problem.message
+    )
+    assert reason in problem.message
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        (("EQUALS", "gold"), ("IN", "[gold, silver]")),
+        (("EQUALS", "gold"), ("STARTSWITH", "go")),
+        (("KEY_GREATER_THAN_VALUE", "5"), ("KEY_LESS_THAN_VALUE", "6")),
+        (("KEY_GREATER_THAN_OR_EQUAL_VALUE", "5"), ("KEY_LESS_THAN_OR_EQUAL_VALUE", "5")),
+        (("STARTSWITH", "go"), ("ENDSWITH", "ld")),
+    ],
+)
+def test_conditions_that_can_match_together_are_accepted(first: tuple[str, str], second: tuple[str, str]) -> None:
+    assert validate(two_conditions(first, second).encode())
+
+
+# --- collecting and capping ----------------------------------------------------------------------
+
+
+def test_every_error_is_collected_and_the_report_is_capped_with_a_count() -> None:
+    with pytest.raises(FeatureFileInvalid) as raised:
+        validate(feature_file(300_000, errors=80).encode())
+    error = raised.value
+    assert error.total == 80
+    assert len(error.problems) == MAX_REPORTED
+    assert str(error).splitlines()[0] == "feature file rejected, 80 problems:"
+    assert str(error).splitlines()[-1] == f"... and {80 - MAX_REPORTED} more"
+    assert [p.line for p in error.problems] == sorted(p.line for p in error.problems)
+
+
+def test_messages_never_repeat_configuration_values() -> None:
+    secret = "s3cr3t-VALUE"
+    text = f"""\
+flag:
+  default: {secret}
+  rules:
+    r:
+      when_match: {secret}
+      conditions:
+        - {{action: {secret}, key: k, value: {secret}}}
+        - {{action: STARTSWITH, key: k, value: [{secret}]}}
+"""
+    with pytest.raises(FeatureFileInvalid) as raised:
+        validate(text.encode())
+    assert raised.value.total >= 4
+    assert secret not in str(raised.value)
