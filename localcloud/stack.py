@@ -44,7 +44,11 @@ class StackResolver(Resolver):
     def parameter(self, name: str) -> Any:
         if name in self.physical:
             return self.physical[name]["Ref"]
-        return super().parameter(name)
+        value = super().parameter(name)
+        if self.template.get("Parameters", {}).get(name, {}).get("Type") == "Number":
+            number = float(value)
+            return int(number) if number.is_integer() else number
+        return value
 
     def _functions(self) -> dict[str, Callable[[Any], Any]]:
         return {**super()._functions(), "Fn::GetAtt": lambda a: self._attribute(a[0], a[1])}
