@@ -25,7 +25,8 @@ help:
 	@echo "make lint      ruff and mypy"
 	@echo "make build     sam build (no Docker needed)"
 	@echo "make bench     benchmarks side by side with their baselines -> bench-results.json"
-	@echo "make local-up  moto + the local AppConfig service on 127.0.0.1, prints the exports"
+	@echo "make demo      the whole pipeline on this machine, narrated (no AWS account)"
+	@echo "make local-up  the same local cloud for hands-on use; make local-status shows it"
 
 # --- environments -------------------------------------------------------------------------
 $(UV):
@@ -119,10 +120,15 @@ bench: $(VENV)/.synced
 demo: $(VENV)/.synced
 	$(PY) -m localcloud.demo
 
-# moto's server (port 5000) and the local AppConfig + AppConfigData service (port 4780) on
-# 127.0.0.1 until Ctrl-C; prints the `export AWS_ENDPOINT_URL_...` lines. TIME_SCALE=60 runs
-# deployment strategies sixty times faster.
-TIME_SCALE ?= 1
+# The same local cloud as the demo, kept running on 127.0.0.1 until Ctrl-C (moto on port 5000,
+# AppConfig + AppConfigData on 4780): upload with any S3 client and the pipeline runs. Prints the
+# `export AWS_ENDPOINT_URL_...` lines. TIME_SCALE (default 60) speeds up deployment strategies.
+TIME_SCALE ?= 60
 .PHONY: local-up
 local-up: $(VENV)/.synced
-	$(PY) -m localcloud --time-scale $(TIME_SCALE)
+	$(PY) -m localcloud up --time-scale $(TIME_SCALE)
+
+# Against a running `make local-up`: the deployments and what the flags API returns.
+.PHONY: local-status
+local-status: $(VENV)/.synced
+	$(PY) -m localcloud status

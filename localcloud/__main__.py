@@ -1,74 +1,120 @@
-"""``python -m localcloud`` (``make local-up``): moto's server and the local AppConfig service,
-on 127.0.0.1, until Ctrl-C. It prints the ``export`` lines that point any AWS SDK or CLI at them:
+"""``python -m localcloud`` (``make local-up``): the whole pipeline on 127.0.0.1 until Ctrl-C.
 
-    make local-up TIME_SCALE=60                         # strategies 60 times faster
+moto's server and the local AppConfig service, the stack from template.yaml, its functions run
+as Lambda runs them, and S3 notifications delivered to the deploy function: upload with any S3
+client and the pipeline runs. It prints the ``export`` lines that point an AWS SDK or CLI at it.
+
+    make local-up TIME_SCALE=60     # strategies 60 times faster
+    make local-status               # (another shell) the deployments and what a consumer returns
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
 import signal
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
-from localcloud.appconfig import LocalAppConfig
+from localcloud.consumers import ConsumerEnvironment
 from localcloud.lambdas import TemplateFunctions
-from localcloud.moto import MotoServer, fake_aws_environment
-from localcloud.testing import endpoint_environment
+from localcloud.moto import fake_aws_environment
+from localcloud.pipeline import LAYER, ROOT, LocalPipeline
+from localcloud.template import Resolver, load
 
-ROOT = Path(__file__).resolve().parent.parent
+STATE = ROOT / ".localcloud" / "state.json"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m localcloud", description=__doc__.splitlines()[0])
+    parser.add_argument("command", nargs="?", default="up", choices=("up", "status"))
     parser.add_argument("--moto-port", type=int, default=5000, help="moto's port (0: any free one)")
     parser.add_argument("--appconfig-port", type=int, default=4780, help="AppConfig's port (0: any free one)")
     parser.add_argument(
         "--time-scale",
         type=float,
-        default=float(os.environ.get("TIME_SCALE", "1")),
+        default=float(os.environ.get("TIME_SCALE", "60")),
         help="how much faster than real time deployments, bakes and tokens age",
     )
-    parser.add_argument(
-        "--template",
-        type=Path,
-        default=ROOT / "template.yaml",
-        help="the template whose functions LAMBDA validators name",
-    )
+    parser.add_argument("--template", type=Path, default=ROOT / "template.yaml")
     args = parser.parse_args(argv)
+    return up(args) if args.command == "up" else status(args.template)
 
-    for name, value in fake_aws_environment().items():
-        os.environ.setdefault(name, value)
-    moto = MotoServer(port=args.moto_port or None).start()
-    functions = TemplateFunctions(args.template)
-    appconfig = LocalAppConfig(
-        s3_endpoint=moto.endpoint,
-        cloudwatch_endpoint=moto.endpoint,
+
+def up(args: argparse.Namespace) -> int:
+    cloud = LocalPipeline(
+        template=args.template,
         time_scale=args.time_scale,
-        functions=functions,
-        port=args.appconfig_port,
+        moto_port=args.moto_port or None,
+        appconfig_port=args.appconfig_port,
     ).start()
-    env = {**fake_aws_environment(), **endpoint_environment(moto=moto.endpoint, appconfig=appconfig.endpoint)}
+    env = {**fake_aws_environment(), **cloud.endpoints, "AWS_ENDPOINT_URL_S3": cloud.moto.endpoint}
     for name in ("AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"):
         env.pop(name)  # leave the user's CLI configuration alone; the endpoints and keys decide
+    STATE.parent.mkdir(exist_ok=True)
+    STATE.write_text(
+        json.dumps(
+            {
+                "env": env,
+                "ids": cloud.ids(),
+                "bucket": cloud.bucket,
+                "key": cloud.key,
+                "functions": cloud.stack.function_environment,
+            },
+            indent=2,
+        )
+    )
     print("# the local cloud is up: paste these into another shell", flush=True)
     for name, value in env.items():
         print(f"export {name}={value}")
+    print(f"# upload: aws s3 cp feature-file.yml s3://{cloud.bucket}/{cloud.key}")
+    print("# then:   make local-status")
     print(
-        f"# moto {moto.endpoint}  AppConfig + AppConfigData {appconfig.endpoint}  "
+        f"# moto {cloud.moto.endpoint}  AppConfig + AppConfigData {cloud.appconfig.endpoint}  "
         f"time scale {args.time_scale:g}  (Ctrl-C stops)",
         flush=True,
     )
-
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with contextlib.suppress(KeyboardInterrupt):
         stop.wait()
-    appconfig.stop()
-    moto.stop()
+    cloud.stop()
+    STATE.unlink(missing_ok=True)
+    return 0
+
+
+def status(template: Path) -> int:
+    """The running local cloud's deployments, and the flags API's answer through the extension."""
+    if not STATE.exists():
+        print("the local cloud is not running: start it with `make local-up`", file=sys.stderr)
+        return 2
+    state: dict[str, Any] = json.loads(STATE.read_text())
+    os.environ.update(state["env"])
+    import boto3
+
+    appconfig = boto3.client("appconfig", region_name="us-east-1")
+    deployments = appconfig.list_deployments(**state["ids"])["Items"]
+    print(f"deployments of s3://{state['bucket']}/{state['key']} (newest first):")
+    for d in deployments or [{"DeploymentNumber": "-", "State": "none yet", "ConfigurationVersion": ""}]:
+        print(f"  #{d['DeploymentNumber']} {d['State']:<12} version {d['ConfigurationVersion']}")
+    functions = TemplateFunctions(template)
+    environment = {**state["functions"]["FlagsApiFunction"], "AWS_APPCONFIG_EXTENSION_POLL_INTERVAL_SECONDS": "1"}
+    consumer = ConsumerEnvironment(
+        functions, "FlagsApiFunction", layer=LAYER, environment=environment, resolver=Resolver(load(template))
+    ).start()
+    try:
+        event = json.loads((ROOT / "events" / "flags-api-get.json").read_text())
+        for caller in ({"tier": "premium", "region": "eu-west-1"}, {"tier": "standard", "region": "us-east-1"}):
+            result = consumer.invoke({**event, "queryStringParameters": caller})
+            answer = result.error if result.failed else json.loads(result.payload["body"])
+            print(f"flags API for {caller}: {json.dumps(answer, sort_keys=True)}")
+    finally:
+        consumer.stop()
+        functions.close()
     return 0
 
 
