@@ -99,16 +99,25 @@ def status(template: Path) -> int:
     appconfig = boto3.client("appconfig", region_name="us-east-1")
     deployments = appconfig.list_deployments(**state["ids"])["Items"]
     print(f"deployments of s3://{state['bucket']}/{state['key']} (newest first):")
-    for d in deployments or [{"DeploymentNumber": "-", "State": "none yet", "ConfigurationVersion": ""}]:
+    for d in deployments:
         print(f"  #{d['DeploymentNumber']} {d['State']:<12} version {d['ConfigurationVersion']}")
+    if not deployments:
+        print("  none yet")
     functions = TemplateFunctions(template)
-    environment = {**state["functions"]["FlagsApiFunction"], "AWS_APPCONFIG_EXTENSION_POLL_INTERVAL_SECONDS": "1"}
+    environment = {
+        **state["functions"]["FlagsApiFunction"],
+        "AWS_APPCONFIG_EXTENSION_POLL_INTERVAL_SECONDS": "1",
+    }
+    resolver = Resolver(load(template))
     consumer = ConsumerEnvironment(
-        functions, "FlagsApiFunction", layer=LAYER, environment=environment, resolver=Resolver(load(template))
+        functions, "FlagsApiFunction", layer=LAYER, environment=environment, resolver=resolver
     ).start()
     try:
         event = json.loads((ROOT / "events" / "flags-api-get.json").read_text())
-        for caller in ({"tier": "premium", "region": "eu-west-1"}, {"tier": "standard", "region": "us-east-1"}):
+        for caller in (
+            {"tier": "premium", "region": "eu-west-1"},
+            {"tier": "standard", "region": "us-east-1"},
+        ):
             result = consumer.invoke({**event, "queryStringParameters": caller})
             answer = result.error if result.failed else json.loads(result.payload["body"])
             print(f"flags API for {caller}: {json.dumps(answer, sort_keys=True)}")
