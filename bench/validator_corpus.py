@@ -112,7 +112,8 @@ def feature_file(size: int = 1_000_000, errors: int = 0) -> str:
         step = max(1, len(parts) // errors)
         for n in range(errors):
             index = min(len(parts) - 1, n * step)
-            for before, after in _ERRORS:
+            kinds = _ERRORS[n % len(_ERRORS) :] + _ERRORS[: n % len(_ERRORS)]  # vary the kind
+            for before, after in kinds:
                 if before in parts[index]:
                     parts[index] = parts[index].replace(before, after, 1)
                     break

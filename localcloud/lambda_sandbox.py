@@ -20,6 +20,7 @@ is isolated (the extension shares the test machine's network and files).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import queue
@@ -107,6 +108,7 @@ class LambdaSandbox:
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, name="extensions-api", daemon=True)
         self._shut_down = False
+        self._closed = False
 
     @property
     def runtime_api(self) -> str:
@@ -205,6 +207,11 @@ class LambdaSandbox:
         if self.freeze_between_invocations:
             self.freeze()
 
+    def send(self, event: dict[str, Any]) -> None:
+        """Deliver any event, even a malformed one, to the extensions registered for its type."""
+        self.thaw()
+        self._deliver(event, only=str(event.get("eventType", "INVOKE")))
+
     def freeze(self) -> None:
         for ext in self.extensions.values():
             if ext.process.poll() is None and not ext.frozen:
@@ -245,6 +252,7 @@ class LambdaSandbox:
         )
 
     def close(self) -> None:
+        self._closed = True
         self.thaw()
         for ext in self.extensions.values():
             if ext.process.poll() is None:
@@ -292,13 +300,15 @@ class LambdaSandbox:
                 self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None
             ) -> None:
                 data = json.dumps(body).encode()
-                self.send_response(status)
-                for name, value in (headers or {}).items():
-                    self.send_header(name, value)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                # The extension may be gone (killed, or exited after an error): nothing to tell it.
+                with contextlib.suppress(OSError):
+                    self.send_response(status)
+                    for name, value in (headers or {}).items():
+                        self.send_header(name, value)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
 
             def _body(self) -> dict[str, Any]:
                 length = int(self.headers.get("Content-Length") or 0)
@@ -332,7 +342,8 @@ class LambdaSandbox:
                     ext.waiting.set()
                     sandbox._lock.notify_all()
                 event = ext.mailbox.get()
-                self._reply(200, event)
+                if not sandbox._closed:
+                    self._reply(200, event)
 
             def _register(self) -> None:
                 name = self.headers.get("Lambda-Extension-Name", "")

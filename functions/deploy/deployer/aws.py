@@ -93,8 +93,8 @@ class AppConfigDeployments:
         self._profile = profile_id
         self._strategy = strategy_id
         # StartDeployment's LatestDeploymentNumber is newer than some Lambda runtimes' botocore.
-        members = client.meta.service_model.operation_model("StartDeployment").input_shape.members
-        self._has_latest_guard = "LatestDeploymentNumber" in members
+        shape = client.meta.service_model.operation_model("StartDeployment").input_shape
+        self._has_latest_guard = shape is not None and "LatestDeploymentNumber" in shape.members
 
     def history(self) -> Iterator[Deployment]:
         paginator = self._appconfig.get_paginator("list_deployments")

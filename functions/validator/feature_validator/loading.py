@@ -47,6 +47,8 @@ MAX_DEPTH = 64
 MAX_EXPANSION_FACTOR = 10
 MIN_EXPANSION_LIMIT = 10_000
 MAX_EXPANDED_NODES = 1_000_000
+# Up to this size a file is also parsed by PyYAML's pure-Python parser (about 50 ms at this size).
+PURE_PYTHON_CHECK_CHARS = 32_768
 
 _TAG = "tag:yaml.org,2002:"
 STR, INT, FLOAT, BOOL, NULL = (_TAG + t for t in ("str", "int", "float", "bool", "null"))
@@ -100,7 +102,27 @@ def node_reads_as(node: Node) -> str | None:
 def load(text: str) -> Any:
     """The single document as data; raises ``FeatureFileInvalid`` with every problem found."""
     with gc_paused():
-        return _EventBuilder(text).run()
+        data = _EventBuilder(text).run()
+    if "\t" in text or len(text) <= PURE_PYTHON_CHECK_CHARS:
+        _pure_python_parses(text)
+    return data
+
+
+def _pure_python_parses(text: str) -> None:
+    """Consumers without libyaml (the pure-Python extension layer) parse with PyYAML's own parser,
+    which refuses a few things libyaml accepts, tabs among them. Files with a tab, and small files
+    (where it costs little), are parsed by it too, so nothing is deployed that a consumer cannot read.
+    """
+    try:
+        for _event in yaml.parse(text, Loader=yaml.SafeLoader):
+            pass
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        message = (
+            f"YAML syntax (PyYAML's pure-Python parser, which consumers may use): {error.problem or error}"
+        )
+        raise FeatureFileInvalid([problem_at((), line, column, message, "yaml-syntax")]) from None
 
 
 class _Frame:
@@ -118,10 +140,12 @@ class _Frame:
 
 _NO_KEY = object()
 _REFUSED = object()  # a key that was refused: its value is built (to find problems in it), then dropped
+_COLLECTION_KEY = object()  # a mapping or sequence written as a key, refused, still open
 
 
 class _EventBuilder:
     def __init__(self, text: str) -> None:
+        self.text = text
         self.parser = yaml.CSafeLoader(text)
         self.problems: list[Problem] = []
         self.stack: list[_Frame] = []
@@ -140,6 +164,13 @@ class _EventBuilder:
                 self._path(), line, column, f"YAML syntax: {error.problem or error}", "yaml-syntax"
             )
             raise FeatureFileInvalid([*self.problems, problem]) from None
+        except yaml.reader.ReaderError as error:  # characters YAML does not allow (NUL, controls)
+            offset = max(0, min(error.position, len(self.text)))
+            line = self.text.count("\n", 0, offset) + 1
+            column = offset - (self.text.rfind("\n", 0, offset) + 1) + 1
+            message = f"YAML syntax: {error.reason} (character code {error.character!r})"
+            problem = problem_at((), line, column, message, "yaml-syntax")
+            raise FeatureFileInvalid([*self.problems, problem]) from None
         finally:
             self.parser.dispose()
 
@@ -157,20 +188,10 @@ class _EventBuilder:
                 self.expanded += 1
                 frame = stack[-1] if stack else None
                 if frame is not None and frame.key is _NO_KEY and type(frame.container) is dict:
-                    key = frame.key = self._key(event)
-                    if key is _REFUSED:
-                        continue
-                    if key in frame.key_lines:
-                        line = event.start_mark.line + 1
-                        self._problem(
-                            event,
-                            self._path(),
-                            f"duplicate key: first at line {frame.key_lines[key]}, again at line {line} "
-                            "(YAML loaders keep the last value silently)",
-                            "duplicate-key",
-                        )
-                    else:
-                        frame.key_lines[key] = event.start_mark.line + 1
+                    key = self._key(event)
+                    if event.anchor is not None and isinstance(key, str):
+                        self.anchors[event.anchor] = (key, 1)
+                    self._take_key(frame, key, event)
                     continue
                 value = self._scalar(event)
                 if event.anchor is not None:
@@ -186,7 +207,7 @@ class _EventBuilder:
                     self._problem(event, self._path(), _tag_message(tag), "tag")
                 if stack and stack[-1].key is _NO_KEY and type(stack[-1].container) is dict:
                     self._problem(event, self._path(), "keys must be strings, not collections", "key-type")
-                    stack[-1].key = _REFUSED
+                    stack[-1].key = _COLLECTION_KEY
                 anchor = event.anchor
                 if anchor is not None:
                     self.open_anchors.add(anchor)
@@ -223,6 +244,16 @@ class _EventBuilder:
                 container.append(value)
                 continue
             key = frame.key
+            if key is _NO_KEY:  # an alias written as a key
+                if isinstance(value, str):
+                    self._take_key(frame, value, event)
+                else:
+                    self._problem(event, self._path(), "keys must be strings", "key-type")
+                    frame.key = _REFUSED
+                continue
+            if key is _COLLECTION_KEY:  # refused when it opened; the value after it is dropped too
+                frame.key = _REFUSED
+                continue
             frame.key = _NO_KEY
             if key is not _REFUSED:
                 container[key] = value
@@ -236,6 +267,22 @@ class _EventBuilder:
         if self.problems:
             raise FeatureFileInvalid(self.problems)
         return root
+
+    def _take_key(self, frame: _Frame, key: Any, event: Any) -> None:
+        """The next key of an open mapping; a key it already has is a duplicate (both lines named)."""
+        frame.key = key
+        if key is _REFUSED:
+            return
+        line = event.start_mark.line + 1
+        first = frame.key_lines.setdefault(key, line)
+        if first != line or key in frame.container:
+            self._problem(
+                event,
+                self._path(),
+                f"duplicate key: first at line {first}, again at line {line} "
+                "(YAML loaders keep the last value silently)",
+                "duplicate-key",
+            )
 
     def _expansion_limit(self) -> int:
         return min(MAX_EXPANDED_NODES, max(MIN_EXPANSION_LIMIT, MAX_EXPANSION_FACTOR * self.nodes))
@@ -343,7 +390,7 @@ class _EventBuilder:
         for frame in self.stack:
             if type(frame.container) is list:
                 path.append(len(frame.container))
-            elif frame.key is not _NO_KEY and frame.key is not _REFUSED:
+            elif frame.key is not _NO_KEY and frame.key is not _REFUSED and frame.key is not _COLLECTION_KEY:
                 path.append(str(frame.key))
         return path
 

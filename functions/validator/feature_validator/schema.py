@@ -9,6 +9,7 @@ path (the slow part, kept off the valid path and limited to what is wrong).
 
 from __future__ import annotations
 
+import difflib
 import json
 from collections.abc import Callable, Iterator, Mapping
 from functools import cache
@@ -89,7 +90,7 @@ def _problems(error: Any, prefix: tuple[PathPart, ...], locator: Locator) -> Ite
                 message = (
                     f"unexpected key (allowed here: {', '.join(allowed)})" if allowed else "unexpected key"
                 )
-                yield locator.problem(path, message, code, at_key=key)
+                yield locator.problem(path, message + _did_you_mean(key, allowed), code, at_key=key)
         return
     if keyword == "required":
         for key in expected:
@@ -100,6 +101,8 @@ def _problems(error: Any, prefix: tuple[PathPart, ...], locator: Locator) -> Ite
         yield locator.problem(path, "names must be non-empty strings", code, at_key=str(instance))
         return
     message = _message(keyword, expected, instance)
+    if keyword == "enum" and isinstance(instance, str):
+        message += _did_you_mean(instance, [str(v) for v in expected])
     if _expects_string(keyword, expected) and not isinstance(instance, str):
         reading = locator.reads_as(path)
         if reading:
@@ -128,6 +131,12 @@ def _message(keyword: str, expected: Any, instance: Any) -> str:  # noqa: PLR091
     if keyword == "pattern":
         return f"does not have the expected format ({expected})"
     return f"breaks the schema's '{keyword}' rule"
+
+
+def _did_you_mean(written: str, names: list[str]) -> str:
+    """A close name from the schema (schema words only: nothing from the file is repeated)."""
+    close = difflib.get_close_matches(written, names, n=1, cutoff=0.75)
+    return f"; did you mean {close[0]}?" if close else ""
 
 
 def _expects_string(keyword: str, expected: Any) -> bool:

@@ -56,14 +56,23 @@ def _condition(condition: dict[str, Any], path: list[PathPart], locator: Locator
             )
     elif action == "SCHEDULE_BETWEEN_DATETIME_RANGE":
         yield from _datetime_range(value, value_path, locator)
-    elif action == "MODULO_RANGE" and not 0 <= value["START"] <= value["END"] <= value["BASE"] - 1:
-        yield locator.problem(value_path, "needs 0 <= START <= END <= BASE - 1", "modulo-range")
+    elif action == "MODULO_RANGE":
+        yield from _modulo_range(value, value_path, locator)
     if action in _SCHEDULES and "TIMEZONE" in value:
         from dateutil import tz  # type: ignore[import-untyped]
 
         if not tz.gettz(value["TIMEZONE"]):
             yield locator.problem([*value_path, "TIMEZONE"], "not an IANA time zone name", "timezone")
     yield from _yaml11_words(value, value_path, locator)
+
+
+def _modulo_range(value: dict[str, Any], path: list[PathPart], locator: Locator) -> Iterator[Problem]:
+    # JSON Schema counts 100.0 as an integer; Powertools (isinstance int) does not.
+    floats = [name for name in ("BASE", "START", "END") if isinstance(value[name], float)]
+    for name in floats:
+        yield locator.problem([*path, name], "write a whole number without a decimal point", "modulo-range")
+    if not floats and not 0 <= value["START"] <= value["END"] <= value["BASE"] - 1:
+        yield locator.problem(path, "needs 0 <= START <= END <= BASE - 1", "modulo-range")
 
 
 def _datetime_range(value: dict[str, Any], path: list[PathPart], locator: Locator) -> Iterator[Problem]:

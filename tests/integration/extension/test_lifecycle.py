@@ -144,6 +144,9 @@ BAD_SETTINGS = [
     ("ROLE_ARN", "not-an-arn"),
     ("SERVICE_REGION", "moon"),
     ("PROXY_URL", "proxy"),
+    ("ROLE_EXTERNAL_ID", "x"),
+    ("ROLE_SESSION_NAME", "has spaces"),
+    ("LOCAL_DEVELOPMENT_DIRECTORY", "/no/such/directory"),
 ]
 
 
@@ -157,6 +160,16 @@ def test_bad_setting_is_an_init_error_naming_the_variable(
     assert (error.phase, error.error_type) == ("init", "Extension.InvalidSetting")
     assert P + name in error.body["errorMessage"]
     assert "accepted" in error.body["errorMessage"]
+
+
+def test_a_fatal_error_is_reported_through_exit_error(
+    deployed: Deployed, start_extension: Callable[..., Running]
+) -> None:
+    running = start_extension()
+    running.sandbox.send({"eventType": "INVOKE", "deadlineMs": "not a number", "requestId": "r"})
+    assert running.sandbox.wait_exit() == {"appconfig-cache": 1}
+    [error] = running.sandbox.errors
+    assert (error.phase, error.error_type) == ("exit", "Extension.Crash")
 
 
 def test_port_in_use_is_an_init_error(start_extension: Callable[..., Running]) -> None:

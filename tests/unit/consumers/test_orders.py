@@ -65,7 +65,9 @@ def test_a_provider_the_worker_cannot_charge_through_fails_the_invocation() -> N
         fulfil(order(), FeatureFlags(store=DocumentStore(harmful)))
 
 
-@pytest.mark.parametrize("body", ["not json", "{}", '{"orderId": 1, "tier": "x", "region": "y", "total": "abc"}'])
+@pytest.mark.parametrize(
+    "body", ["not json", "{}", '{"orderId": 1, "tier": "x", "region": "y", "total": "abc"}']
+)
 def test_malformed_messages_are_bad_orders(body: str) -> None:
     with pytest.raises(BadOrder):
         parse_order(body)

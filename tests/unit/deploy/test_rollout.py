@@ -182,8 +182,12 @@ def test_a_concurrent_delivery_that_starts_first_is_caught_by_the_latest_deploym
     rollout: Rollout, environment: Environment
 ) -> None:
     environment.add("v1", "COMPLETE")
+
+    def another_delivery_deploys_v2(env: Environment) -> None:
+        env.add("v2", "COMPLETE")
+
     # Between our look at the history and our start, another delivery of v2 starts and completes.
-    environment.before_start = lambda env: env.add("v2", "COMPLETE")
+    environment.before_start = another_delivery_deploys_v2
     result = rollout.decide(upload("v2"))
     assert result.outcome is Outcome.DUPLICATE
     assert result.deployment_number == 2

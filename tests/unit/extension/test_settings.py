@@ -56,7 +56,7 @@ def test_role_region_proxy_and_local_directory() -> None:
             P + "ROLE_SESSION_NAME": "mine",
             P + "SERVICE_REGION": "eu-west-1",
             P + "PROXY_URL": "http://proxy.internal:3128",
-            P + "LOCAL_DEVELOPMENT_DIRECTORY": "/tmp/configs",
+            P + "LOCAL_DEVELOPMENT_DIRECTORY": "/",
             P + "MAX_CONNECTIONS": "7",
             P + "HTTP_PORT": "2773",
         }
@@ -65,7 +65,7 @@ def test_role_region_proxy_and_local_directory() -> None:
     assert (settings.role_external_id, settings.role_session_name) == ("ext-1", "mine")
     assert (settings.service_region, settings.proxy_url) == ("eu-west-1", "http://proxy.internal:3128")
     assert (settings.local_development_directory, settings.max_connections, settings.http_port) == (
-        "/tmp/configs",
+        "/",
         7,
         2773,
     )
@@ -90,6 +90,9 @@ INVALID = [
     ("ROLE_ARN", "my-role"),
     ("SERVICE_REGION", "Europe"),
     ("PROXY_URL", "proxy:3128"),
+    ("ROLE_EXTERNAL_ID", "x"),
+    ("ROLE_SESSION_NAME", "has spaces"),
+    ("LOCAL_DEVELOPMENT_DIRECTORY", "/no/such/directory"),
 ]
 
 

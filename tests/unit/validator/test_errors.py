@@ -49,6 +49,7 @@ def test_an_unknown_action_is_named_with_the_ones_powertools_knows() -> None:
     problem = only_problem(condition("EQUAL", "tier", "premium"))
     assert where(problem) == (f"{RULE}.conditions[0].action", 7, 19, "schema-enum")
     assert "EQUALS, NOT_EQUALS" in problem.message
+    assert problem.message.endswith("; did you mean EQUALS?")
 
 
 def test_a_missing_key_is_reported_at_its_mapping() -> None:
@@ -60,7 +61,9 @@ def test_a_missing_key_is_reported_at_its_mapping() -> None:
 def test_an_unexpected_key_is_reported_at_the_key_itself() -> None:
     problem = only_problem("flag:\n  default: true\n  rule: {}\n")
     assert where(problem) == ("$.flag.rule", 3, 3, "schema-additionalProperties")
-    assert problem.message == "unexpected key (allowed here: boolean_type, default, rules)"
+    assert (
+        problem.message == "unexpected key (allowed here: boolean_type, default, rules); did you mean rules?"
+    )
 
 
 def test_a_rule_needs_at_least_one_condition() -> None:
@@ -79,7 +82,7 @@ def test_schedule_keys_and_value_shapes_follow_the_action() -> None:
 
 def test_modulo_range_values_are_integers() -> None:
     problem = only_problem(condition("MODULO_RANGE", "user", "{BASE: 100, START: 0, END: 9.5}"))
-    assert where(problem) == (f"{RULE}.conditions[0].value.END", 9, 38, "schema-type")
+    assert where(problem) == (f"{RULE}.conditions[0].value.END", 9, 45, "schema-type")
 
 
 def test_the_file_must_define_a_flag() -> None:
@@ -98,18 +101,23 @@ def test_the_document_must_be_a_mapping() -> None:
 def test_a_yaml_1_1_boolean_where_a_string_is_expected_says_quote_it() -> None:
     problem = only_problem(condition("STARTSWITH", "country", "NO"))
     assert where(problem) == (f"{RULE}.conditions[0].value", 9, 18, "schema-type")
-    assert problem.message == "expected string, found boolean: the unquoted word is read as the boolean false; quote it"
+    assert (
+        problem.message
+        == "expected string, found boolean: the unquoted word is read as the boolean false; quote it"
+    )
 
 
 def test_a_sexagesimal_time_says_quote_it() -> None:
-    problem = only_problem(condition("SCHEDULE_BETWEEN_TIME_RANGE", "CURRENT_TIME", '{START: 12:30, END: "13:00"}'))
+    problem = only_problem(
+        condition("SCHEDULE_BETWEEN_TIME_RANGE", "CURRENT_TIME", '{START: 12:30, END: "13:00"}')
+    )
     assert where(problem) == (f"{RULE}.conditions[0].value.START", 9, 26, "schema-type")
     assert problem.message.endswith("read as an integer; quote it")
 
 
 def test_a_country_code_in_a_list_of_countries_says_quote_it() -> None:
     problem = only_problem(condition("IN", "country", "[SE, NO, DK]"))
-    assert where(problem) == (f"{RULE}.conditions[0].value[1]", 9, 22, "yaml11-boolean")
+    assert where(problem) == (f"{RULE}.conditions[0].value[1]", 9, 23, "yaml11-boolean")
     assert "quote it for text, or write true or false" in problem.message
 
 
@@ -130,7 +138,9 @@ def test_an_unquoted_date_is_a_timestamp_and_says_quote_it() -> None:
 def test_a_key_that_yaml_reads_as_a_boolean_says_quote_it() -> None:
     problem = only_problem("on:\n  default: true\n")
     assert where(problem) == ("$.on", 1, 1, "key-type")
-    assert problem.message == "the unquoted word is read as the boolean true, but keys must be strings: quote it"
+    assert (
+        problem.message == "the unquoted word is read as the boolean true, but keys must be strings: quote it"
+    )
 
 
 # --- loader problems ---------------------------------------------------------------------------
@@ -218,7 +228,11 @@ flag:
 @pytest.mark.parametrize(
     ("first", "second", "reason"),
     [
-        (("STARTSWITH", "gold"), ("KEY_GREATER_THAN_VALUE", "3"), "to be a number or boolean and text at once"),
+        (
+            ("STARTSWITH", "gold"),
+            ("KEY_GREATER_THAN_VALUE", "3"),
+            "to be a number or boolean and text at once",
+        ),
         (("ANY_IN_VALUE", "[a]"), ("ENDSWITH", "x"), "to be a list and text at once"),
         (("EQUALS", "gold"), ("EQUALS", "silver"), "cannot all hold for the one value EQUALS allows"),
         (("EQUALS", "gold"), ("NOT_IN", "[gold, silver]"), "cannot all hold for the one value EQUALS allows"),
@@ -227,11 +241,14 @@ flag:
         (("KEY_GREATER_THAN_VALUE", "5"), ("KEY_LESS_THAN_OR_EQUAL_VALUE", "5"), "leave no value between"),
     ],
 )
-def test_conditions_that_can_never_all_match(first: tuple[str, str], second: tuple[str, str], reason: str) -> None:
+def test_conditions_that_can_never_all_match(
+    first: tuple[str, str], second: tuple[str, str], reason: str
+) -> None:
     problem = only_problem(two_conditions(first, second))
     assert where(problem) == (f"{RULE}.conditions[1]", 8, 11, "never-matches")
-    assert f"conditions [0], [1] on key 'tier' {'need the context value ' if 'at once' in reason else ''}" in (
-        problem.message
+    assert (
+        f"conditions [0], [1] on key 'tier' {'need the context value ' if 'at once' in reason else ''}"
+        in (problem.message)
     )
     assert reason in problem.message
 
@@ -246,7 +263,9 @@ def test_conditions_that_can_never_all_match(first: tuple[str, str], second: tup
         (("STARTSWITH", "go"), ("ENDSWITH", "ld")),
     ],
 )
-def test_conditions_that_can_match_together_are_accepted(first: tuple[str, str], second: tuple[str, str]) -> None:
+def test_conditions_that_can_match_together_are_accepted(
+    first: tuple[str, str], second: tuple[str, str]
+) -> None:
     assert validate(two_conditions(first, second).encode())
 
 
@@ -280,3 +299,25 @@ flag:
         validate(text.encode())
     assert raised.value.total >= 4
     assert secret not in str(raised.value)
+
+
+def test_a_collection_as_a_key_is_refused_and_its_value_dropped() -> None:
+    problem = only_problem("? [a, b]\n: {default: true}\nflag: {default: true}\n")
+    assert where(problem) == ("$", 1, 3, "key-type")
+
+
+def test_an_alias_as_a_key_reads_like_pyyaml() -> None:
+    text = (
+        "&k flag: {default: true}\nother:\n  default: true\n"
+        "  rules: {*k : {when_match: false, conditions: [{action: EQUALS, key: x, value: 1}]}}\n"
+    )
+    assert validate(text.encode())["other"]["rules"] == {
+        "flag": {"when_match": False, "conditions": [{"action": "EQUALS", "key": "x", "value": 1}]}
+    }
+    problem = only_problem("list: &k [1]\n*k : {default: true}\n")
+    assert where(problem) == ("$", 2, 1, "key-type")
+
+
+def test_a_modulo_range_needs_whole_numbers_as_powertools_does() -> None:
+    problem = only_problem(condition("MODULO_RANGE", "user", "{BASE: 100.0, START: 0, END: 9}"))
+    assert where(problem) == (f"{RULE}.conditions[0].value.BASE", 9, 25, "modulo-range")

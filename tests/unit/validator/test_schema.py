@@ -38,7 +38,9 @@ def test_every_action_powertools_checks_the_value_of_has_a_value_shape_in_the_sc
     for branch in schema.schema()["$defs"]["condition"]["allOf"]:
         action = branch["if"]["properties"]["action"]
         shaped.update(action.get("enum", [action.get("const")]))
-    checked = {a.value for a in RuleAction if hasattr(ConditionsValidator, f"_validate_{a.value.lower()}_value")}
+    checked = {
+        a.value for a in RuleAction if hasattr(ConditionsValidator, f"_validate_{a.value.lower()}_value")
+    }
     assert checked <= shaped
 
 

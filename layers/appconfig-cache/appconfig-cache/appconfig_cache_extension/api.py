@@ -7,10 +7,7 @@ statuses of the agent's OpenAPI (400, 404, 500, 502, 504); other methods get 405
 
 from __future__ import annotations
 
-import json
 import re
-from dataclasses import dataclass
-from urllib.parse import unquote_to_bytes
 
 from appconfig_cache_extension.cache import Cache, Snapshot
 from appconfig_cache_extension.flags import FlagDocuments, FlagError
@@ -37,13 +34,15 @@ REASONS = {
 _BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 
 
-@dataclass(frozen=True)
 class Reply:
     """A response head (status line and fields, without the blank line) and its body."""
 
-    head: bytes
-    body: bytes = b""
-    close: bool = False
+    __slots__ = ("body", "close", "head")
+
+    def __init__(self, head: bytes, body: bytes = b"", close: bool = False) -> None:
+        self.head = head
+        self.body = body
+        self.close = close
 
 
 def text_reply(status: int, message: str, *, close: bool = False, extra: str = "") -> Reply:
@@ -63,8 +62,6 @@ class Api:
     def __init__(self, cache: Cache, flags: FlagDocuments | None = None) -> None:
         self._cache = cache
         self._flags = flags or FlagDocuments()
-        # Rendered 200/304 heads per snapshot, so a warm read formats nothing.
-        self._heads: dict[Snapshot, tuple[bytes, bytes]] = {}
 
     def respond(self, request: Request, wait: bool) -> Reply | None:  # noqa: PLR0911 - one return per outcome
         """The reply; with ``wait=False``, None when it needs to wait for AppConfig."""
@@ -77,6 +74,8 @@ class Api:
             if snapshot is None:
                 return None
             if flags:
+                if not wait and not self._flags.parsed(snapshot):
+                    return None  # parse on a worker thread
                 return self._flag_reply(snapshot, flags)
             return self._config_reply(snapshot, request.header("if-none-match"))
         except HttpError as error:
@@ -87,17 +86,17 @@ class Api:
             return text_reply(error.status, str(error))
 
     def _config_reply(self, snapshot: Snapshot, if_none_match: str | None) -> Reply:
-        heads = self._heads.get(snapshot)
-        if heads is None:
-            heads = self._heads[snapshot] = _render(snapshot)
-            if len(self._heads) > 256:  # old versions: drop them all, rendering again is cheap
-                self._heads = {snapshot: heads}
+        heads = snapshot.rendered
+        if heads is None:  # rendered once per version, so a warm read formats nothing
+            heads = snapshot.rendered = _render(snapshot)
         if if_none_match is not None and _matches(if_none_match, snapshot.etag):
             return Reply(heads[1])
         return Reply(heads[0], snapshot.content)
 
     def _flag_reply(self, snapshot: Snapshot, names: list[str]) -> Reply:
         selected = self._flags.select(snapshot, names)
+        import json
+
         body = json.dumps(selected, separators=(",", ":")).encode()
         version = f"Configuration-Version: {snapshot.version}\r\n" if snapshot.version else ""
         head = (
@@ -166,9 +165,18 @@ def _decode(raw: str, *, plus_is_space: bool = False) -> str:
     if plus_is_space:
         raw = raw.replace("+", " ")
     try:
-        return unquote_to_bytes(raw).decode("utf-8")
+        return _unquote(raw).decode("utf-8")
     except UnicodeDecodeError:
         raise HttpError(400, "percent-encoding is not UTF-8") from None
+
+
+def _unquote(raw: str) -> bytes:
+    """Percent-decoding of an already validated ASCII string (``urllib.parse`` costs start-up time)."""
+    first, *rest = raw.split("%")
+    decoded = bytearray(first.encode("ascii"))
+    for part in rest:
+        decoded += bytes.fromhex(part[:2]) + part[2:].encode("ascii")
+    return bytes(decoded)
 
 
 def _identifier(raw: str) -> str:

@@ -10,16 +10,21 @@ ever reaches a caller: the last good copy is served.
 
 from __future__ import annotations
 
-import hashlib
-import random
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 
 from appconfig_cache_extension.log import Logger
-from appconfig_cache_extension.plane import DataPlane, PlaneError, Poll, TimedOut, TokenRejected, Unavailable
+from appconfig_cache_extension.plane import PlaneError, Poll, TimedOut, TokenRejected, Unavailable
 from appconfig_cache_extension.settings import ConfigKey, Settings
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    from appconfig_cache_extension.plane import DataPlane
+
+NOT_PARSED = object()
 
 # The first retry after a failure comes after about this long, doubling up to the poll interval.
 BACKOFF_BASE_S = 1.0
@@ -27,38 +32,70 @@ BACKOFF_BASE_S = 1.0
 MAX_ENTRIES = 1024
 
 
-@dataclass(frozen=True, eq=False)
+# Plain classes with __slots__, not dataclasses: see plane.py on start-up imports.
 class Snapshot:
     """One version of a configuration, as served. Compared by identity: a new version is a new object."""
 
-    content: bytes
-    content_type: str
-    etag: str
-    version: str | None = None
-    label: str | None = None
+    __slots__ = ("content", "content_type", "document", "etag", "label", "rendered", "version")
+
+    def __init__(
+        self,
+        content: bytes,
+        content_type: str,
+        etag: str,
+        version: str | None = None,
+        label: str | None = None,
+    ) -> None:
+        self.content = content
+        self.content_type = content_type
+        self.etag = etag
+        self.version = version
+        self.label = label
+        # Derived once per version and dropped with it: the API's rendered response heads, and
+        # the parsed document for ?flag= (NOT_PARSED until someone asks).
+        self.rendered: tuple[bytes, bytes] | None = None
+        self.document: Any = NOT_PARSED
+
+    def __repr__(self) -> str:
+        return f"Snapshot({self.content_type}, {self.etag}, {len(self.content)} bytes)"
 
 
-@dataclass(eq=False)
 class Flight:
     """One fetch in progress; waiters block on ``done``."""
 
-    done: threading.Event = field(default_factory=threading.Event)
+    __slots__ = ("done",)
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
 
 
-@dataclass(eq=False)
 class Entry:
-    key: ConfigKey
-    snapshot: Snapshot | None = None
-    token: str | None = None
-    fetched_at: float = float("-inf")  # when AppConfig last answered successfully
-    earliest: float = float("-inf")  # not before: NextPollIntervalInSeconds or a backoff
-    failures: int = 0
-    error: PlaneError | None = None
-    flight: Flight | None = None
+    __slots__ = ("earliest", "error", "failures", "fetched_at", "flight", "key", "snapshot", "token")
+
+    def __init__(self, key: ConfigKey) -> None:
+        self.key = key
+        self.snapshot: Snapshot | None = None
+        self.token: str | None = None
+        self.fetched_at = float("-inf")  # when AppConfig last answered successfully
+        self.earliest = float("-inf")  # not before: NextPollIntervalInSeconds or a backoff
+        self.failures = 0
+        self.error: PlaneError | None = None
+        self.flight: Flight | None = None
+
+    def __repr__(self) -> str:
+        return f"Entry({self.key}, {self.snapshot!r}, failures={self.failures}, error={self.error!r})"
 
 
 def etag_for(content: bytes) -> str:
+    import hashlib  # in the fetch thread: OpenSSL's loading stays off the start-up path
+
     return '"' + hashlib.blake2b(content, digest_size=12).hexdigest() + '"'
+
+
+def _jitter() -> float:
+    import random
+
+    return random.random()  # noqa: S311 - spreading retries, not secrets
 
 
 def _start_thread(target: Callable[[], None]) -> None:
@@ -74,7 +111,7 @@ class Cache:
         *,
         clock: Callable[[], float] = time.monotonic,
         spawn: Callable[[Callable[[], None]], None] = _start_thread,
-        jitter: Callable[[], float] = random.random,
+        jitter: Callable[[], float] = _jitter,
     ) -> None:
         self._plane = plane
         self._interval = settings.poll_interval_s

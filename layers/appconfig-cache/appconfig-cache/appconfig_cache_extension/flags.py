@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import json
 import threading
-from typing import Any
 
-from appconfig_cache_extension.cache import Snapshot
+from appconfig_cache_extension.cache import NOT_PARSED, Snapshot
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class FlagError(Exception):
@@ -40,11 +43,15 @@ def parse_document(content: bytes, content_type: str) -> Any:
 
 
 class FlagDocuments:
-    """Parsed documents keyed by snapshot (one per version); a newer version replaces older ones."""
+    """Parses a snapshot's document once, keeping it on the snapshot (dropped with its version)."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._parsed: dict[Snapshot, Any] = {}
+        self._lock = threading.Lock()  # one parse per version, even with concurrent requests
+
+    def parsed(self, snapshot: Snapshot) -> bool:
+        """Whether ``snapshot`` is parsed already: parsing a large YAML document takes seconds,
+        so the server does it on a worker thread, never on the thread serving everyone."""
+        return snapshot.document is not NOT_PARSED
 
     def select(self, snapshot: Snapshot, names: list[str]) -> dict[str, Any]:
         document = self._document(snapshot)
@@ -56,12 +63,8 @@ class FlagDocuments:
         return {name: document[name] for name in names}
 
     def _document(self, snapshot: Snapshot) -> Any:
-        with self._lock:
-            if snapshot in self._parsed:
-                return self._parsed[snapshot]
-        document = parse_document(snapshot.content, snapshot.content_type)
-        with self._lock:
-            if len(self._parsed) >= 16:
-                self._parsed.clear()
-            self._parsed[snapshot] = document
-        return document
+        if snapshot.document is NOT_PARSED:
+            with self._lock:
+                if snapshot.document is NOT_PARSED:
+                    snapshot.document = parse_document(snapshot.content, snapshot.content_type)
+        return snapshot.document

@@ -7,7 +7,6 @@ closed connection, never the server: every check here raises :class:`HttpError`.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 MAX_REQUEST_LINE = 8 * 1024
 MAX_HEAD = 32 * 1024
@@ -28,12 +27,14 @@ class HttpError(Exception):
         self.message = message
 
 
-@dataclass
 class Request:
-    method: str
-    target: str
-    version: tuple[int, int]
-    headers: dict[str, list[str]] = field(default_factory=dict)
+    __slots__ = ("headers", "method", "target", "version")
+
+    def __init__(self, method: str, target: str, version: tuple[int, int]) -> None:
+        self.method = method
+        self.target = target
+        self.version = version
+        self.headers: dict[str, list[str]] = {}
 
     def header(self, name: str) -> str | None:
         values = self.headers.get(name)

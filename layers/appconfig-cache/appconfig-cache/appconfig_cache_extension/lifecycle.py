@@ -10,7 +10,6 @@ initialise, instead of delaying them.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import socket
 import sys
@@ -20,10 +19,13 @@ from collections.abc import Mapping
 from appconfig_cache_extension.api import Api
 from appconfig_cache_extension.cache import Cache
 from appconfig_cache_extension.log import Logger
-from appconfig_cache_extension.plane import DataPlane
 from appconfig_cache_extension.runtime_api import ExtensionsApi, RuntimeApiError
 from appconfig_cache_extension.server import Server, bind
 from appconfig_cache_extension.settings import Settings, SettingsError, parse_settings
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from appconfig_cache_extension.plane import DataPlane
 
 # Time kept back from an invocation's deadline when waiting for refreshes on INVOKE.
 DEADLINE_MARGIN_S = 0.2
@@ -67,7 +69,10 @@ def run(name: str, env: Mapping[str, str]) -> int:
     if problem or listener is None:
         error_type, message = problem or ("Extension.Unknown", "no listener")
         log.fatal(message, errorType=error_type)
-        extensions.init_error(error_type, message)
+        try:  # noqa: SIM105 - see below
+            extensions.init_error(error_type, message)
+        except RuntimeApiError:
+            pass  # the log line above is all that is left
         return 1
 
     cache = Cache(build_plane(settings), settings, log)
@@ -88,8 +93,10 @@ def run(name: str, env: Mapping[str, str]) -> int:
         return 1
     except Exception as error:
         log.fatal("extension crashed", error=repr(error))
-        with contextlib.suppress(RuntimeApiError):
+        try:  # noqa: SIM105 - contextlib would be one more import before registering
             extensions.exit_error("Extension.Crash", f"{type(error).__name__}: {error}")
+        except RuntimeApiError:
+            pass  # the Extensions API is gone too: exiting is all that is left
         return 1
 
 

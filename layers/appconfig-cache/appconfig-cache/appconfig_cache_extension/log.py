@@ -8,9 +8,12 @@ from __future__ import annotations
 import json
 import sys
 import time
-from typing import Any, TextIO
 
 from appconfig_cache_extension.settings import LOG_LEVELS
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, TextIO
 
 NAME = "appconfig-cache"
 

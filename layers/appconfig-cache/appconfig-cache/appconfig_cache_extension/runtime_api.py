@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import json
 import socket
-from dataclasses import dataclass
-from typing import Any
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 BASE = "/2020-01-01/extension"
 
@@ -18,11 +20,13 @@ class RuntimeApiError(Exception):
     """The Extensions API refused a call or could not be reached: the extension must exit."""
 
 
-@dataclass(frozen=True)
 class Event:
-    type: str  # INVOKE | SHUTDOWN
-    deadline_ms: int
-    body: dict[str, Any]
+    __slots__ = ("body", "deadline_ms", "type")
+
+    def __init__(self, type: str, deadline_ms: int, body: dict[str, Any]) -> None:
+        self.type = type  # INVOKE | SHUTDOWN
+        self.deadline_ms = deadline_ms
+        self.body = body
 
 
 def http_call(  # noqa: PLR0917 - mirrors an HTTP request's parts
@@ -106,5 +110,5 @@ class ExtensionsApi:
             headers = {**headers, "Lambda-Extension-Identifier": self.identifier}
         try:
             return http_call(self._address, method, BASE + path, headers, body, timeout)
-        except OSError as error:
-            raise RuntimeApiError(f"Extensions API unreachable at {self._address}: {error}") from error
+        except (OSError, ValueError) as error:  # ValueError: no or a malformed AWS_LAMBDA_RUNTIME_API
+            raise RuntimeApiError(f"Extensions API unreachable at {self._address!r}: {error}") from error

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
-from urllib.parse import unquote, urlsplit
 
 PREFIX = "AWS_APPCONFIG_EXTENSION_"
 LOG_LEVELS = ("trace", "debug", "info", "warn", "error", "fatal", "none")
@@ -25,32 +23,96 @@ class SettingsError(ValueError):
         super().__init__(f"{self.variable}={value!r} is invalid; accepted: {accepted}")
 
 
-@dataclass(frozen=True, order=True)
-class ConfigKey:
-    """A configuration as the caller names it: names and IDs are kept apart, as AWS's agent does."""
+class ConfigKey(tuple[str, str, str]):
+    """A configuration as the caller names it: names and IDs are kept apart, as AWS's agent does.
 
-    application: str
-    environment: str
-    profile: str
+    A tuple rather than a dataclass: importing ``dataclasses`` (and ``inspect`` with it) would
+    add milliseconds between process start and registering.
+    """
+
+    __slots__ = ()
+
+    def __new__(cls, application: str, environment: str, profile: str) -> ConfigKey:
+        return tuple.__new__(cls, (application, environment, profile))
+
+    @property
+    def application(self) -> str:
+        return self[0]
+
+    @property
+    def environment(self) -> str:
+        return self[1]
+
+    @property
+    def profile(self) -> str:
+        return self[2]
 
     def __str__(self) -> str:
-        return f"{self.application}:{self.environment}:{self.profile}"
+        return f"{self[0]}:{self[1]}:{self[2]}"
+
+    def __repr__(self) -> str:
+        return f"ConfigKey{tuple(self)!r}"
 
 
-@dataclass(frozen=True)
 class Settings:
-    http_port: int = 2772
-    poll_interval_s: float = 45.0
-    poll_timeout_s: float = 3.0
-    prefetch: tuple[ConfigKey, ...] = ()
-    max_connections: int = 3
-    log_level: str = "info"
-    role_arn: str | None = None
-    role_external_id: str | None = None
-    role_session_name: str = "AWSAppConfigAgentSession"
-    service_region: str | None = None
-    proxy_url: str | None = None
-    local_development_directory: str | None = None
+    """Every setting, with AWS's defaults; immutable by convention, compared by value."""
+
+    __slots__ = (
+        "http_port",
+        "local_development_directory",
+        "log_level",
+        "max_connections",
+        "poll_interval_s",
+        "poll_timeout_s",
+        "prefetch",
+        "proxy_url",
+        "role_arn",
+        "role_external_id",
+        "role_session_name",
+        "service_region",
+    )
+
+    def __init__(
+        self,
+        *,
+        http_port: int = 2772,
+        poll_interval_s: float = 45.0,
+        poll_timeout_s: float = 3.0,
+        prefetch: tuple[ConfigKey, ...] = (),
+        max_connections: int = 3,
+        log_level: str = "info",
+        role_arn: str | None = None,
+        role_external_id: str | None = None,
+        role_session_name: str = "AWSAppConfigAgentSession",
+        service_region: str | None = None,
+        proxy_url: str | None = None,
+        local_development_directory: str | None = None,
+    ) -> None:
+        self.http_port = http_port
+        self.poll_interval_s = poll_interval_s
+        self.poll_timeout_s = poll_timeout_s
+        self.prefetch = prefetch
+        self.max_connections = max_connections
+        self.log_level = log_level
+        self.role_arn = role_arn
+        self.role_external_id = role_external_id
+        self.role_session_name = role_session_name
+        self.service_region = service_region
+        self.proxy_url = proxy_url
+        self.local_development_directory = local_development_directory
+
+    def _values(self) -> tuple[object, ...]:
+        return tuple(getattr(self, name) for name in self.__slots__)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Settings) and self._values() == other._values()
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
+        return f"Settings({fields})"
 
 
 def parse_settings(env: Mapping[str, str]) -> Settings:
@@ -77,11 +139,11 @@ def parse_settings(env: Mapping[str, str]) -> Settings:
         max_connections=parse_connections(connections) if connections else defaults.max_connections,
         log_level=parse_log_level(level) if level else defaults.log_level,
         role_arn=parse_role_arn(role) if role else None,
-        role_external_id=get("ROLE_EXTERNAL_ID"),
-        role_session_name=get("ROLE_SESSION_NAME") or defaults.role_session_name,
+        role_external_id=parse_external_id(get("ROLE_EXTERNAL_ID")),
+        role_session_name=parse_session_name(get("ROLE_SESSION_NAME")) or defaults.role_session_name,
         service_region=parse_region(get("SERVICE_REGION")),
         proxy_url=parse_proxy(proxy) if proxy else None,
-        local_development_directory=get("LOCAL_DEVELOPMENT_DIRECTORY"),
+        local_development_directory=parse_directory(get("LOCAL_DEVELOPMENT_DIRECTORY")),
     )
 
 
@@ -91,11 +153,11 @@ def parse_port(value: str) -> int:
     raise SettingsError("HTTP_PORT", value, "a TCP port number from 1 to 65535, e.g. 2772")
 
 
-_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)?")
+_DURATION = r"(\d+(?:\.\d+)?)(ms|s|m|h)?"  # patterns compile on first use (re caches them)
 
 
 def _duration_s(value: str, bare_unit: str) -> float | None:
-    match = _DURATION.fullmatch(value.lower())
+    match = re.fullmatch(_DURATION, value.lower())
     if not match:
         return None
     number, unit = float(match[1]), match[2] or bare_unit
@@ -177,6 +239,8 @@ def parse_config_path(path: str) -> ConfigKey | None:
         )
     ):
         return None
+    from urllib.parse import unquote
+
     names = [unquote(p, errors="strict") for p in (parts[2], parts[4], parts[6])]
     if not all(_valid_identifier(n) for n in names):
         return None
@@ -187,26 +251,50 @@ def _valid_identifier(name: str) -> bool:
     return 0 < len(name) <= MAX_IDENTIFIER and name.isprintable() and name not in {".", ".."}
 
 
-_ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}")
+_ROLE_ARN = r"arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}"
 
 
 def parse_role_arn(value: str) -> str:
-    if _ROLE_ARN.fullmatch(value):
+    if re.fullmatch(_ROLE_ARN, value):
         return value
     raise SettingsError("ROLE_ARN", value, "an IAM role ARN, arn:aws:iam::123456789012:role/Name")
 
 
-_REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d")
+_REGION = r"[a-z]{2}(-[a-z]+)+-\d"
 
 
 def parse_region(value: str | None) -> str | None:
-    if value is None or _REGION.fullmatch(value):
+    if value is None or re.fullmatch(_REGION, value):
         return value
     raise SettingsError("SERVICE_REGION", value, "an AWS Region code, e.g. eu-west-1")
 
 
 def parse_proxy(value: str) -> str:
+    from urllib.parse import urlsplit
+
     parts = urlsplit(value)
     if parts.scheme in {"http", "https"} and parts.hostname:
         return value
     raise SettingsError("PROXY_URL", value, "an http:// or https:// URL, e.g. http://proxy.internal:3128")
+
+
+def parse_external_id(value: str | None) -> str | None:
+    # STS: 2 to 1,224 characters of [\w+=,.@:/-].
+    if value is None or re.fullmatch(r"[\w+=,.@:/-]{2,1224}", value):
+        return value
+    raise SettingsError("ROLE_EXTERNAL_ID", value, "2 to 1224 characters: letters, digits and +=,.@:/-_")
+
+
+def parse_session_name(value: str | None) -> str | None:
+    # STS: 2 to 64 characters of [\w+=,.@-].
+    if value is None or re.fullmatch(r"[\w+=,.@-]{2,64}", value):
+        return value
+    raise SettingsError("ROLE_SESSION_NAME", value, "2 to 64 characters: letters, digits and +=,.@-_")
+
+
+def parse_directory(value: str | None) -> str | None:
+    import os
+
+    if value is None or os.path.isdir(value):
+        return value
+    raise SettingsError("LOCAL_DEVELOPMENT_DIRECTORY", value, "the path of an existing directory")

@@ -76,14 +76,19 @@ class ConfigurationClient:
         self._lock = threading.Lock()
         self._known: dict[str, Configuration] = {}
 
-    def get(self, application: str, environment: str, profile: str) -> Configuration:
-        """The configuration as the extension serves it; the same object while it is unchanged."""
+    def get(
+        self, application: str, environment: str, profile: str, *, conditional: bool = True
+    ) -> Configuration:
+        """The configuration as the extension serves it; the same object while it is unchanged.
+
+        ``conditional=False`` downloads the body even when unchanged (a new object every time).
+        """
         path = "/applications/{}/environments/{}/configurations/{}".format(
             *(quote(part, safe="") for part in (application, environment, profile))
         )
         with self._lock:
             known = self._known.get(path)
-            status, headers, body = self._exchange(path, known.etag if known else None)
+            status, headers, body = self._exchange(path, known.etag if known and conditional else None)
             if status == 304 and known is not None:
                 return known
             if status != 200:

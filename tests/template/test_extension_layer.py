@@ -1,0 +1,39 @@
+"""The caching extension layer in the template and in `sam build`'s output."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.template
+
+
+def test_layer_is_a_makefile_build_for_both_architectures_and_both_runtimes(template: dict[str, Any]) -> None:
+    layer = template["Resources"]["AppConfigCacheLayer"]
+    assert layer["Type"] == "AWS::Serverless::LayerVersion"
+    # BuildMethod python3.x would nest everything under python/, where Lambda starts no extension.
+    assert layer["Metadata"]["BuildMethod"] == "makefile"
+    properties = layer["Properties"]
+    assert properties["ContentUri"].rstrip("/") == "layers/appconfig-cache"
+    assert sorted(properties["CompatibleRuntimes"]) == ["python3.12", "python3.13"]
+    assert sorted(properties["CompatibleArchitectures"]) == ["arm64", "x86_64"]
+    assert template["Outputs"]["AppConfigCacheLayerArn"]["Value"] == {"Ref": "AppConfigCacheLayer"}
+
+
+@pytest.mark.parametrize("architecture", ["arm64"])
+def test_sam_build_holds_an_executable_extension_and_the_client(
+    sam_build: Callable[[str], Path], architecture: str
+) -> None:
+    layer = sam_build(architecture) / "AppConfigCacheLayer"
+    launcher = layer / "extensions" / "appconfig-cache"
+    assert launcher.is_file()
+    assert os.access(launcher, os.X_OK)
+    assert (layer / "appconfig-cache" / "main.py").is_file()
+    assert (layer / "appconfig-cache" / "yaml" / "__init__.py").is_file()  # pure-Python PyYAML
+    assert not list(layer.rglob("*.so"))  # nothing compiled: one artifact for any CPU
+    assert (layer / "python" / "appconfig_cache" / "client.py").is_file()
+    assert not list(layer.rglob("botocore"))  # the runtime's own SDK is used
