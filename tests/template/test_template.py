@@ -172,3 +172,54 @@ def _has_python313() -> bool:
         *map(str, Path.home().glob(".pyenv/versions/3.13*/bin/python3.13")),
     ]
     return any(c and run(c, "-c", "").returncode == 0 for c in candidates)
+
+
+@pytest.mark.parametrize(
+    ("function", "package"), [("FlagsApiFunction", "flags_api"), ("OrderWorkerFunction", "order_worker")]
+)
+def test_consumers_carry_their_code_and_a_yaml_parser_for_both_architectures(
+    sam_build: Callable[[str], Path], function: str, package: str
+) -> None:
+    artifact = sam_build("arm64") / function
+    assert (artifact / package / "handler.py").is_file()
+    # The feature file is YAML; the layer's client parses it with the function's PyYAML.
+    loaders = {p.name for p in (artifact / "yaml").glob("_yaml.*.so")}
+    assert any("aarch64" in name for name in loaders), loaders
+    assert any("x86_64" in name for name in loaders), loaders
+    # The client comes from the layer, never bundled twice.
+    assert not (artifact / "appconfig_cache").exists()
+
+
+def test_consumers_use_the_layer_and_may_read_only_their_configuration(template: dict[str, Any]) -> None:
+    resources = template["Resources"]
+    for name in ("FlagsApiFunction", "OrderWorkerFunction"):
+        props = resources[name]["Properties"]
+        assert props["Layers"] == [{"Ref": "AppConfigCacheLayer"}]
+        variables = props["Environment"]["Variables"]
+        assert "AWS_APPCONFIG_EXTENSION_PREFETCH_LIST" in variables
+        assert "AWS_APPCONFIG_EXTENSION_POLL_INTERVAL_SECONDS" in variables
+        (statement,) = props["Policies"][0]["Statement"]
+        assert sorted(statement["Action"]) == [
+            "appconfig:GetLatestConfiguration",
+            "appconfig:StartConfigurationSession",
+        ]
+        assert _resource(statement["Resource"]).endswith(
+            "configuration/${ConfigurationProfile.ConfigurationProfileId}"
+        )
+
+
+def test_the_environment_watches_the_consumers_alarm(template: dict[str, Any]) -> None:
+    resources = template["Resources"]
+    (monitor,) = resources["Environment"]["Properties"]["Monitors"]
+    assert monitor["AlarmArn"] == {"Fn::GetAtt": ["ConsumerErrorsAlarm", "Arn"]}
+    alarm = resources["ConsumerErrorsAlarm"]["Properties"]
+    watched = {
+        q["MetricStat"]["Metric"]["Dimensions"][0]["Value"]["Fn::Sub"]
+        for q in alarm["Metrics"]
+        if "MetricStat" in q
+    }
+    named = {
+        resources[f]["Properties"]["FunctionName"]["Fn::Sub"]
+        for f in ("FlagsApiFunction", "OrderWorkerFunction")
+    }
+    assert watched == named
