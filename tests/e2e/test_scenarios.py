@@ -79,8 +79,13 @@ def test_a_broken_upload_is_refused_with_line_and_column_and_changes_nothing(clo
     result = outcome(cloud, broken)
     assert result["outcome"] == "rejected"
     # The validator's precise errors reach the deploy function's log: path and line:column.
-    assert re.search(r"free_shipping\.default\b.*\b6:\d+", result["reason"]), result["reason"]
-    assert re.search(r"\b11:\d+", result["reason"]), result["reason"]  # the misspelt action
+    assert re.search(r"\b6:\d+: \$\.free_shipping\.default: expected boolean", result["reason"]), result[
+        "reason"
+    ]
+    assert re.search(
+        r"\b11:\d+: \$\.free_shipping\.rules\['premium customers'\]\.conditions\[0\]\.action: .*did you mean EQUALS",
+        result["reason"],
+    )
     assert [d["ConfigurationVersion"] for d in cloud.deployments() if d["State"] == "COMPLETE"] == [good]
     time.sleep(float(POLL) + 0.2)
     assert flags_for(api, tier="premium", region="eu-west-1") == before

@@ -163,7 +163,11 @@ def _as_list(value: Any) -> list[Any]:
 
 
 def _resource(value: Any) -> Any:
-    return value["Fn::Sub"][0] if isinstance(value, dict) and "Fn::Sub" in value else value
+    """The text of a !Sub (short form "text" or long form [text, variables]); anything else as is."""
+    if isinstance(value, dict) and "Fn::Sub" in value:
+        sub = value["Fn::Sub"]
+        return sub if isinstance(sub, str) else sub[0]
+    return value
 
 
 def _has_python313() -> bool:

@@ -149,12 +149,14 @@ class AppConfigDeployments:
 
 def refusal_reason(response: Any) -> str:
     """AppConfig's refusal as one line: the message, then each InvalidConfiguration detail."""
-    parts = [_message(response)]
+    message = _message(response)
+    parts = [message]
     details = response.get("Details") or {}
     for item in details.get("InvalidConfiguration") or []:
         where = item.get("Location")
         text = item.get("Reason") or item.get("Value") or ""
-        parts.append(f"{where}: {text}" if where else text)
+        if text and text not in message:  # AppConfig may repeat the validator's error in both
+            parts.append(f"{where}: {text}" if where else text)
     return "; ".join(part for part in parts if part)
 
 

@@ -27,7 +27,7 @@ def check_file(name: str) -> int:
         for problem in error.problems:
             print(f"{name}:{problem.line}:{problem.column}: {problem.path}: {problem.message}")
         if error.more:
-            print(f"{name}: ... and {error.more} more")
+            print(f"{name}: ... and {error.more_prefix()}{error.more} more")
         return INVALID
     return VALID
 

@@ -52,9 +52,13 @@ class Problem:
 class FeatureFileInvalid(Exception):
     """The feature file must not be deployed. ``problems`` holds at most ``MAX_REPORTED`` of ``total``."""
 
-    def __init__(self, problems: Sequence[Problem], total: int | None = None) -> None:
+    def __init__(
+        self, problems: Sequence[Problem], total: int | None = None, *, at_least: bool = False
+    ) -> None:
         ordered = sorted(problems, key=lambda p: (p.line, p.column))
         self.total = max(total if total is not None else 0, len(ordered))
+        # True when the total counts some parts as one problem each without itemising them.
+        self.at_least = at_least
         self.problems: tuple[Problem, ...] = tuple(ordered[:MAX_REPORTED])
         super().__init__(self._summary())
 
@@ -62,12 +66,15 @@ class FeatureFileInvalid(Exception):
     def more(self) -> int:
         return self.total - len(self.problems)
 
+    def more_prefix(self) -> str:
+        return "at least " if self.at_least else ""
+
     def _summary(self) -> str:
         noun = "problem" if self.total == 1 else "problems"
-        lines = [f"feature file rejected, {self.total} {noun}:"]
+        lines = [f"feature file rejected, {self.more_prefix()}{self.total} {noun}:"]
         lines += [str(problem) for problem in self.problems]
         if self.more:
-            lines.append(f"... and {self.more} more")
+            lines.append(f"... and {self.more_prefix()}{self.more} more")
         return "\n".join(lines)
 
 

@@ -20,6 +20,7 @@ import gc
 import math
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any, NoReturn
 
 import yaml
@@ -99,13 +100,24 @@ def node_reads_as(node: Node) -> str | None:
     return None
 
 
-def load(text: str) -> Any:
+# Where each top-level entry (a flag) was written: start and end offsets, line and column (0-based).
+Spans = dict[str, tuple[int, int, int, int]]
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    data: Any
+    spans: Spans  # lets later checks locate problems in one flag without composing the whole file
+
+
+def load(text: str) -> Loaded:
     """The single document as data; raises ``FeatureFileInvalid`` with every problem found."""
+    builder = _EventBuilder(text)
     with gc_paused():
-        data = _EventBuilder(text).run()
+        data = builder.run()
     if "\t" in text or len(text) <= PURE_PYTHON_CHECK_CHARS:
         _pure_python_parses(text)
-    return data
+    return Loaded(data, builder.spans)
 
 
 def _pure_python_parses(text: str) -> None:
@@ -151,6 +163,8 @@ class _EventBuilder:
         self.stack: list[_Frame] = []
         self.anchors: dict[str, tuple[Any, int]] = {}
         self.open_anchors: set[str] = set()
+        self.spans: Spans = {}
+        self.key_start: Any = None  # the mark of the top-level key whose value is being read
         self.nodes = 0  # nodes written in the text
         self.expanded = 0  # nodes with every alias expanded
 
@@ -257,6 +271,9 @@ class _EventBuilder:
             frame.key = _NO_KEY
             if key is not _REFUSED:
                 container[key] = value
+                if len(stack) == 1:
+                    start = self.key_start
+                    self.spans[key] = (start.index, event.end_mark.index, start.line, start.column)
         if documents == 0:
             raise FeatureFileInvalid(
                 [problem_at((), 1, 1, "the file holds no YAML content (only comments)", "empty")]
@@ -273,6 +290,8 @@ class _EventBuilder:
         frame.key = key
         if key is _REFUSED:
             return
+        if len(self.stack) == 1:
+            self.key_start = event.start_mark
         line = event.start_mark.line + 1
         first = frame.key_lines.setdefault(key, line)
         if first != line or key in frame.container:

@@ -16,7 +16,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from feature_validator.errors import PathPart, Problem
+from feature_validator.errors import MAX_REPORTED, FeatureFileInvalid, PathPart, Problem
 from feature_validator.locate import Locator
 
 SCHEMA_FILE = Path(__file__).with_name("feature-file.schema.json")
@@ -43,37 +43,57 @@ def _flag_schema() -> dict[str, Any]:
 def _fast() -> tuple[Callable[[Any], Any], Callable[[Any], Any]]:
     import fastjsonschema
 
-    return fastjsonschema.compile(_root_schema()), fastjsonschema.compile(_flag_schema())
+    # Without the descriptions: the generated code rebuilds a schema's literal for every error it
+    # raises, and a file that fails everywhere raises once per flag.
+    return fastjsonschema.compile(_bare(_root_schema())), fastjsonschema.compile(_bare(_flag_schema()))
 
 
-def check(data: Any, locator: Locator) -> list[Problem]:
-    """Every schema error in ``data``, located; empty when the document is valid."""
+def _bare(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {k: _bare(v) for k, v in node.items() if k not in ("description", "title")}
+    if isinstance(node, list):
+        return [_bare(v) for v in node]
+    return node
+
+
+def check(data: Any, locator: Locator) -> None:
+    """Raise ``FeatureFileInvalid`` with the schema errors of ``data``, located; return if it is valid.
+
+    Errors are itemised flag by flag until the report is full; the flags that fail after that are
+    only counted (each has at least one error), so a file that is wrong everywhere costs a quick
+    pass more than a valid one, not a full report of every error.
+    """
     import fastjsonschema
 
     root_ok, flag_ok = _fast()
-    failed: list[str] = []
     try:
         root_ok(data)
     except fastjsonschema.JsonSchemaException:
-        return list(_report(_root_schema(), data, (), locator))
+        raise FeatureFileInvalid(list(_report("root", data, (), locator))) from None
+    problems: list[Problem] = []
+    unlisted = 0
     for name, flag in data.items():
         try:
             flag_ok(flag)
         except fastjsonschema.JsonSchemaException:
-            failed.append(name)
-    problems: list[Problem] = []
-    for name in failed:
-        problems.extend(_report(_flag_schema(), data[name], (name,), locator))
-    return problems
+            if len(problems) < MAX_REPORTED:
+                problems.extend(_report("flag", flag, (name,), locator))
+            else:
+                unlisted += 1
+    if problems:
+        raise FeatureFileInvalid(problems, total=len(problems) + unlisted, at_least=unlisted > 0)
 
 
-def _report(
-    subschema: dict[str, Any], instance: Any, prefix: tuple[PathPart, ...], locator: Locator
-) -> Iterator[Problem]:
+@cache
+def _full(which: str) -> Any:
+    """jsonschema's validator, built once per process: building one costs more than using it."""
     from jsonschema import Draft202012Validator
 
-    validator = Draft202012Validator(subschema)
-    for error in validator.iter_errors(instance):
+    return Draft202012Validator(_root_schema() if which == "root" else _flag_schema())
+
+
+def _report(which: str, instance: Any, prefix: tuple[PathPart, ...], locator: Locator) -> Iterator[Problem]:
+    for error in _full(which).iter_errors(instance):
         yield from _problems(error, prefix, locator)
 
 

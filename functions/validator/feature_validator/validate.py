@@ -23,11 +23,10 @@ def validate(content: bytes) -> dict[str, Any]:
     """The feature file as data, or ``FeatureFileInvalid`` with every problem located."""
     text = guards.decode(content)
     guards.check_single_document(text)
-    data = loading.load(text)
-    locator = Locator(text)
-    problems = schema.check(data, locator)
-    if problems:
-        raise FeatureFileInvalid(problems)
+    loaded = loading.load(text)
+    data = loaded.data
+    locator = Locator(text, loaded.spans)
+    schema.check(data, locator)
     problems = semantics.check(data, locator)
     if problems:
         raise FeatureFileInvalid(problems)

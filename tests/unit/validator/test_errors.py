@@ -272,15 +272,28 @@ def test_conditions_that_can_match_together_are_accepted(
 # --- collecting and capping ----------------------------------------------------------------------
 
 
-def test_every_error_is_collected_and_the_report_is_capped_with_a_count() -> None:
+def test_the_report_is_capped_and_counts_the_rest() -> None:
+    # Flags past the cap are checked but not itemised: each counts as one problem, at least.
     with pytest.raises(FeatureFileInvalid) as raised:
         validate(feature_file(300_000, errors=80).encode())
     error = raised.value
-    assert error.total == 80
+    assert (error.total, error.at_least) == (80, True)
     assert len(error.problems) == MAX_REPORTED
-    assert str(error).splitlines()[0] == "feature file rejected, 80 problems:"
-    assert str(error).splitlines()[-1] == f"... and {80 - MAX_REPORTED} more"
+    assert str(error).splitlines()[0] == "feature file rejected, at least 80 problems:"
+    assert str(error).splitlines()[-1] == f"... and at least {80 - MAX_REPORTED} more"
     assert [p.line for p in error.problems] == sorted(p.line for p in error.problems)
+
+
+def test_problems_found_before_the_schema_are_all_counted() -> None:
+    text = "".join(f"flag{i}:\n  default: true\n  default: true\n" for i in range(70))
+    with pytest.raises(FeatureFileInvalid) as raised:
+        validate(text.encode())
+    assert (raised.value.total, raised.value.at_least, len(raised.value.problems)) == (
+        70,
+        False,
+        MAX_REPORTED,
+    )
+    assert str(raised.value).splitlines()[-1] == f"... and {70 - MAX_REPORTED} more"
 
 
 def test_messages_never_repeat_configuration_values() -> None:
@@ -321,3 +334,30 @@ def test_an_alias_as_a_key_reads_like_pyyaml() -> None:
 def test_a_modulo_range_needs_whole_numbers_as_powertools_does() -> None:
     problem = only_problem(condition("MODULO_RANGE", "user", "{BASE: 100.0, START: 0, END: 9}"))
     assert where(problem) == (f"{RULE}.conditions[0].value.BASE", 9, 25, "modulo-range")
+
+
+def test_locations_in_a_flag_that_uses_an_anchor_from_another_flag() -> None:
+    # The flag cannot be composed on its own (the anchor is elsewhere): the whole file is.
+    text = """\
+a:
+  default: true
+  rules:
+    r: {when_match: true, conditions: [&gold {action: EQUALS, key: tier, value: gold}]}
+b:
+  default: maybe
+  rules:
+    r: {when_match: true, conditions: [*gold]}
+"""
+    assert where(only_problem(text)) == ("$.b.default", 6, 12, "schema-type")
+
+
+def test_locations_in_a_json_document() -> None:
+    text = (
+        '{"a": {"default": true},\n'
+        ' "b": {"default": true, "rules": {"r": {"when_match": 1, "conditions": []}}}}\n'
+    )
+    found = sorted(where(p) for p in problems_of(text))
+    assert found == [
+        ("$.b.rules.r.conditions", 2, 72, "schema-minItems"),
+        ("$.b.rules.r.when_match", 2, 55, "schema-type"),
+    ]

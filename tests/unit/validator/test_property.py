@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 import yaml
-from feature_validator import schema
+from feature_validator import loading, schema, semantics
 from feature_validator.errors import FeatureFileInvalid
+from feature_validator.locate import Locator
 from feature_validator.validate import validate
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -124,3 +125,24 @@ def test_generated_documents_and_the_schema_agree(document: dict[str, Any]) -> N
             "yaml11-boolean",
             "powertools",
         }
+
+
+def _located(text: str, *, by_flag: bool) -> list[tuple[str, int, int]]:
+    loaded = loading.load(text)
+    locator = Locator(text, loaded.spans if by_flag else None)
+    try:
+        schema.check(loaded.data, locator)
+        found = semantics.check(loaded.data, locator)
+    except FeatureFileInvalid as error:
+        found = list(error.problems)
+    return [(p.path, p.line, p.column) for p in found]
+
+
+@SETTINGS
+@given(mutated_sample())
+def test_locating_within_one_flag_agrees_with_composing_the_whole_file(text: str) -> None:
+    try:
+        by_flag = _located(text, by_flag=True)
+    except FeatureFileInvalid:
+        return  # refused while loading: no locator involved
+    assert by_flag == _located(text, by_flag=False)
