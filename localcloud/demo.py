@@ -8,6 +8,7 @@ template's own strategy (two minutes of rollout, three of bake) takes five secon
 from __future__ import annotations
 
 import json
+import re
 import sys
 import time
 from collections import defaultdict
@@ -91,8 +92,8 @@ def step_broken_upload(
     n.step("2. Upload a broken file")
     broken = _upload(cloud, n, "2-broken.yml")
     n.check(_fate(cloud, broken) == "rejected", "the validator refused it")
-    for line in _reason(cloud, broken).split("; "):
-        n.say(f"  validator: {line}")
+    for line in re.split(r"; |\n", _reason(cloud, broken)):
+        n.say(f"  validator: {line[:140]}{'…' if len(line) > 140 else ''}")
     complete = [d["ConfigurationVersion"] for d in cloud.deployments() if d["State"] == "COMPLETE"]
     n.check(broken not in complete, "nothing of it was deployed")
     time.sleep(float(POLL_INTERVAL) + 0.2)

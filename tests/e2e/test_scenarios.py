@@ -83,7 +83,8 @@ def test_a_broken_upload_is_refused_with_line_and_column_and_changes_nothing(clo
         "reason"
     ]
     assert re.search(
-        r"\b11:\d+: \$\.free_shipping\.rules\['premium customers'\]\.conditions\[0\]\.action: .*did you mean EQUALS",
+        r"\b11:\d+: \$\.free_shipping\.rules\['premium customers'\]\.conditions\[0\]\.action: "
+        r".*did you mean EQUALS",
         result["reason"],
     )
     assert [d["ConfigurationVersion"] for d in cloud.deployments() if d["State"] == "COMPLETE"] == [good]
