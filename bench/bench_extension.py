@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.harness import ROOT, Figure, median, percentile
+from localcloud.testing import zero_time_strategy
 
 SIZES = {"2 KB": 2 * 1024, "64 KB": 64 * 1024, "1 MB": 1024 * 1024}
 READS = 5000
@@ -385,13 +386,7 @@ def _deploy(endpoint: str, documents: dict[str, bytes]) -> None:
     appconfig = boto3.client("appconfig", endpoint_url=endpoint, region_name="us-east-1")
     app = appconfig.create_application(Name=APP)["Id"]
     env = appconfig.create_environment(ApplicationId=app, Name=ENV)["Id"]
-    strategy = appconfig.create_deployment_strategy(
-        Name="now",
-        DeploymentDurationInMinutes=0,
-        GrowthFactor=100,
-        FinalBakeTimeInMinutes=0,
-        ReplicateTo="NONE",
-    )["Id"]
+    strategy = zero_time_strategy(appconfig, "now")
     for label, body in documents.items():
         profile = appconfig.create_configuration_profile(ApplicationId=app, Name=label, LocationUri="hosted")[
             "Id"

@@ -25,6 +25,7 @@ import boto3
 from bench.harness import Figure, alternating, median, percentile
 from localcloud.appconfig import LocalAppConfig
 from localcloud.moto import MotoServer, fake_aws_environment
+from localcloud.testing import zero_time_strategy
 
 ROUNDS = 300
 DEPLOY_ROUNDS = 100
@@ -67,13 +68,7 @@ def _figures(moto_endpoint: str, local_endpoint: str) -> list[Figure]:
     profile = ours.create_configuration_profile(
         ApplicationId=app, Name="f.yml", LocationUri="s3://bench-config/f.yml", RetrievalRoleArn=ROLE
     )["Id"]
-    zero = ours.create_deployment_strategy(
-        Name="zero",
-        DeploymentDurationInMinutes=0,
-        GrowthFactor=100,
-        FinalBakeTimeInMinutes=0,
-        ReplicateTo="NONE",
-    )["Id"]
+    zero = zero_time_strategy(ours)
     moto_app = moto_ac.create_application(Name="bench")["Id"]
     moto_profile = moto_ac.create_configuration_profile(
         ApplicationId=moto_app, Name="p", LocationUri="hosted"

@@ -65,6 +65,18 @@ class LocalCloud:
         return boto3.client(service, **kwargs)  # type: ignore[call-overload]
 
 
+def zero_time_strategy(appconfig: Any, name: str = "zero") -> str:
+    """A custom strategy that deploys to every target at once with no bake; returns its ID."""
+    created = appconfig.create_deployment_strategy(
+        Name=name,
+        DeploymentDurationInMinutes=0,
+        GrowthFactor=100,
+        FinalBakeTimeInMinutes=0,
+        ReplicateTo="NONE",
+    )
+    return str(created["Id"])
+
+
 def endpoint_for(service: str, *, moto: str, appconfig: str) -> str:
     return appconfig if service in ("appconfig", "appconfigdata") else moto
 

@@ -28,7 +28,7 @@ from deployer.uploads import uploads_from_event
 
 from localcloud.appconfig import LocalAppConfig, ManualClock
 from localcloud.lambdas import TemplateFunctions
-from localcloud.testing import LocalCloud
+from localcloud.testing import LocalCloud, zero_time_strategy
 
 pytestmark = pytest.mark.integration
 
@@ -148,13 +148,7 @@ def setup(local_cloud: LocalCloud) -> Setup:
         LocationUri=f"s3://{BUCKET}/other.yml",
         RetrievalRoleArn=ROLE,
     )
-    zero = ac.create_deployment_strategy(
-        Name="zero",
-        DeploymentDurationInMinutes=0,
-        GrowthFactor=100,
-        FinalBakeTimeInMinutes=0,
-        ReplicateTo="NONE",
-    )
+    zero = zero_time_strategy(ac)
     slow = ac.create_deployment_strategy(
         Name="linear-50-per-minute",
         DeploymentDurationInMinutes=2,
@@ -162,9 +156,7 @@ def setup(local_cloud: LocalCloud) -> Setup:
         FinalBakeTimeInMinutes=3,
         ReplicateTo="NONE",
     )
-    return Setup(
-        local_cloud, s3, ac, app["Id"], env["Id"], profile["Id"], other["Id"], zero["Id"], slow["Id"]
-    )
+    return Setup(local_cloud, s3, ac, app["Id"], env["Id"], profile["Id"], other["Id"], zero, slow["Id"])
 
 
 def test_deployed(setup: Setup) -> None:

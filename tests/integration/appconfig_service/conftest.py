@@ -12,7 +12,7 @@ import pytest
 
 from localcloud.appconfig import LocalAppConfig, ManualClock
 from localcloud.lambdas import TemplateFunctions
-from localcloud.testing import LocalCloud
+from localcloud.testing import LocalCloud, zero_time_strategy
 
 FUNCTIONS = Path(__file__).parent / "functions" / "template.yaml"
 ACCOUNT = "123456789012"
@@ -121,13 +121,7 @@ def world(local_cloud: LocalCloud) -> World:
     profile = appconfig.create_configuration_profile(
         ApplicationId=app["Id"], Name=KEY, LocationUri=f"s3://{BUCKET}/{KEY}", RetrievalRoleArn=ROLE
     )
-    zero = appconfig.create_deployment_strategy(
-        Name="zero",
-        DeploymentDurationInMinutes=0,
-        GrowthFactor=100,
-        FinalBakeTimeInMinutes=0,
-        ReplicateTo="NONE",
-    )
+    zero = zero_time_strategy(appconfig)
     return World(
         cloud=local_cloud,
         appconfig=appconfig,
@@ -137,5 +131,5 @@ def world(local_cloud: LocalCloud) -> World:
         app_id=app["Id"],
         env_id=env["Id"],
         profile_id=profile["Id"],
-        zero_strategy_id=zero["Id"],
+        zero_strategy_id=zero,
     )

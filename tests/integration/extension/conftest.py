@@ -14,7 +14,7 @@ import pytest
 from localcloud.appconfig import ManualClock
 from localcloud.lambda_sandbox import LambdaSandbox
 from localcloud.moto import free_port
-from localcloud.testing import LocalCloud
+from localcloud.testing import LocalCloud, zero_time_strategy
 
 ROOT = Path(__file__).resolve().parents[3]
 LAYER = ROOT / "layers" / "appconfig-cache"
@@ -79,14 +79,8 @@ def deployed(local_cloud: LocalCloud) -> Deployed:
     profile = appconfig.create_configuration_profile(
         ApplicationId=app["Id"], Name=PROFILE, LocationUri="hosted"
     )
-    strategy = appconfig.create_deployment_strategy(
-        Name="zero",
-        DeploymentDurationInMinutes=0,
-        GrowthFactor=100,
-        FinalBakeTimeInMinutes=0,
-        ReplicateTo="NONE",
-    )
-    world = Deployed(local_cloud, appconfig, app["Id"], env["Id"], profile["Id"], strategy["Id"])
+    strategy = zero_time_strategy(appconfig)
+    world = Deployed(local_cloud, appconfig, app["Id"], env["Id"], profile["Id"], strategy)
     world.deploy(FLAGS_V1)
     return world
 
