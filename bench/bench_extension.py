@@ -19,13 +19,15 @@ import sys
 import tempfile
 import textwrap
 import time
-from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bench.harness import ROOT, Figure, median, percentile
 from localcloud.testing import zero_time_strategy
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 SIZES = {"2 KB": 2 * 1024, "64 KB": 64 * 1024, "1 MB": 1024 * 1024}
 READS = 5000
@@ -68,7 +70,7 @@ def _reads(
 ) -> list[Figure]:
     from appconfig_cache import ConfigurationClient
 
-    from localcloud.lambda_sandbox import LambdaSandbox
+    from localcloud.lambda_runtime.sandbox import LambdaSandbox
 
     port = _free_port()
     sandbox = stack.enter_context(
@@ -321,7 +323,7 @@ def _starts_and_memory(stack: ExitStack, layer: Path, env: dict[str, str]) -> li
 
 def _start(layer: Path, env: dict[str, str]) -> tuple[float, float]:
     """(ms from process start to registered and answering on its port, RSS in MB then)."""
-    from localcloud.lambda_sandbox import LambdaSandbox
+    from localcloud.lambda_runtime.sandbox import LambdaSandbox
 
     port = _free_port()
     with LambdaSandbox(layer, env={**env, "AWS_APPCONFIG_EXTENSION_HTTP_PORT": str(port)}) as sandbox:
@@ -339,7 +341,7 @@ def _start(layer: Path, env: dict[str, str]) -> tuple[float, float]:
 def _rss_after_first_fetch(layer: Path, env: dict[str, str]) -> float:
     from appconfig_cache import ConfigurationClient
 
-    from localcloud.lambda_sandbox import LambdaSandbox
+    from localcloud.lambda_runtime.sandbox import LambdaSandbox
 
     port = _free_port()
     with LambdaSandbox(layer, env={**env, "AWS_APPCONFIG_EXTENSION_HTTP_PORT": str(port)}) as sandbox:
@@ -377,7 +379,7 @@ def _fake_aws() -> dict[str, str]:
 def _local_appconfig() -> Any:
     from localcloud.appconfig import LocalAppConfig, ManualClock
 
-    return LocalAppConfig(clock=ManualClock())  # started and stopped as a context manager
+    return LocalAppConfig(ManualClock())  # started and stopped as a context manager
 
 
 def _deploy(endpoint: str, documents: dict[str, bytes]) -> None:

@@ -17,15 +17,17 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 
 from bench.harness import Figure, alternating, median, percentile
-from localcloud.appconfig import LocalAppConfig
+from localcloud.appconfig import LocalAppConfig, ScaledClock
 from localcloud.moto import MotoServer, fake_aws_environment
 from localcloud.testing import zero_time_strategy
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 ROUNDS = 300
 DEPLOY_ROUNDS = 100
@@ -45,7 +47,9 @@ def _timed(call: Callable[[], Any]) -> Callable[[], float]:
 def run() -> list[Figure]:
     os.environ.update(fake_aws_environment())
     moto = MotoServer().start()
-    service = LocalAppConfig(s3_endpoint=moto.endpoint, cloudwatch_endpoint=moto.endpoint).start()
+    service = LocalAppConfig(
+        ScaledClock(), s3_endpoint=moto.endpoint, cloudwatch_endpoint=moto.endpoint
+    ).start()
     try:
         return _figures(moto.endpoint, service.endpoint)
     finally:

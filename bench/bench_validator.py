@@ -17,7 +17,7 @@ import json
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import jsonschema
 import yaml
@@ -31,6 +31,9 @@ if str(VALIDATOR) not in sys.path:
 
 from feature_validator.errors import FeatureFileInvalid  # noqa: E402 - needs the path above
 from feature_validator.validate import validate  # noqa: E402
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 SCHEMA = json.loads((ROOT / "schemas" / "feature-file.schema.json").read_text())
 ROUNDS = 3

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from localcloud.consumers import ConsumerEnvironment
-from localcloud.lambdas import TemplateFunctions
+from localcloud.lambda_runtime.functions import TemplateFunctions
 from localcloud.moto import fake_aws_environment
 from localcloud.pipeline import LAYER, ROOT, LocalPipeline
 from localcloud.template import Resolver, load

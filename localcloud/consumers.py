@@ -9,14 +9,17 @@ Every invocation publishes Lambda's ``Errors`` metric, from which the alarms are
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from localcloud.alarms import LambdaErrorAlarms
-from localcloud.lambda_sandbox import LambdaSandbox
-from localcloud.lambdas import Invocation, TemplateFunctions
+from localcloud.lambda_runtime.sandbox import LambdaSandbox
 from localcloud.moto import free_port
-from localcloud.template import Resolver
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from localcloud.alarms import LambdaErrorAlarms
+    from localcloud.lambda_runtime.functions import Invocation, TemplateFunctions
+    from localcloud.template import Resolver
 
 
 class ConsumerEnvironment:

@@ -13,11 +13,13 @@ import sys
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from localcloud.consumers import ConsumerEnvironment
 from localcloud.pipeline import ROOT, LocalPipeline
 from localcloud.s3_events import DeliveryChaos
+
+if TYPE_CHECKING:
+    from localcloud.consumers import ConsumerEnvironment
 
 FILES = ROOT / "demo"
 TIME_SCALE = 60.0

@@ -14,17 +14,19 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
-from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from localcloud.alarms import LambdaErrorAlarms
-from localcloud.appconfig import LocalAppConfig
-from localcloud.async_invoke import AsyncEvent, AsyncInvoker
+from localcloud.appconfig import LocalAppConfig, ScaledClock
 from localcloud.consumers import ConsumerEnvironment
-from localcloud.lambdas import TemplateFunctions
+from localcloud.lambda_runtime.async_invoke import AsyncEvent, AsyncInvoker
+from localcloud.lambda_runtime.functions import TemplateFunctions
 from localcloud.moto import MotoServer, fake_aws_environment
 from localcloud.s3_events import DeliveryChaos, S3Notifications
 from localcloud.stack import Stack, provision
+
+if TYPE_CHECKING:
+    from types import TracebackType
 
 ROOT = Path(__file__).resolve().parent.parent
 LAYER = ROOT / "layers" / "appconfig-cache"
@@ -52,7 +54,7 @@ class LocalPipeline:
         self._appconfig_port = appconfig_port
         self._saved_env: dict[str, str | None] = {}
         self.functions = TemplateFunctions(template, parameters=self.parameters)
-        self.appconfig: LocalAppConfig
+        self.appconfig: LocalAppConfig[ScaledClock]
         self.stack: Stack
         self.invoker: AsyncInvoker
         self.notifications: S3Notifications
@@ -63,9 +65,9 @@ class LocalPipeline:
     def start(self) -> LocalPipeline:
         self.moto.start()
         self.appconfig = LocalAppConfig(
+            ScaledClock(self.time_scale),
             s3_endpoint=self.moto.endpoint,
             cloudwatch_endpoint=self.moto.endpoint,
-            time_scale=self.time_scale,
             functions=self.functions,
             port=self._appconfig_port,
         ).start()

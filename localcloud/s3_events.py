@@ -24,7 +24,7 @@ from typing import Any
 
 from moto.s3 import notifications as moto_notifications
 
-from localcloud.lambdas import function_name_from_arn
+from localcloud.lambda_runtime.functions import function_name_from_arn
 
 Deliver = Callable[[str, dict[str, Any], float], None]
 """(function name, S3 event, delay in seconds)."""

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from localcloud.async_invoke import InvokeConfig
+from localcloud.lambda_runtime.async_invoke import InvokeConfig
 from localcloud.template import PSEUDO, Resolver, Unresolved, load
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
 
 ACCOUNT = PSEUDO["AWS::AccountId"]
 REGION = PSEUDO["AWS::Region"]

@@ -10,12 +10,14 @@ resource's ``!Ref`` or ``!GetAtt``) stays unresolved and is reported, never gues
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
 
 PSEUDO = {
     "AWS::Region": "us-east-1",

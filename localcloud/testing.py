@@ -14,7 +14,7 @@ Fixtures, from the outside in:
     ``ManualClock``: deployments, bakes and token lifetimes advance only when the test calls
     ``local_appconfig.clock.advance(...)``. Attributes: ``endpoint``, ``clock``, ``faults``
     (``fail_next``, ``throttle``, ``delay``, ``clear``), ``functions`` (the template's Lambda
-    functions, run as Lambda would; see ``localcloud.lambdas``).
+    functions, run as Lambda would; see ``localcloud.lambda_runtime.functions``).
 ``local_appconfig_factory`` (function scope) -> ``(**kwargs) -> LocalAppConfig``
     Starts more services, or one with other settings, e.g. ``time_scale=600.0`` (a real
     clock sped up) or ``functions=TemplateFunctions(my_template)``; all stopped at teardown.
@@ -33,16 +33,18 @@ it from any process (see ``localcloud.appconfig.server``).
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from localcloud.appconfig import LocalAppConfig, ManualClock
-from localcloud.lambdas import TemplateFunctions
+from localcloud.appconfig import LocalAppConfig, ManualClock, ScaledClock
+from localcloud.lambda_runtime.functions import TemplateFunctions
 from localcloud.moto import MotoServer, fake_aws_environment
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -51,9 +53,14 @@ ROOT = Path(__file__).resolve().parent.parent
 class LocalCloud:
     moto: str
     """moto's endpoint URL (S3, CloudWatch, SQS, Lambda, IAM ... everything moto implements)."""
-    appconfig: LocalAppConfig
+    appconfig: LocalAppConfig[ManualClock]
     env: dict[str, str]
     """``AWS_ENDPOINT_URL_*`` for every service, as set in ``os.environ`` during the test."""
+
+    @property
+    def clock(self) -> ManualClock:
+        """The service's clock: deployments, bakes and token lifetimes move only with ``advance``."""
+        return self.appconfig.clock
 
     def client(self, service: str, **kwargs: Any) -> Any:
         import boto3
@@ -113,17 +120,17 @@ def moto_server(aws_environment: None) -> Iterator[str]:
 
 
 @pytest.fixture
-def local_appconfig_factory(moto_server: str) -> Iterator[Callable[..., LocalAppConfig]]:
-    started: list[LocalAppConfig] = []
+def local_appconfig_factory(moto_server: str) -> Iterator[Callable[..., LocalAppConfig[Any]]]:
+    started: list[LocalAppConfig[Any]] = []
 
-    def make(**kwargs: Any) -> LocalAppConfig:
+    def make(**kwargs: Any) -> LocalAppConfig[Any]:
         kwargs.setdefault("s3_endpoint", moto_server)
         kwargs.setdefault("cloudwatch_endpoint", moto_server)
-        if "time_scale" not in kwargs:
-            kwargs.setdefault("clock", ManualClock())
+        scale = kwargs.pop("time_scale", None)
+        clock = kwargs.pop("clock", None) or (ManualClock() if scale is None else ScaledClock(scale))
         if "functions" not in kwargs:
             kwargs["functions"] = TemplateFunctions(ROOT / "template.yaml")
-        service = LocalAppConfig(**kwargs).start()
+        service = LocalAppConfig(clock, **kwargs).start()
         started.append(service)
         return service
 
@@ -133,13 +140,15 @@ def local_appconfig_factory(moto_server: str) -> Iterator[Callable[..., LocalApp
 
 
 @pytest.fixture
-def local_appconfig(local_appconfig_factory: Callable[..., LocalAppConfig]) -> LocalAppConfig:
-    return local_appconfig_factory()
+def local_appconfig(
+    local_appconfig_factory: Callable[..., LocalAppConfig[Any]],
+) -> LocalAppConfig[ManualClock]:
+    return local_appconfig_factory(clock=ManualClock())
 
 
 @pytest.fixture
 def local_cloud(
-    moto_server: str, local_appconfig: LocalAppConfig, monkeypatch: pytest.MonkeyPatch
+    moto_server: str, local_appconfig: LocalAppConfig[ManualClock], monkeypatch: pytest.MonkeyPatch
 ) -> LocalCloud:
     MotoServer.reset(moto_server)
     env = endpoint_environment(moto=moto_server, appconfig=local_appconfig.endpoint)

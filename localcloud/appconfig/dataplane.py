@@ -19,13 +19,15 @@ import math
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from localcloud.appconfig.clock import Clock
-from localcloud.appconfig.deployments import Content
 from localcloud.appconfig.errors import ServiceError, data_not_found, invalid_parameter
-from localcloud.appconfig.rollouts import Rollouts
-from localcloud.appconfig.state import State
+
+if TYPE_CHECKING:
+    from localcloud.appconfig.clock import Clock
+    from localcloud.appconfig.deployments import Content
+    from localcloud.appconfig.rollouts import Rollouts
+    from localcloud.appconfig.state import State
 
 TOKEN_LIFETIME = timedelta(hours=24)
 DEFAULT_POLL_INTERVAL = 60

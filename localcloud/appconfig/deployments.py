@@ -10,12 +10,14 @@ consulted on every advance while the deployment is DEPLOYING or BAKING
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from localcloud.appconfig.strategies import steps
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 IN_PROGRESS = frozenset({"VALIDATING", "DEPLOYING", "BAKING", "ROLLING_BACK"})
 REVERT_WINDOW = timedelta(hours=72)

@@ -13,16 +13,19 @@ validator never stalls other calls.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from localcloud.appconfig.clock import Clock
 from localcloud.appconfig.deployments import REVERT_WINDOW, Content, Deployment
 from localcloud.appconfig.errors import ServiceError, bad_request, conflict, internal, not_found
-from localcloud.appconfig.state import Environment, State
 from localcloud.appconfig.validators import Invoker, run_validators
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from localcloud.appconfig.clock import Clock
+    from localcloud.appconfig.state import Environment, State
 
 S3_MAX_BYTES = 1024 * 1024
 NO_ALARM: Callable[[], str | None] = lambda: None  # noqa: E731

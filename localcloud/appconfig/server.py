@@ -20,6 +20,8 @@ import json
 import socket
 import sys
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -28,16 +30,30 @@ from localcloud.appconfig import wire
 from localcloud.appconfig.errors import ServiceError, internal
 
 if TYPE_CHECKING:
-    from localcloud.appconfig.service import LocalAppConfig
+    from datetime import datetime
+
+    from localcloud.appconfig.faults import Faults
 
 CONTROL = "/_localcloud/"
+
+Call = Callable[[str, str, dict[str, Any]], dict[str, Any]]
+"""(service, operation, parameters) -> the operation's output: what the HTTP layer serves."""
+
+
+@dataclass(frozen=True)
+class Controls:
+    """What ``/_localcloud`` may touch: the fault rules, and the clock when it can be moved."""
+
+    faults: Faults
+    advance_clock: Callable[[float], datetime] | None = None
 
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
     request_queue_size = 128
-    service: LocalAppConfig
+    call: Call
+    controls: Controls
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # A client that gave up (its read timeout, a fault's delay) is not the service's error.
@@ -87,7 +103,7 @@ class _Handler(BaseHTTPRequestHandler):
                     "UnknownOperationException", 404, f"No operation for {method} {parts.path}"
                 )
             request = wire.parse_request(found[0], found[1], parts.query, dict(self.headers.items()), body)
-            result = self.server.service.call(request.service, request.operation, request.params)
+            result = self.server.call(request.service, request.operation, request.params)
             response = wire.serialize_output(request.service, request.operation, result)
         except ServiceError as error:
             response = wire.serialize_error(error)
@@ -96,23 +112,22 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(response.status, response.headers, response.body)
 
     def _control(self, method: str, path: str, body: bytes) -> None:
-        service = self.server.service
+        controls = self.server.controls
         try:
             spec = json.loads(body) if body else {}
             if path == "health":
                 result: Any = {"ok": True}
             elif path == "faults" and method == "GET":
-                result = service.faults.rules()
+                result = controls.faults.rules()
             elif path == "faults" and method == "POST":
-                result = service.faults.configure(spec).public()
+                result = controls.faults.configure(spec).public()
             elif path == "faults" and method == "DELETE":
-                service.faults.clear()
+                controls.faults.clear()
                 result = {}
             elif path == "clock/advance" and method == "POST":
-                advance = getattr(service.clock, "advance", None)
-                if advance is None:
+                if controls.advance_clock is None:
                     raise ValueError("the service runs on a scaled real clock, which cannot be advanced")
-                result = {"now": advance(float(spec.get("seconds", 0))).isoformat()}
+                result = {"now": controls.advance_clock(float(spec.get("seconds", 0))).isoformat()}
             else:
                 self._send(404, {"Content-Type": "application/json"}, b'{"error": "unknown control path"}')
                 return
@@ -132,7 +147,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
 
-def make_server(service: LocalAppConfig, host: str, port: int) -> _Server:
+def make_server(call: Call, controls: Controls, host: str, port: int) -> _Server:
     server = _Server((host, port), _Handler)
-    server.service = service
+    server.call = call
+    server.controls = controls
     return server

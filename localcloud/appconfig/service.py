@@ -1,11 +1,12 @@
 """``LocalAppConfig``: the local AWS AppConfig + AppConfigData service, in-process or standalone.
 
-    service = LocalAppConfig(s3_endpoint=moto, cloudwatch_endpoint=moto, time_scale=60.0).start()
+    service = LocalAppConfig(ScaledClock(60.0), s3_endpoint=moto, cloudwatch_endpoint=moto).start()
     os.environ["AWS_ENDPOINT_URL_APPCONFIG"] = service.endpoint        # and ..._APPCONFIGDATA
     service.faults.fail_next("StartDeployment", error="InternalServerException", count=2)
     service.stop()
 
-Settings that exist only locally: ``clock`` (or ``time_scale`` for a sped-up real clock),
+Settings that exist only locally: the ``clock`` (``ScaledClock`` for a sped-up real clock,
+``ManualClock`` for tests, typed as given so ``service.clock.advance`` type-checks),
 ``functions`` (who runs LAMBDA validators), and the fault rules.
 """
 
@@ -14,35 +15,41 @@ from __future__ import annotations
 import ipaddress
 import logging
 import threading
-from collections.abc import Callable
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import boto3
 from botocore.config import Config
 
-from localcloud.appconfig.clock import Clock, ScaledClock
+from localcloud.appconfig.clock import Clock, ManualClock
 from localcloud.appconfig.control import ControlPlane
 from localcloud.appconfig.dataplane import DataPlane
 from localcloud.appconfig.errors import not_implemented
 from localcloud.appconfig.faults import Faults
 from localcloud.appconfig.rollouts import Rollouts
+from localcloud.appconfig.server import Controls, make_server
 from localcloud.appconfig.state import State
-from localcloud.appconfig.validators import Invoker
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from localcloud.appconfig.validators import Invoker
 
 _log = logging.getLogger("localcloud.appconfig")
 # Local calls: fail fast rather than hang a StartDeployment on a dead moto.
 _CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 2}, connect_timeout=2, read_timeout=10)
 
 
-class LocalAppConfig:
+ClockT = TypeVar("ClockT", bound=Clock)
+
+
+class LocalAppConfig(Generic[ClockT]):
     def __init__(
         self,
+        clock: ClockT,
         *,
         s3_endpoint: str | None = None,
         cloudwatch_endpoint: str | None = None,
-        clock: Clock | None = None,
-        time_scale: float = 1.0,
         functions: Invoker | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
@@ -50,7 +57,7 @@ class LocalAppConfig:
         account_id: str = "123456789012",
         tick_seconds: float = 0.2,
     ) -> None:
-        self.clock: Any = clock or ScaledClock(time_scale)
+        self.clock = clock
         self.functions = functions
         self.faults = Faults()
         self.region = region
@@ -90,10 +97,10 @@ class LocalAppConfig:
             raise RuntimeError("the service is not started")
         return f"http://{self.host}:{self._server.server_address[1]}"
 
-    def start(self) -> LocalAppConfig:
-        from localcloud.appconfig.server import make_server
-
-        self._server = make_server(self, self.host, self._port)
+    def start(self) -> LocalAppConfig[ClockT]:
+        clock: Clock = self.clock
+        advance = clock.advance if isinstance(clock, ManualClock) else None
+        self._server = make_server(self.call, Controls(self.faults, advance), self.host, self._port)
         self._stopping.clear()
         self._threads = [
             threading.Thread(
@@ -119,7 +126,7 @@ class LocalAppConfig:
         if callable(close):
             close()
 
-    def __enter__(self) -> LocalAppConfig:
+    def __enter__(self) -> LocalAppConfig[ClockT]:
         return self.start()
 
     def __exit__(self, *_: object) -> None:

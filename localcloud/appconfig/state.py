@@ -11,12 +11,15 @@ from __future__ import annotations
 import secrets
 import string
 import threading
-from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from localcloud.appconfig.deployments import Deployment
 from localcloud.appconfig.errors import bad_request, not_found
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from localcloud.appconfig.deployments import Deployment
 
 _ALPHABET = string.ascii_lowercase + string.digits
 

@@ -26,7 +26,7 @@ LAMBDA_TIME_LIMIT = 15.0
 
 
 class Invoker(Protocol):
-    """What a LAMBDA validator needs of the local Lambda runner (``localcloud.lambdas``)."""
+    """What a LAMBDA validator needs of the local Lambda runner (``localcloud.lambda_runtime.functions``)."""
 
     def invoke(self, name: str, event: Any, *, time_limit: float | None = None) -> Any: ...
 

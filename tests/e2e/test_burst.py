@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 
 from localcloud.pipeline import LocalPipeline
 from localcloud.s3_events import DeliveryChaos
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 UPLOADS = 100
 TERMINAL = {"deployed", "superseded", "duplicate", "rejected"}

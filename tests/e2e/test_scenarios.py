@@ -5,14 +5,17 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from localcloud.consumers import ConsumerEnvironment
 from localcloud.pipeline import ROOT, LocalPipeline
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from localcloud.consumers import ConsumerEnvironment
 
 FILES = ROOT / "demo"
 POLL = "1"  # the extension's poll interval, seconds

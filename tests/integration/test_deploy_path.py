@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from botocore.config import Config
@@ -27,8 +26,11 @@ from deployer.rollout import Rollout, Target
 from deployer.uploads import uploads_from_event
 
 from localcloud.appconfig import LocalAppConfig, ManualClock
-from localcloud.lambdas import TemplateFunctions
+from localcloud.lambda_runtime.functions import TemplateFunctions
 from localcloud.testing import LocalCloud, zero_time_strategy
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
 
 pytestmark = pytest.mark.integration
 
@@ -43,7 +45,9 @@ ONE_ATTEMPT = Config(retries={"mode": "standard", "total_max_attempts": 1})
 
 
 @pytest.fixture
-def local_appconfig(local_appconfig_factory: Callable[..., LocalAppConfig]) -> Iterator[LocalAppConfig]:
+def local_appconfig(
+    local_appconfig_factory: Callable[..., LocalAppConfig[ManualClock]],
+) -> Iterator[LocalAppConfig[ManualClock]]:
     """The validator is a small real function that refuses content containing "bad"."""
     functions = TemplateFunctions(FUNCTIONS)
     yield local_appconfig_factory(functions=functions, clock=ManualClock())
@@ -62,11 +66,6 @@ class Setup:
     zero: str
     slow: str
 
-    @property
-    def clock(self) -> ManualClock:
-        clock: ManualClock = self.cloud.appconfig.clock
-        return clock
-
     def rollout(self, strategy: str | None = None, config: Config = ONE_ATTEMPT) -> Rollout:
         return Rollout(
             Target(bucket=BUCKET, key=KEY, profile_id=self.profile_id),
@@ -82,7 +81,7 @@ class Setup:
         )
 
     def _sleep(self, seconds: float) -> None:
-        self.clock.advance(seconds)  # the deploy path waits on service time, never on the wall clock
+        self.cloud.clock.advance(seconds)  # the deploy path waits on service time, never on the wall clock
 
     def put(self, body: str) -> str:
         return str(
@@ -205,7 +204,7 @@ def test_concurrent_duplicate_deliveries(setup: Setup, strategy: str) -> None:
     assert sorted(r.outcome.value for r in results) == ["deployed", "duplicate"]
     live = [d for d in setup.deployments() if d["State"] not in ("ROLLED_BACK", "REVERTED")]
     assert [d["ConfigurationVersion"] for d in live] == [version]
-    setup.clock.advance(minutes=5)
+    setup.cloud.clock.advance(minutes=5)
     assert setup.served() == b"flag: on"
 
 
@@ -223,13 +222,13 @@ def test_newer_version_stops_an_older_deployment_in_progress(setup: Setup) -> No
 def test_newer_version_stops_an_older_deployment_while_it_bakes(setup: Setup) -> None:
     older = setup.put("flag: on")
     setup.decide(older, setup.slow)
-    setup.clock.advance(minutes=2)  # rolled out, now baking
+    setup.cloud.clock.advance(minutes=2)  # rolled out, now baking
     assert setup.deployments()[0]["State"] == "BAKING"
     newer = setup.put("flag: off")
     assert setup.decide(newer, setup.slow).outcome is Outcome.DEPLOYED
     second, first = setup.deployments()
     assert (first["State"], second["State"]) == ("ROLLED_BACK", "DEPLOYING")
-    setup.clock.advance(minutes=5)
+    setup.cloud.clock.advance(minutes=5)
     assert setup.served() == b"flag: off"
 
 

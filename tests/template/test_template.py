@@ -6,13 +6,15 @@ import json
 import os
 import shutil
 import subprocess
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from tests.template.conftest import ROOT, tool
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 BUCKET_NAME = "appconfig-${AWS::AccountId}-${StackUuid}"
 OBJECT_ARN = "arn:${AWS::Partition}:s3:::" + BUCKET_NAME + "/${ConfigPrefix}${ConfigKey}"

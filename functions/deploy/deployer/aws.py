@@ -3,9 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from botocore.exceptions import ClientError
@@ -13,6 +11,9 @@ from botocore.exceptions import ClientError
 from deployer.errors import ConfigurationRefused, DeploymentConflict
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from datetime import datetime
+
     from mypy_boto3_appconfig import AppConfigClient
     from mypy_boto3_s3 import S3Client
 

@@ -10,20 +10,23 @@ from __future__ import annotations
 import os
 import time
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from deployer.aws import AppConfigDeployments, S3ObjectVersions
 from deployer.errors import RetryableError
-from deployer.outcomes import Result
 from deployer.rollout import Rollout, Target
 from deployer.uploads import uploads_from_event
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
+    from deployer.outcomes import Result
 
 logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "config-deployer"))
 metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "ConfigRollout"))

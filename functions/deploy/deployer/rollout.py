@@ -18,14 +18,18 @@ Invariants (S3 delivers events at least once, in any order, sometimes minutes la
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
-from deployer.aws import Deployment, Deployments, ObjectVersions
 from deployer.errors import ConfigurationRefused, DeploymentConflict, EnvironmentBusy
 from deployer.outcomes import Outcome, Result
-from deployer.uploads import Upload
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from deployer.aws import Deployment, Deployments, ObjectVersions
+    from deployer.uploads import Upload
 
 # Clock skew allowed between S3's eventTime and AppConfig's StartedAt when looking back for an
 # earlier deployment of the same version.

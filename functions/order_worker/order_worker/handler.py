@@ -7,16 +7,18 @@ cannot honour fails the whole invocation, on purpose: see ``orders.UnsupportedPr
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from appconfig_cache.feature_flags import ExtensionStore
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSEvent
 from aws_lambda_powertools.utilities.feature_flags import FeatureFlags
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from order_worker.orders import BadOrder, fulfil, parse_order
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
 logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "order-worker"))
 metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "ConfigRollout"))

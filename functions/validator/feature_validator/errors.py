@@ -7,8 +7,11 @@ function's logs, and a feature file may hold values that are not for logs.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
 
 # Reported problems are capped so the message stays readable; the rest are counted.
 MAX_REPORTED = 50

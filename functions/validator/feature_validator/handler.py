@@ -7,15 +7,17 @@ where the problems are (never the configuration's values) and count the outcome.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from feature_validator.errors import FeatureFileInvalid
 from feature_validator.event import InvalidEvent, request_from_event
 from feature_validator.validate import validate
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
 logger = Logger()
 metrics = Metrics()

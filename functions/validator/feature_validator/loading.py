@@ -18,10 +18,9 @@ from __future__ import annotations
 
 import gc
 import math
-from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import yaml
 from yaml.constructor import SafeConstructor
@@ -39,6 +38,9 @@ from yaml.nodes import Node, ScalarNode
 from yaml.resolver import Resolver
 
 from feature_validator.errors import FeatureFileInvalid, PathPart, Problem, problem_at
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 # Deepest nesting of mappings and sequences. Powertools' own structure needs 7 levels (flag, rules,
 # rule, conditions, condition, value, DAYS); the rest is room for non-boolean flags' JSON values.

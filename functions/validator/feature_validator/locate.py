@@ -7,14 +7,17 @@ from its own span of the text, unless one cannot stand alone.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from feature_validator.errors import PathPart, Problem, problem_at
 from feature_validator.loading import Spans, gc_paused, node_reads_as
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 
 class Locator:

@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Callable, Iterator, Mapping
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from feature_validator.errors import MAX_REPORTED, FeatureFileInvalid, PathPart, Problem
-from feature_validator.locate import Locator
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator, Mapping
+
+    from feature_validator.locate import Locator
 
 SCHEMA_FILE = Path(__file__).with_name("feature-file.schema.json")
 _JSON_TYPES = {bool: "boolean", int: "integer", float: "number", str: "string", list: "array", dict: "object"}

@@ -13,12 +13,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from feature_validator.errors import PathPart, Problem
-from feature_validator.locate import Locator
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from feature_validator.errors import PathPart, Problem
+    from feature_validator.locate import Locator
 
 _SCHEDULES = frozenset(
     {"SCHEDULE_BETWEEN_TIME_RANGE", "SCHEDULE_BETWEEN_DATETIME_RANGE", "SCHEDULE_BETWEEN_DAYS_OF_WEEK"}

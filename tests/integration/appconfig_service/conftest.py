@@ -3,16 +3,18 @@ profile, on the local cloud (moto + the local AppConfig service, clock under the
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from localcloud.appconfig import LocalAppConfig, ManualClock
-from localcloud.lambdas import TemplateFunctions
+from localcloud.lambda_runtime.functions import TemplateFunctions
 from localcloud.testing import LocalCloud, zero_time_strategy
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
 
 FUNCTIONS = Path(__file__).parent / "functions" / "template.yaml"
 ACCOUNT = "123456789012"
@@ -39,8 +41,8 @@ def functions(event_log: Path) -> Iterator[TemplateFunctions]:
 
 @pytest.fixture
 def local_appconfig(
-    local_appconfig_factory: Callable[..., LocalAppConfig], functions: TemplateFunctions
-) -> LocalAppConfig:
+    local_appconfig_factory: Callable[..., LocalAppConfig[ManualClock]], functions: TemplateFunctions
+) -> LocalAppConfig[ManualClock]:
     """Overrides the plugin's: LAMBDA validators run this suite's small functions."""
     return local_appconfig_factory(functions=functions, clock=ManualClock())
 
@@ -56,11 +58,6 @@ class World:
     env_id: str
     profile_id: str
     zero_strategy_id: str
-
-    @property
-    def clock(self) -> ManualClock:
-        clock: ManualClock = self.cloud.appconfig.clock
-        return clock
 
     def put(self, body: bytes | str, content_type: str = "application/x-yaml", key: str = KEY) -> str:
         data = body.encode() if isinstance(body, str) else body

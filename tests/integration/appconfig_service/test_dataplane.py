@@ -93,7 +93,7 @@ def test_corrupted_token(deployed: World) -> None:
 def test_tokens_expire_after_24_hours(deployed: World) -> None:
     """Tokens are valid for up to 24 hours (service time)."""
     token = deployed.session()
-    deployed.clock.advance(hours=24, seconds=1)
+    deployed.cloud.clock.advance(hours=24, seconds=1)
     with pytest.raises(deployed.data.exceptions.BadRequestException) as expired:
         deployed.poll(token)
     assert problem(expired) == "Expired"
@@ -102,11 +102,11 @@ def test_tokens_expire_after_24_hours(deployed: World) -> None:
 def test_poll_interval_not_satisfied(deployed: World) -> None:
     """A client "can't call GetLatestConfiguration more frequently than every N seconds"."""
     _, token, _ = deployed.poll(deployed.session(RequiredMinimumPollIntervalInSeconds=30))
-    deployed.clock.advance(29)
+    deployed.cloud.clock.advance(29)
     with pytest.raises(deployed.data.exceptions.BadRequestException) as early:
         deployed.poll(token)
     assert problem(early) == "PollIntervalNotSatisfied"
-    deployed.clock.advance(1)
+    deployed.cloud.clock.advance(1)
     body, _, _ = deployed.poll(token)  # the refused call did not spend the token
     assert body == b""
 
@@ -119,7 +119,7 @@ def test_empty_body_until_a_new_version_completes(deployed: World) -> None:
     body, token, _ = w.poll(token)
     assert body == b""
     w.start(w.put("a: 2", "text/plain"), "AppConfig.AllAtOnce")
-    w.clock.advance(minutes=10)
+    w.cloud.clock.advance(minutes=10)
     body, token, response = w.poll(token)
     assert (body, response["ContentType"]) == (b"a: 2", "text/plain")
     assert w.poll(token)[0] == b""
@@ -135,13 +135,13 @@ def test_rollout_reaches_clients_progressively(deployed: World) -> None:
         assert body == b"a: 1"
         tokens.append(token)
     w.start(w.put("a: 2"), "AppConfig.Linear50PercentEvery30Seconds")
-    w.clock.advance(30)  # 50 %
+    w.cloud.clock.advance(30)  # 50 %
     halfway = []
     for i, token in enumerate(tokens):
         body, tokens[i], _ = w.poll(token)
         halfway.append(body)
     assert set(halfway) == {b"a: 2", b""}  # some moved on, the others still have version 1
-    w.clock.advance(30)  # 100 %, baking
+    w.cloud.clock.advance(30)  # 100 %, baking
     for i, token in enumerate(tokens):
         body, tokens[i], _ = w.poll(token)
         assert body in (b"a: 2", b"")

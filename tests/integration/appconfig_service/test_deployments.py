@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 import pytest
 from botocore.exceptions import WaiterError
 
-from localcloud.appconfig import LocalAppConfig
 from tests.integration.appconfig_service.conftest import ROLE, World
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from localcloud.appconfig import LocalAppConfig
 
 pytestmark = pytest.mark.integration
 
@@ -48,17 +51,17 @@ def test_start_deployment_answers_the_deployment(world: World) -> None:
 def test_linear_strategy_steps_then_bakes(world: World) -> None:
     """PREDEFINED_PAGE: Linear50PercentEvery30Seconds, 50 % every 30 s, 1 minute, then 1 minute of bake."""
     world.start(world.put("a: 1"), "AppConfig.Linear50PercentEvery30Seconds")
-    world.clock.advance(29)
+    world.cloud.clock.advance(29)
     assert world.deployment(1)["PercentageComplete"] == 0.0
-    world.clock.advance(1)
+    world.cloud.clock.advance(1)
     at_30 = world.deployment(1)
     assert (at_30["State"], at_30["PercentageComplete"]) == ("DEPLOYING", 50.0)
-    world.clock.advance(30)
+    world.cloud.clock.advance(30)
     at_60 = world.deployment(1)
     assert (at_60["State"], at_60["PercentageComplete"]) == ("BAKING", 100.0)
-    world.clock.advance(59)
+    world.cloud.clock.advance(59)
     assert world.deployment(1)["State"] == "BAKING"
-    world.clock.advance(1)
+    world.cloud.clock.advance(1)
     done = world.deployment(1)
     assert done["State"] == "COMPLETE"
     assert events(done) == [  # newest first
@@ -78,11 +81,11 @@ def test_exponential_strategy_doubles(world: World) -> None:
     world.start(world.put("a: 1"), "AppConfig.Canary10Percent20Minutes")
     seen = []
     for _ in range(5):
-        world.clock.advance(minutes=4)
+        world.cloud.clock.advance(minutes=4)
         seen.append(world.deployment(1)["PercentageComplete"])
     assert seen == [10.0, 20.0, 40.0, 80.0, 100.0]
     assert world.deployment(1)["State"] == "BAKING"
-    world.clock.advance(minutes=10)
+    world.cloud.clock.advance(minutes=10)
     assert world.deployment(1)["State"] == "COMPLETE"
 
 
@@ -91,7 +94,7 @@ def test_all_at_once_bakes_ten_minutes(world: World) -> None:
     world.start(world.put("a: 1"), "AppConfig.AllAtOnce")
     baking = world.deployment(1)
     assert (baking["State"], baking["PercentageComplete"]) == ("BAKING", 100.0)
-    world.clock.advance(minutes=10)
+    world.cloud.clock.advance(minutes=10)
     assert world.deployment(1)["State"] == "COMPLETE"
 
 
@@ -128,11 +131,11 @@ def test_one_deployment_per_environment(world: World) -> None:
     assert conflict.value.response["ResponseMetadata"]["HTTPStatusCode"] == 409
     other = world.appconfig.create_environment(ApplicationId=world.app_id, Name="staging")
     world.start(world.put("a: 3"), EnvironmentId=other["Id"])
-    world.clock.advance(60)
+    world.cloud.clock.advance(60)
     assert world.deployment(1)["State"] == "BAKING"
     with pytest.raises(world.appconfig.exceptions.ConflictException):
         world.start(world.put("a: 4"))
-    world.clock.advance(60)
+    world.cloud.clock.advance(60)
     assert world.start(world.put("a: 5"))["DeploymentNumber"] == 2
 
 
@@ -181,7 +184,7 @@ def stop(world: World, number: int, **kwargs: Any) -> dict[str, Any]:
 def test_stop_in_progress_rolls_back(world: World) -> None:
     """REVERTING_PAGE, case 1: StopDeployment on an in-progress deployment -> ROLLED_BACK."""
     world.start(world.put("a: 1"), "AppConfig.Linear50PercentEvery30Seconds")
-    world.clock.advance(30)
+    world.cloud.clock.advance(30)
     stopped = stop(world, 1)
     assert stopped["ResponseMetadata"]["HTTPStatusCode"] == 202
     assert stopped["State"] == "ROLLED_BACK"
@@ -225,7 +228,7 @@ def test_revert_only_within_72_hours(world: World) -> None:
     """REVERTING_PAGE, case 5: AllowRevert more than 72 hours after completion -> BadRequestException."""
     world.start(world.put("a: 1"))
     world.deployment(1)
-    world.clock.advance(hours=72, seconds=1)
+    world.cloud.clock.advance(hours=72, seconds=1)
     with pytest.raises(world.appconfig.exceptions.BadRequestException) as late:
         stop(world, 1, AllowRevert=True)
     assert "72 hours" in late.value.response["Error"]["Message"]
@@ -235,7 +238,7 @@ def test_revert_just_inside_72_hours(world: World) -> None:
     """REVERTING_PAGE: a revert is allowed within 72 hours of completion."""
     world.start(world.put("a: 1"))
     world.deployment(1)
-    world.clock.advance(hours=71, minutes=59)
+    world.cloud.clock.advance(hours=71, minutes=59)
     assert stop(world, 1, AllowRevert=True)["State"] == "REVERTED"
 
 
@@ -267,7 +270,7 @@ def test_alarm_during_bake_rolls_back(monitored: tuple[World, str]) -> None:
     world.start(first, EnvironmentId=env_id)
     assert world.deployment(1, env_id)["State"] == "COMPLETE"
     world.start(world.put("a: 2"), "AppConfig.AllAtOnce", EnvironmentId=env_id)
-    world.clock.advance(minutes=5)
+    world.cloud.clock.advance(minutes=5)
     assert world.deployment(2, env_id)["State"] == "BAKING"
     world.cloudwatch.set_alarm_state(AlarmName="errors", StateValue="ALARM", StateReason="errors up")
     rolled = world.deployment(2, env_id)
@@ -290,7 +293,7 @@ def test_alarm_during_rollout_rolls_back(monitored: tuple[World, str]) -> None:
     """REVERTING_PAGE: monitoring covers the rollout as well as the bake."""
     world, env_id = monitored
     world.start(world.put("a: 1"), "AppConfig.Linear20PercentEvery6Minutes", EnvironmentId=env_id)
-    world.clock.advance(minutes=7)
+    world.cloud.clock.advance(minutes=7)
     assert world.deployment(1, env_id)["PercentageComplete"] == 20.0
     world.cloudwatch.set_alarm_state(AlarmName="errors", StateValue="ALARM", StateReason="errors up")
     assert world.deployment(1, env_id)["State"] == "ROLLED_BACK"
@@ -300,7 +303,7 @@ def test_alarm_after_completion_changes_nothing(monitored: tuple[World, str]) ->
     """REVERTING_PAGE: automatic rollback applies "during a deployment" only."""
     world, env_id = monitored
     world.start(world.put("a: 1"), "AppConfig.AllAtOnce", EnvironmentId=env_id)
-    world.clock.advance(minutes=10)
+    world.cloud.clock.advance(minutes=10)
     assert world.deployment(1, env_id)["State"] == "COMPLETE"
     world.cloudwatch.set_alarm_state(AlarmName="errors", StateValue="ALARM", StateReason="errors up")
     assert world.deployment(1, env_id)["State"] == "COMPLETE"
@@ -337,7 +340,7 @@ def test_s3_configuration_over_1_mb_is_too_large(world: World) -> None:
 
 
 def test_time_scale_runs_minutes_of_strategy_in_moments(
-    local_appconfig_factory: Callable[..., LocalAppConfig], moto_server: str
+    local_appconfig_factory: Callable[..., LocalAppConfig[Any]], moto_server: str
 ) -> None:
     """The local-only time_scale setting: Linear50PercentEvery30Seconds (1 minute of rollout and 1 of
     bake) runs 6000 times faster; boto3's deployment_complete waiter sees it finish."""
@@ -382,5 +385,5 @@ def test_environment_state_follows_the_clock(world: World) -> None:
     world.start(world.put("a: 1"), "AppConfig.AllAtOnce")
     get = world.appconfig.get_environment
     assert get(ApplicationId=world.app_id, EnvironmentId=world.env_id)["State"] == "DEPLOYING"
-    world.clock.advance(minutes=10)
+    world.cloud.clock.advance(minutes=10)
     assert get(ApplicationId=world.app_id, EnvironmentId=world.env_id)["State"] == "READY_FOR_DEPLOYMENT"

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import urllib.request
+from typing import TYPE_CHECKING
 
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError, ReadTimeoutError
 
-from tests.integration.appconfig_service.conftest import World
+if TYPE_CHECKING:
+    from tests.integration.appconfig_service.conftest import World
 
 pytestmark = pytest.mark.integration
 
@@ -83,6 +85,6 @@ def test_http_control_interface(world: World) -> None:
         ac.list_applications()
     control(world, "DELETE", "faults")
     ac.list_applications()
-    before = world.clock.now()
+    before = world.cloud.clock.now()
     control(world, "POST", "clock/advance", {"seconds": 3600})
-    assert (world.clock.now() - before).total_seconds() == 3600
+    assert (world.cloud.clock.now() - before).total_seconds() == 3600

@@ -1,4 +1,4 @@
-"""``localcloud.lambdas``: a template's functions run as Lambda runs them.
+"""``localcloud.lambda_runtime.functions``: a template's functions run as Lambda runs them.
 
 Follows https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html (init once
 per execution environment, reuse while warm, reset after a timeout or a crash) and
@@ -7,14 +7,17 @@ https://docs.aws.amazon.com/lambda/latest/dg/python-exceptions.html (the error p
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-from localcloud.lambdas import FunctionNotFound, TemplateFunctions
+from localcloud.lambda_runtime.functions import FunctionNotFound, TemplateFunctions
 from tests.integration.appconfig_service.conftest import FUNCTIONS, lambda_arn
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 pytestmark = pytest.mark.integration
 

@@ -4,17 +4,19 @@ with a zero-time strategy, the built layer, and the local Lambda sandbox that ru
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from localcloud.appconfig import ManualClock
-from localcloud.lambda_sandbox import LambdaSandbox
+from localcloud.lambda_runtime.sandbox import LambdaSandbox
 from localcloud.moto import free_port
 from localcloud.testing import LocalCloud, zero_time_strategy
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
 
 ROOT = Path(__file__).resolve().parents[3]
 LAYER = ROOT / "layers" / "appconfig-cache"
@@ -47,11 +49,6 @@ class Deployed:
     env_id: str
     profile_id: str
     strategy_id: str
-
-    @property
-    def clock(self) -> ManualClock:
-        clock: ManualClock = self.cloud.appconfig.clock
-        return clock
 
     def deploy(self, content: bytes, content_type: str = YAML) -> str:
         version = self.appconfig.create_hosted_configuration_version(

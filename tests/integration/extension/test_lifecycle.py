@@ -8,14 +8,17 @@ import socket
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from appconfig_cache import ConfigurationClient
 
-from localcloud.lambda_sandbox import SHUTDOWN_BUDGET_S
+from localcloud.lambda_runtime.sandbox import SHUTDOWN_BUDGET_S
 from tests.integration.extension.conftest import APP, ENV, FLAGS_V1, FLAGS_V2, PROFILE, Deployed, Running
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
 
 pytestmark = pytest.mark.integration
 P = "AWS_APPCONFIG_EXTENSION_"
@@ -117,7 +120,7 @@ def test_invoke_after_the_poll_interval_sees_a_new_deployment(
     with running.sandbox.invocation():
         assert read(running.url())[2] == FLAGS_V1
     deployed.deploy(FLAGS_V2)
-    deployed.clock.advance(16)  # the service's own clock: its minimum interval has passed too
+    deployed.cloud.clock.advance(16)  # the service's own clock: its minimum interval has passed too
     time.sleep(15.5)  # frozen, as Lambda would keep it between invocations
     with running.sandbox.invocation():
         assert read(running.url())[2] == FLAGS_V2

@@ -6,8 +6,7 @@ service's RequiredMinimumPollIntervalInSeconds and token lifetimes together, so 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from appconfig_cache_extension.aws import BotocorePlane
@@ -17,6 +16,9 @@ from appconfig_cache_extension.plane import NotFound
 from appconfig_cache_extension.settings import ConfigKey, Settings
 
 from tests.integration.extension.conftest import APP, ENV, FLAGS_V1, FLAGS_V2, PROFILE, YAML, Deployed
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 pytestmark = pytest.mark.integration
 KEY = ConfigKey(APP, ENV, PROFILE)
@@ -35,7 +37,7 @@ def make_cache(deployed: Deployed) -> Callable[..., tuple[Cache, BotocorePlane]]
             plane,
             settings,
             Logger("none"),
-            clock=lambda: deployed.clock.now().timestamp(),
+            clock=lambda: deployed.cloud.clock.now().timestamp(),
             spawn=inline,
             jitter=lambda: 1.0,
         )
@@ -61,11 +63,11 @@ def test_unchanged_then_new_deployment_then_rollback(
 ) -> None:
     cache, _ = make_cache()
     first = cache.get(KEY)
-    deployed.clock.advance(46)
+    deployed.cloud.clock.advance(46)
     assert cache.get(KEY) is first  # empty body: unchanged
     deployed.deploy(FLAGS_V2)
     assert cache.get(KEY) is first  # not due yet
-    deployed.clock.advance(46)
+    deployed.cloud.clock.advance(46)
     assert cache.get(KEY).content == FLAGS_V2
     # Roll back: a deployment of v1 that is stopped while baking reverts to what was there before.
     baking = deployed.appconfig.create_deployment_strategy(
@@ -88,7 +90,7 @@ def test_unchanged_then_new_deployment_then_rollback(
         ConfigurationProfileId=deployed.profile_id,
         ConfigurationVersion=str(version["VersionNumber"]),
     )
-    deployed.clock.advance(46)
+    deployed.cloud.clock.advance(46)
     assert cache.get(KEY).content == b"{}"
     deployed.appconfig.stop_deployment(
         ApplicationId=deployed.app_id,
@@ -96,7 +98,7 @@ def test_unchanged_then_new_deployment_then_rollback(
         DeploymentNumber=started["DeploymentNumber"],
         AllowRevert=True,
     )
-    deployed.clock.advance(46)
+    deployed.cloud.clock.advance(46)
     assert cache.get(KEY).content == FLAGS_V2
 
 
@@ -107,9 +109,9 @@ def test_never_polls_sooner_than_the_session_allows(
     cache, _ = make_cache(poll_interval_s=5.0)
     cache.get(KEY)
     deployed.deploy(FLAGS_V2)
-    deployed.clock.advance(6)
+    deployed.cloud.clock.advance(6)
     assert cache.get(KEY).content == FLAGS_V1  # AppConfig said: not before 15 s
-    deployed.clock.advance(10)
+    deployed.cloud.clock.advance(10)
     assert cache.get(KEY).content == FLAGS_V2
 
 
@@ -131,13 +133,13 @@ def test_last_good_copy_is_served_while_appconfig_misbehaves(
     deployed.deploy(FLAGS_V2)
     deployed.cloud.appconfig.faults.configure({"operation": "GetLatestConfiguration", "count": 3, **fault})
     for _ in range(3):
-        deployed.clock.advance(46)
+        deployed.cloud.clock.advance(46)
         assert cache.get(KEY) is good
     deployed.cloud.appconfig.faults.clear()
-    deployed.clock.advance(46)
+    deployed.cloud.clock.advance(46)
     # After failures a request does not wait for the retry; the next INVOKE's refresh does.
     assert cache.get(KEY) is good
-    deployed.clock.advance(46)
+    deployed.cloud.clock.advance(46)
     assert cache.wait(cache.refresh_due(), 5.0)
     assert cache.get(KEY).content == FLAGS_V2
 
@@ -148,7 +150,7 @@ def test_refused_connections_serve_the_last_good_copy(
     cache, _ = make_cache()
     good = cache.get(KEY)
     deployed.cloud.appconfig.stop()
-    deployed.clock.advance(46)
+    deployed.cloud.clock.advance(46)
     assert cache.get(KEY) is good
 
 
@@ -158,7 +160,7 @@ def test_an_expired_token_starts_a_new_session(
     cache, _ = make_cache()
     first = cache.get(KEY)
     deployed.deploy(FLAGS_V2)
-    deployed.clock.advance(hours=25)  # tokens last 24 hours
+    deployed.cloud.clock.advance(hours=25)  # tokens last 24 hours
     assert cache.get(KEY).content == FLAGS_V2
     assert cache.get(KEY) is not first
 

@@ -7,16 +7,18 @@ progress (or with AllowRevert). The same decisions run against real clients in t
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from deployer.aws import Deployment
 from deployer.errors import ConfigurationRefused, DeploymentConflict
 from deployer.rollout import Rollout, Target
 from deployer.uploads import Upload
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
 
 BUCKET = "config-bucket"
 KEY = "feature-file.yml"

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -20,6 +19,8 @@ from deployer.errors import RetryableError
 from deployer.rollout import Rollout, Target
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from mypy_boto3_appconfig import AppConfigClient
     from mypy_boto3_s3 import S3Client
 

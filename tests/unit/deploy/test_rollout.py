@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import pytest
-from deployer.aws import Deployment
 from deployer.errors import EnvironmentBusy
 from deployer.outcomes import Outcome
 from deployer.rollout import Rollout, Target
 
 from tests.unit.deploy.conftest import BUCKET, KEY, NOW, PROFILE, Environment, Objects, upload
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from deployer.aws import Deployment
 
 
 def test_newest_version_is_deployed(rollout: Rollout, environment: Environment) -> None:

@@ -8,9 +8,8 @@ The same cache runs against the local AppConfig service in tests/integration/ext
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from appconfig_cache_extension.api import Api
@@ -19,6 +18,9 @@ from appconfig_cache_extension.log import Logger
 from appconfig_cache_extension.plane import NotFound, PlaneError, Poll, TokenRejected
 from appconfig_cache_extension.server import Server, bind
 from appconfig_cache_extension.settings import ConfigKey, Settings
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
 
 KEY = ConfigKey("app", "env", "profile")
 

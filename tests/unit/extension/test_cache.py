@@ -5,8 +5,7 @@ from __future__ import annotations
 import itertools
 import threading
 import time
-from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from appconfig_cache_extension.cache import Cache, etag_for
@@ -15,6 +14,9 @@ from appconfig_cache_extension.plane import NotFound, Poll, Throttled, TimedOut,
 from appconfig_cache_extension.settings import ConfigKey, Settings
 
 from tests.unit.extension.conftest import KEY, ManualClock, MemoryPlane
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 pytestmark = pytest.mark.unit
 JSON = "application/json"

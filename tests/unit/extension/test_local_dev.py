@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from appconfig_cache_extension.local_dev import LocalDirectoryPlane, content_type_for
 from appconfig_cache_extension.plane import NotFound, TokenRejected
 from appconfig_cache_extension.settings import ConfigKey
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 pytestmark = pytest.mark.unit
 

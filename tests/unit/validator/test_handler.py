@@ -6,14 +6,16 @@ import base64
 import io
 import json
 import logging
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from feature_validator.errors import FeatureFileInvalid
 from feature_validator.event import InvalidEvent, request_from_event
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 pytestmark = pytest.mark.unit
 

@@ -8,12 +8,15 @@ statuses of the agent's OpenAPI (400, 404, 500, 502, 504); other methods get 405
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-from appconfig_cache_extension.cache import Cache, Snapshot
 from appconfig_cache_extension.flags import FlagDocuments, FlagError
 from appconfig_cache_extension.http_request import HttpError, Request
 from appconfig_cache_extension.plane import PlaneError
 from appconfig_cache_extension.settings import MAX_IDENTIFIER, ConfigKey
+
+if TYPE_CHECKING:
+    from appconfig_cache_extension.cache import Cache, Snapshot
 
 VERSION = "1.0.0"
 REASONS = {

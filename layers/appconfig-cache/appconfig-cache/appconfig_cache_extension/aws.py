@@ -11,7 +11,7 @@ import math
 import os
 import sys
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from appconfig_cache_extension.plane import (
     BadRequest,
@@ -23,7 +23,9 @@ from appconfig_cache_extension.plane import (
     TokenRejected,
     Unavailable,
 )
-from appconfig_cache_extension.settings import ConfigKey, Settings
+
+if TYPE_CHECKING:
+    from appconfig_cache_extension.settings import ConfigKey, Settings
 
 # Older Python runtimes keep the SDK in /var/runtime, which is on the runtime's path, not ours.
 _RUNTIME_SDK = "/var/runtime"

@@ -12,17 +12,17 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable
 
-from appconfig_cache_extension.log import Logger
 from appconfig_cache_extension.plane import PlaneError, Poll, TimedOut, TokenRejected, Unavailable
-from appconfig_cache_extension.settings import ConfigKey, Settings
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
     from typing import Any
 
+    from appconfig_cache_extension.log import Logger
     from appconfig_cache_extension.plane import DataPlane
+    from appconfig_cache_extension.settings import ConfigKey, Settings
 
 NOT_PARSED = object()
 

@@ -11,10 +11,8 @@ initialise, instead of delaying them.
 from __future__ import annotations
 
 import os
-import socket
 import sys
 import time
-from collections.abc import Mapping
 
 from appconfig_cache_extension.api import Api
 from appconfig_cache_extension.cache import Cache
@@ -25,6 +23,9 @@ from appconfig_cache_extension.settings import Settings, SettingsError, parse_se
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import socket
+    from collections.abc import Mapping
+
     from appconfig_cache_extension.plane import DataPlane
 
 # Time kept back from an invocation's deadline when waiting for refreshes on INVOKE.

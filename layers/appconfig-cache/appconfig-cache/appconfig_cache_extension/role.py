@@ -7,9 +7,10 @@ STS is called through the function's own credentials and honours ``AWS_ENDPOINT_
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from appconfig_cache_extension.settings import Settings
+if TYPE_CHECKING:
+    from appconfig_cache_extension.settings import Settings
 
 ROLE_DURATION_S = 3600
 

@@ -16,10 +16,13 @@ import socket
 import threading
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from appconfig_cache_extension.api import Reply, error_reply, text_reply
 from appconfig_cache_extension.http_request import MAX_HEAD, MAX_REQUEST_LINE, HttpError, Request, parse_head
-from appconfig_cache_extension.log import Logger
+
+if TYPE_CHECKING:
+    from appconfig_cache_extension.log import Logger
 
 HEAD_TIMEOUT_S = 10.0  # a request head must arrive within this (slowloris)
 WRITE_TIMEOUT_S = 30.0  # a client that stops reading a response is dropped after this

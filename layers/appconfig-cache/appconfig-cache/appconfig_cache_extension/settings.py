@@ -7,7 +7,10 @@ default: a typo in a poll interval should fail the deployment, not poll every 45
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 PREFIX = "AWS_APPCONFIG_EXTENSION_"
 LOG_LEVELS = ("trace", "debug", "info", "warn", "error", "fatal", "none")

@@ -1,6 +1,6 @@
-"""One Lambda execution environment: run as ``python -I _lambda_worker.py CODE_DIR HANDLER``.
+"""One Lambda execution environment: run as ``python -I _worker.py CODE_DIR HANDLER``.
 
-Started by ``localcloud.lambdas``; imports nothing from the repository. Init (the handler's
+Started by ``localcloud.lambda_runtime.functions``; imports nothing from the repository. Init (the handler's
 module import) happens once, as in Lambda's Init phase; then one JSON line per invoke comes in on
 stdin and one JSON line goes out on the protocol pipe. The handler's own stdout is redirected to
 stderr, which is the function's log stream, so a print() never corrupts the protocol.

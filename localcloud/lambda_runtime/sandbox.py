@@ -31,12 +31,14 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 API = "/2020-01-01/extension"
 SHUTDOWN_BUDGET_S = 2.0  # with at least one external extension

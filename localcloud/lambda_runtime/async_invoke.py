@@ -20,12 +20,14 @@ import json
 import threading
 import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from localcloud.lambdas import Invocation, TemplateFunctions
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from localcloud.lambda_runtime.functions import Invocation, TemplateFunctions
 
 RETRY_DELAYS = (60.0, 120.0)  # seconds before the first and the second retry
 

@@ -39,7 +39,7 @@ from typing import IO, Any
 
 from localcloud.template import Resolver, Unresolved, load
 
-WORKER = Path(__file__).with_name("_lambda_worker.py")
+WORKER = Path(__file__).with_name("_worker.py")
 DEFAULT_TIMEOUT = 3.0  # Lambda's default function timeout, seconds
 FUNCTION_TYPES = ("AWS::Serverless::Function", "AWS::Lambda::Function")
 
