@@ -10,9 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-import boto3
 import pytest
-from botocore.stub import Stubber
 from deployer import handler
 from deployer.aws import AppConfigDeployments, S3ObjectVersions
 from deployer.errors import RetryableError
@@ -21,6 +19,7 @@ from deployer.rollout import Rollout, Target
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
+    from botocore.stub import Stubber
     from mypy_boto3_appconfig import AppConfigClient
     from mypy_boto3_s3 import S3Client
 
