@@ -10,9 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-import boto3
 import pytest
-from botocore.stub import Stubber
 from deployer import handler
 from deployer.aws import AppConfigDeployments, S3ObjectVersions
 from deployer.errors import RetryableError
@@ -21,38 +19,13 @@ from deployer.rollout import Rollout, Target
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
+    from botocore.stub import Stubber
     from mypy_boto3_appconfig import AppConfigClient
     from mypy_boto3_s3 import S3Client
 
 EVENTS = Path(__file__).resolve().parents[3] / "events"
 BUCKET, KEY, VERSION = "config-bucket", "feature-file.yml", "3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY"
 IDS = {"ApplicationId": "app1234", "EnvironmentId": "env1234"}
-
-
-@pytest.fixture
-def clients() -> Iterator[tuple[Stubber, Stubber, Rollout]]:
-    s3: S3Client = boto3.client(
-        "s3", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
-    )
-    appconfig = boto3.client(
-        "appconfig", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
-    )
-    rollout = Rollout(
-        Target(BUCKET, KEY, "prof123"),
-        S3ObjectVersions(s3),
-        AppConfigDeployments(
-            appconfig,
-            application_id="app1234",
-            environment_id="env1234",
-            profile_id="prof123",
-            strategy_id="strat12",
-        ),
-        sleep=lambda _: None,
-    )
-    with Stubber(s3) as s3_stub, Stubber(appconfig) as appconfig_stub:
-        yield s3_stub, appconfig_stub, rollout
-        s3_stub.assert_no_pending_responses()
-        appconfig_stub.assert_no_pending_responses()
 
 
 @pytest.fixture
@@ -243,9 +216,10 @@ def test_conflict_with_an_older_version_stops_it_and_deploys_the_newest(
     s3_stub.add_response("head_object", {"VersionId": VERSION})
     appconfig_stub.add_response("list_deployments", {"Items": [deployment(4, VERSION, "DEPLOYING")]})
 
-    from deployer.uploads import uploads_from_event
+    from deployer.uploads import Upload, items_from_event
 
-    (upload,) = uploads_from_event(s3_event())
+    (upload,) = items_from_event(s3_event())
+    assert isinstance(upload, Upload)
     result = rollout.decide(upload)
     assert (result.outcome.value, result.deployment_number) == ("deployed", 4)
 
