@@ -141,3 +141,22 @@ def clients() -> Iterator[tuple[Stubber, Stubber, Rollout]]:
         yield s3_stub, appconfig_stub, rollout
         s3_stub.assert_no_pending_responses()
         appconfig_stub.assert_no_pending_responses()
+
+
+class ReportedStatuses:
+    """What the handler tells the status records (their store runs against S3 in tests/integration)."""
+
+    def __init__(self) -> None:
+        self.reported: list[tuple[str | None, str]] = []
+
+    def report(self, upload: Any, result: Any) -> None:
+        self.reported.append((upload.version_id, result.outcome.value))
+
+
+@pytest.fixture(autouse=True)
+def statuses(monkeypatch: pytest.MonkeyPatch) -> ReportedStatuses:
+    reported = ReportedStatuses()
+    from deployer import handler
+
+    monkeypatch.setattr(handler, "statuses", lambda: reported)
+    return reported
