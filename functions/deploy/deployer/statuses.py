@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     from deployer.uploads import Upload
 
 BY = "deploy-function"
+WRITES = frozenset({Status.DEPLOYING, Status.SUPERSEDED, Status.REJECTED})
+"""Every status this function reports (``before_stop`` adds superseded)."""
 _STATUS = {
     Outcome.DEPLOYED: Status.DEPLOYING,
     Outcome.DUPLICATE: Status.DEPLOYING,

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from status_listener.settings import Settings
 
 BY = "status-function"
+WRITES = frozenset({Status.DEPLOYING, Status.DEPLOYED, Status.ROLLED_BACK})
 _ALARM_ARN = re.compile(r"arn:aws[a-z-]*:cloudwatch:[^:\s]*:\d*:alarm:([^\s,;]+)")
 _ALARM_NAMED = re.compile(r"\balarm:?\s+([A-Za-z0-9_.\-/#:]+)")
 

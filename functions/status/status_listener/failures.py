@@ -18,6 +18,7 @@ from urllib.parse import unquote_plus
 from rollout_status.model import Change, Status, Uploader
 
 BY = "status-function"
+WRITES = frozenset({Status.FAILED})
 DETAIL_TYPE = "Lambda Function Invocation Result - Failure"
 
 
