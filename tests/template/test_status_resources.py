@@ -74,10 +74,10 @@ def test_the_status_function_reads_deployments_with_every_required_resource_type
     statement = _statements(template, "StatusFunction")["ReadWhatBecameOfADeployment"]
     assert statement["Action"] == "appconfig:GetDeployment"
     resources = [_sub(r) for r in statement["Resource"]]
-    assert [r.split(":", 7)[-1] for r in resources] == [
-        "application/${Application}",
-        "application/${Application}/environment/${Environment.EnvironmentId}",
-        "application/${Application}/environment/${Environment.EnvironmentId}/deployment/*",
+    assert [r.split(":application/", 1)[-1] for r in resources] == [
+        "${Application}",
+        "${Application}/environment/${Environment.EnvironmentId}",
+        "${Application}/environment/${Environment.EnvironmentId}/deployment/*",
     ]
 
 
