@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from localcloud.pipeline import ROOT, LocalPipeline
-from localcloud.s3_events import DeliveryChaos
+from localcloud.delivery import DeliveryChaos
 
 if TYPE_CHECKING:
     from localcloud.consumers import ConsumerEnvironment
@@ -114,11 +114,11 @@ def step_changed_upload(cloud: LocalPipeline, n: Narrator, api: ConsumerEnvironm
 
 def step_burst(cloud: LocalPipeline, n: Narrator) -> None:
     n.step("4. A burst of uploads; S3 duplicates and reorders the notifications")
-    cloud.notifications.chaos = DeliveryChaos(duplicate_probability=0.5, max_delay=1.0, seed=4)
+    cloud.deliveries.chaos = DeliveryChaos(duplicate_probability=0.5, max_delay=1.0, seed=4)
     document = (FILES / "3-search-for-everyone.yml").read_text()
     burst = [cloud.upload(f"{document}\n# burst upload {i}\n".encode()) for i in range(6)]
     cloud.settle()
-    cloud.notifications.chaos = DeliveryChaos()
+    cloud.deliveries.chaos = DeliveryChaos()
     deliveries: dict[str, list[str]] = defaultdict(list)
     for event in cloud.deploy_events():
         if event.attempts and not event.attempts[-1].failed:

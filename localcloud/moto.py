@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import ipaddress
 import logging
+import os
 import socket
 import threading
 import urllib.request
@@ -76,6 +77,9 @@ class MotoServer:
     def start(self) -> MotoServer:
         # werkzeug logs every request to stderr; tests and demos want their own output.
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        # AWS's managed policies (AWSLambdaBasicExecutionRole, ...) with their real documents, so
+        # roles can attach them as SAM's generated roles do. Read when moto creates IAM's backend.
+        os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
         self._server.start()
         return self
 

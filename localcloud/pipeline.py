@@ -1,5 +1,6 @@
-"""The whole pipeline on one machine: moto, the local AppConfig service, the template's stack,
-its functions run as Lambda runs them, and S3 notifications delivered as S3 delivers them.
+"""The whole pipeline on one machine: moto, the local AppConfig service, the template's stack
+(provisioned as CloudFormation provisions it), its functions run as Lambda runs them, and S3's
+events delivered through EventBridge as AWS delivers them (at least once, in any order).
 
 ``make demo``, ``make local-up`` and the end-to-end tests all start it::
 
@@ -19,11 +20,13 @@ from typing import TYPE_CHECKING, Any
 from localcloud.alarms import LambdaErrorAlarms
 from localcloud.appconfig import LocalAppConfig, ScaledClock
 from localcloud.consumers import ConsumerEnvironment
+from localcloud.delivery import DeliveryChaos, LambdaDeliveries
+from localcloud.eventbridge import EventBus
 from localcloud.lambda_runtime.async_invoke import AsyncEvent, AsyncInvoker
 from localcloud.lambda_runtime.functions import TemplateFunctions
 from localcloud.moto import MotoServer, fake_aws_environment
-from localcloud.s3_events import DeliveryChaos, S3Notifications
-from localcloud.stack import Stack, provision
+from localcloud.s3_events import S3Notifications
+from localcloud.stack import DEFAULT_STACK_NAME, Stack, provision
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -44,9 +47,11 @@ class LocalPipeline:
         concurrency: int = 4,
         moto_port: int | None = None,
         appconfig_port: int = 0,
+        stack_name: str = DEFAULT_STACK_NAME,
     ) -> None:
         self.template = template
         self.parameters = dict(parameters or {})
+        self.stack_name = stack_name
         self.time_scale = time_scale
         self._chaos = chaos
         self._concurrency = concurrency
@@ -57,6 +62,9 @@ class LocalPipeline:
         self.appconfig: LocalAppConfig[ScaledClock]
         self.stack: Stack
         self.invoker: AsyncInvoker
+        self.deliveries: LambdaDeliveries
+        """Every event source's deliveries to functions: ``chaos``, ``holding``, ``held``."""
+        self.events: EventBus
         self.notifications: S3Notifications
         self.alarms: LambdaErrorAlarms
         self._consumers: list[ConsumerEnvironment] = []
@@ -64,6 +72,8 @@ class LocalPipeline:
     # --- lifecycle -------------------------------------------------------------------------
     def start(self) -> LocalPipeline:
         self.moto.start()
+        # moto keeps its resources per process, not per server: a new local cloud starts empty.
+        MotoServer.reset(self.moto.endpoint)
         self.appconfig = LocalAppConfig(
             ScaledClock(self.time_scale),
             s3_endpoint=self.moto.endpoint,
@@ -74,9 +84,9 @@ class LocalPipeline:
         # Functions run in their own processes and inherit AWS_* from here, as code under test
         # would on a developer's machine: no test hook in the functions themselves.
         self._set_environment({**fake_aws_environment(), **self.endpoints})
-        self.stack = provision(self.template, self.parameters, self.client)
-        for name, variables in self.stack.function_environment.items():
-            self.functions.set_environment(name, variables)
+        self.stack = provision(self.template, self.parameters, self.client, stack_name=self.stack_name)
+        for spec in self.stack.function_specs():
+            self.functions.register(spec)
         self.invoker = AsyncInvoker(
             self.functions,
             configs=self.stack.invoke_configs,
@@ -84,7 +94,11 @@ class LocalPipeline:
             concurrency=self._concurrency,
             sqs=self.client("sqs"),
         )
-        self.notifications = S3Notifications(self._deliver, self._chaos).install()
+        self.deliveries = LambdaDeliveries(self._invoke, self._chaos)
+        self.events = EventBus(self.deliveries, self.stack.records).install()
+        self.notifications = S3Notifications(
+            self.deliveries, lambda arn: self.stack.records.function(arn).logical_id
+        ).install()
         self.alarms = LambdaErrorAlarms(
             self.client("cloudwatch"), self.stack.alarms, time_scale=self.time_scale
         )
@@ -106,6 +120,7 @@ class LocalPipeline:
         for consumer in self._consumers:
             consumer.stop()
         self.notifications.uninstall()
+        self.events.uninstall()
         self.invoker.stop()
         self.functions.close()
         self.appconfig.stop()
@@ -158,6 +173,15 @@ class LocalPipeline:
         )
         return str(response.get("VersionId"))
 
+    def restore(self, version: str) -> str:
+        """Copy an older version onto the key, as S3 documents restoring one; returns the new version.
+
+        https://docs.aws.amazon.com/AmazonS3/latest/userguide/RestoringPreviousVersions.html"""
+        response = self.client("s3").copy_object(
+            Bucket=self.bucket, Key=self.key, CopySource={"Bucket": self.bucket, "Key": self.key, "VersionId": version}
+        )
+        return str(response.get("VersionId"))
+
     def deployments(self) -> list[dict[str, Any]]:
         """Newest first, every page."""
         paginator = self.client("appconfig").get_paginator("list_deployments")
@@ -167,6 +191,8 @@ class LocalPipeline:
         """Wait until every notification is handled and no deployment is in progress."""
         deadline = time.monotonic() + timeout
         while True:
+            if self.notifications.errors:
+                raise RuntimeError("S3 could not notify: " + "; ".join(self.notifications.errors))
             drained = self.invoker.drain(max(0.0, deadline - time.monotonic()))
             busy = any(d["State"] in IN_PROGRESS for d in self.deployments())
             if drained and not busy:
@@ -181,7 +207,7 @@ class LocalPipeline:
     def deploy_events(self) -> list[AsyncEvent]:
         return [e for e in self.invoker.history if e.function == "DeployFunction"]
 
-    def _deliver(self, function: str, event: dict[str, Any], delay: float) -> None:
+    def _invoke(self, function: str, event: dict[str, Any], delay: float) -> None:
         self.invoker.invoke(function, event, delay=delay)
 
     def _set_environment(self, variables: dict[str, str]) -> None:
