@@ -35,6 +35,7 @@ ORDER = (
     "AWS::AppConfig::Environment",
     "AWS::AppConfig::DeploymentStrategy",
     "AWS::AppConfig::ConfigurationProfile",
+    "AWS::AppConfig::ExtensionAssociation",
 )
 
 
@@ -197,6 +198,18 @@ class _Creators:
     def _appconfig_configurationprofile(self, logical_id: str, props: dict[str, Any]) -> dict[str, Any]:
         created = self._client("appconfig").create_configuration_profile(**self._r.resolve(props))
         return {"Ref": created["Id"], "ConfigurationProfileId": created["Id"]}
+
+    def _appconfig_extensionassociation(self, logical_id: str, props: dict[str, Any]) -> dict[str, Any]:
+        # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-extensionassociation.html:
+        # the properties are CreateExtensionAssociation's, but Tags is a list of Key/Value pairs there.
+        spec = self._r.resolve(props)
+        if "Tags" in spec:
+            spec["Tags"] = {tag["Key"]: tag["Value"] for tag in spec["Tags"]}
+        created = self._client("appconfig").create_extension_association(**spec)
+        return {
+            "Ref": created["Id"],
+            **{k: created[k] for k in ("Id", "Arn", "ExtensionArn", "ResourceArn")},
+        }
 
     # --- what SAM generates from a function's properties --------------------------------------
     def wire_s3_events(self, function: str, props: dict[str, Any]) -> None:

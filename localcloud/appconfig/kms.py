@@ -41,9 +41,10 @@ def _unusable(metadata: dict[str, Any]) -> str | None:
         return f"the key is {metadata.get('KeyState')}"
     if metadata.get("KeyManager") != "CUSTOMER":
         return "it is not a customer managed key"
-    if metadata.get("KeyUsage") != "ENCRYPT_DECRYPT" or metadata.get("KeySpec", "SYMMETRIC_DEFAULT") != (
-        "SYMMETRIC_DEFAULT"
-    ):
+    # CreateKey's defaults, which a KMS that leaves them out of DescribeKey (moto) means.
+    usage = metadata.get("KeyUsage") or "ENCRYPT_DECRYPT"
+    spec = metadata.get("KeySpec") or "SYMMETRIC_DEFAULT"
+    if (usage, spec) != ("ENCRYPT_DECRYPT", "SYMMETRIC_DEFAULT"):
         return "it is not a symmetric encryption key"
     return None
 
