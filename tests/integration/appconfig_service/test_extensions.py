@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from localcloud.stack import provision
-from tests.integration.appconfig_service.conftest import ACCOUNT, ROLE, World
+from tests.integration.appconfig_service.conftest import ACCOUNT, World
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -264,20 +264,7 @@ def test_rollback_by_alarm_and_by_stop_are_put(world: World, bus: Inbox) -> None
     """ON_DEPLOYMENT_ROLLED_BACK whatever rolled it back: an alarm of the environment's monitors
     (appconfig-deploying-reverting.html) or StopDeployment; the detail-type is EventBridge's name for the
     event, "On Deployment Rollback" (https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-appconfig.html)."""
-    world.cloudwatch.put_metric_alarm(
-        AlarmName="errors",
-        MetricName="Errors",
-        Namespace="App",
-        Statistic="Sum",
-        Period=60,
-        EvaluationPeriods=1,
-        Threshold=1,
-        ComparisonOperator="GreaterThanOrEqualToThreshold",
-    )
-    alarm = world.cloudwatch.describe_alarms(AlarmNames=["errors"])["MetricAlarms"][0]["AlarmArn"]
-    env = world.appconfig.create_environment(
-        ApplicationId=world.app_id, Name="watched", Monitors=[{"AlarmArn": alarm, "AlarmRoleArn": ROLE}]
-    )
+    env = {"Id": world.watched_environment()}
     associate(world, f"{app_arn(world)}/environment/{env['Id']}")
     world.start(world.put("a: 1"), "AppConfig.AllAtOnce", EnvironmentId=env["Id"])
     world.cloudwatch.set_alarm_state(AlarmName="errors", StateValue="ALARM", StateReason="errors up")

@@ -51,14 +51,9 @@ def flag_profile(world: World, name: str = "flags") -> str:
 
 
 def store(world: World, profile_id: str, document: Any) -> dict[str, Any]:
-    content = document if isinstance(document, bytes) else json.dumps(document).encode()
-    version: dict[str, Any] = world.appconfig.create_hosted_configuration_version(
-        ApplicationId=world.app_id,
-        ConfigurationProfileId=profile_id,
-        Content=content,
-        ContentType="application/json",
+    return world.hosted_version(
+        profile_id, document if isinstance(document, bytes) else json.dumps(document).encode()
     )
-    return version
 
 
 def test_clients_get_the_retrieval_form(world: World) -> None:

@@ -25,13 +25,7 @@ def hosted(world: World, name: str = "hosted", **kwargs: Any) -> dict[str, Any]:
 
 
 def put_version(world: World, profile_id: str, content: bytes = b"{}") -> dict[str, Any]:
-    version: dict[str, Any] = world.appconfig.create_hosted_configuration_version(
-        ApplicationId=world.app_id,
-        ConfigurationProfileId=profile_id,
-        Content=content,
-        ContentType="text/plain",
-    )
-    return version
+    return world.hosted_version(profile_id, content, "text/plain")
 
 
 # ---------------------------------------------------------------------------------------- hosted store
