@@ -55,8 +55,52 @@ def check(content: bytes) -> dict[str, Any]:
         raise invalid_configuration(
             f"{_HELPER}: the content does not match the AWS.AppConfig.FeatureFlags schema", problems
         )
+    problems = _reserved(document) or schema_problems(
+        jsonschema.Draft7Validator(_values_schema(document)), document
+    )
+    if problems:
+        raise invalid_configuration(f"{_HELPER}: flag values break their attributes' constraints", problems)
     result: dict[str, Any] = document
     return result
+
+
+def _reserved(document: dict[str, Any]) -> list[dict[str, str]]:
+    """The word "enabled" cannot name an attribute: "For attribute names, the word "enabled" is reserved"
+    (https://docs.aws.amazon.com/appconfig/latest/userguide/appconfig-creating-configuration-and-profile-feature-flags.html)."""
+    return [
+        {
+            "Constraint": "reserved",
+            "Location": f"$.flags.{key}.attributes.enabled",
+            "Reason": "'enabled' is reserved and cannot name an attribute",
+            "Type": "JSON_SCHEMA",
+        }
+        for key, flag in (document.get("flags") or {}).items()
+        if "enabled" in (flag.get("attributes") or {})
+    ]
+
+
+def _values_schema(document: dict[str, Any]) -> dict[str, Any]:
+    """Each flag's attribute constraints as a JSON Schema of its values ("Constraints ensure that no
+    unexpected attribute values are deployed to your application", the same page: string pattern and
+    enum, number minimum and maximum, and the same for the elements of arrays)."""
+    flags: dict[str, Any] = {}
+    for key, flag in (document.get("flags") or {}).items():
+        attributes = flag.get("attributes") or {}
+        constrained = {n: a["constraints"] for n, a in attributes.items() if "constraints" in a}
+        flags[key] = {
+            "properties": {name: _constraint(c) for name, c in constrained.items()},
+            "required": sorted(n for n, c in constrained.items() if c.get("required")),
+        }
+    return {"properties": {"values": {"properties": flags}}}
+
+
+def _constraint(constraints: dict[str, Any]) -> dict[str, Any]:
+    kind = constraints["type"]
+    if kind == "array":
+        elements = constraints.get("elements")
+        return {"type": "array", **({"items": _constraint(elements)} if elements else {})}
+    keywords = ("minimum", "maximum") if kind == "number" else ("pattern", "enum")
+    return {"type": kind, **{k: constraints[k] for k in keywords if k in constraints}}
 
 
 def retrieval_form(content: bytes) -> bytes:

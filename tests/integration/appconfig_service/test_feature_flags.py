@@ -149,6 +149,60 @@ def test_content_outside_aws_schema_is_refused_and_nothing_is_stored(
     assert listed["Items"] == []
 
 
+ATTRIBUTES_PAGE = "https://docs.aws.amazon.com/appconfig/latest/userguide/appconfig-creating-configuration-and-profile-feature-flags.html"
+
+
+def flag(constraints: dict[str, Any], value: Any) -> dict[str, Any]:
+    return {
+        "version": "1",
+        "flags": {"f": {"attributes": {"a": {"constraints": constraints}}}},
+        "values": {"f": {"enabled": True, "a": value}},
+    }
+
+
+@pytest.mark.parametrize(
+    ("document", "location", "constraint"),
+    [
+        (flag({"type": "number", "maximum": 10}, 11), "$.values.f.a", "maximum"),
+        (flag({"type": "number", "minimum": 1}, 0), "$.values.f.a", "minimum"),
+        (flag({"type": "number"}, "10"), "$.values.f.a", "type"),
+        (flag({"type": "string", "pattern": "^[A-Z]{2}$"}, "usa"), "$.values.f.a", "pattern"),
+        (flag({"type": "string", "enum": ["card", "invoice"]}, "cash"), "$.values.f.a", "enum"),
+        (flag({"type": "boolean"}, "true"), "$.values.f.a", "type"),
+        (
+            flag({"type": "array", "elements": {"type": "number", "minimum": 0}}, [1, -1]),
+            "$.values.f.a[1]",
+            "minimum",
+        ),
+        (
+            {
+                "version": "1",
+                "flags": {"f": {"attributes": {"a": {"constraints": {"type": "string", "required": True}}}}},
+                "values": {"f": {"enabled": False}},
+            },
+            "$.values.f",
+            "required",
+        ),
+        (
+            {"version": "1", "flags": {"f": {"attributes": {"enabled": {}}}}},
+            "$.flags.f.attributes.enabled",
+            "reserved",
+        ),
+    ],
+)
+def test_values_outside_their_attribute_constraints_are_refused(
+    world: World, document: dict[str, Any], location: str, constraint: str
+) -> None:
+    """ATTRIBUTES_PAGE: "Constraints ensure that no unexpected attribute values are deployed to your
+    application" (string: pattern, enum; number: minimum, maximum; arrays: the same for their elements);
+    "the word "enabled" is reserved" for attribute names."""
+    profile_id = flag_profile(world)
+    with pytest.raises(world.appconfig.exceptions.BadRequestException) as refused:
+        store(world, profile_id, document)
+    problems = refused.value.response["Details"]["InvalidConfiguration"]
+    assert [(p["Location"], p["Constraint"]) for p in problems] == [(location, constraint)]
+
+
 def test_content_that_is_not_json_is_malformed(world: World) -> None:
     """The refusal AWS gives non-JSON feature-flag content names the helper extension and says "Malformed
     'Content' provided" (https://github.com/aws/aws-sdk-java-v2/issues/5465)."""
