@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from localcloud.alarms import LambdaErrorAlarms
-from localcloud.appconfig import LocalAppConfig, ScaledClock
+from localcloud.appconfig import CALLED_SERVICES, LocalAppConfig, ScaledClock
 from localcloud.consumers import ConsumerEnvironment
 from localcloud.delivery import DeliveryChaos, LambdaDeliveries
 from localcloud.eventbridge import EventBus
@@ -78,6 +78,7 @@ class LocalPipeline:
             ScaledClock(self.time_scale),
             s3_endpoint=self.moto.endpoint,
             cloudwatch_endpoint=self.moto.endpoint,
+            endpoints=dict.fromkeys(CALLED_SERVICES, self.moto.endpoint),
             functions=self.functions,
             port=self._appconfig_port,
         ).start()

@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from localcloud.appconfig import LocalAppConfig, ManualClock, ScaledClock
+from localcloud.appconfig import CALLED_SERVICES, LocalAppConfig, ManualClock, ScaledClock
 from localcloud.lambda_runtime.functions import TemplateFunctions
 from localcloud.moto import MotoServer, fake_aws_environment
 
@@ -126,6 +126,7 @@ def local_appconfig_factory(moto_server: str) -> Iterator[Callable[..., LocalApp
     def make(**kwargs: Any) -> LocalAppConfig[Any]:
         kwargs.setdefault("s3_endpoint", moto_server)
         kwargs.setdefault("cloudwatch_endpoint", moto_server)
+        kwargs.setdefault("endpoints", dict.fromkeys(CALLED_SERVICES, moto_server))
         scale = kwargs.pop("time_scale", None)
         clock = kwargs.pop("clock", None) or (ManualClock() if scale is None else ScaledClock(scale))
         if "functions" not in kwargs:

@@ -17,14 +17,17 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from localcloud.appconfig import feature_flags
 from localcloud.appconfig.deployments import REVERT_WINDOW, Content, Deployment
-from localcloud.appconfig.errors import ServiceError, bad_request, conflict, internal, not_found
+from localcloud.appconfig.errors import bad_request, conflict, internal, not_found, payload_too_large
+from localcloud.appconfig.kms import key_arn
 from localcloud.appconfig.validators import Invoker, run_validators
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from localcloud.appconfig.clock import Clock
+    from localcloud.appconfig.extensions import Extensions
     from localcloud.appconfig.state import Environment, State
 
 S3_MAX_BYTES = 1024 * 1024
@@ -39,15 +42,19 @@ class Rollouts:
         *,
         s3: Callable[[], Any],
         cloudwatch: Callable[[], Any],
+        kms: Callable[[], Any],
         invoker: Invoker | None,
         hosted: Callable[[str, str, str], dict[str, Any]],
+        extensions: Extensions,
     ) -> None:
         self.state = state
         self.clock = clock
         self._s3 = s3
         self._cloudwatch = cloudwatch
+        self._kms = kms
         self._invoker = invoker
         self._hosted = hosted
+        self._extensions = extensions
 
     # ---------------------------------------------------------------- operations
     def StartDeployment(self, p: dict[str, Any]) -> dict[str, Any]:
@@ -80,6 +87,8 @@ class Rollouts:
             env.deployments.append(deployment)
             self._tag(deployment, p.get("Tags"))
         try:
+            if p.get("KmsKeyIdentifier"):
+                deployment.kms_key_arn = key_arn(self._kms(), p["KmsKeyIdentifier"])
             content = self._read(profile, p["ConfigurationVersion"])
             run_validators(
                 profile.get("Validators") or [],
@@ -87,6 +96,7 @@ class Rollouts:
                 event=self._event(profile, content.version),
                 invoker=self._invoker,
             )
+            content = _served(profile, content)
         except BaseException:
             with self.state.lock:  # refused or unreadable: as if never started
                 env.deployments.remove(deployment)
@@ -95,6 +105,9 @@ class Rollouts:
         with self.state.lock:
             env.reserved = False
             deployment.content = content
+            deployment.subject = self._subject(deployment)
+            deployment.applied = self._extensions.applicable(deployment)
+            deployment.observer = self._extensions.observe
             deployment.begin(self.clock.now())
             env.resource["State"] = "DEPLOYING"
             return deployment.describe()
@@ -234,15 +247,24 @@ class Rollouts:
         except BotoCoreError as error:
             raise internal(f"S3 could not be reached: {error}") from error
         if len(data) > S3_MAX_BYTES:
-            raise ServiceError(
-                "PayloadTooLargeException",
-                413,
+            raise payload_too_large(
                 "Configurations stored as S3 objects can be a maximum of 1 MB in size",
-                Measure="MEGABYTES",
-                Limit=1.0,
-                Size=round(len(data) / 1024 / 1024, 3),
+                S3_MAX_BYTES,
+                len(data),
             )
         return Content(data, obj.get("ContentType") or "application/octet-stream", version)
+
+    def _subject(self, deployment: Deployment) -> dict[str, Any]:
+        app = self.state.application(deployment.application_id)
+        env = app.environments[deployment.environment_id]
+        return {
+            "Application": {"Id": app.resource["Id"], "Name": app.resource.get("Name")},
+            "Environment": {"Id": env.resource["Id"], "Name": env.resource.get("Name")},
+            "ConfigurationProfile": {"Id": deployment.profile["Id"], "Name": deployment.profile.get("Name")},
+            "DeploymentNumber": deployment.number,
+            "ConfigurationVersion": deployment.content.version,
+            "Description": deployment.description,
+        }
 
     @staticmethod
     def _event(profile: dict[str, Any], version: str) -> dict[str, str]:
@@ -277,6 +299,18 @@ class Rollouts:
                 f"/deployment/{deployment.number}"
             )
             self.state.tags[self.state.arn(path)] = dict(tags)
+
+
+def _served(profile: dict[str, Any], content: Content) -> Content:
+    """What the data plane hands out: feature flags in their retrieval-time form, anything else as read."""
+    if profile.get("Type") != feature_flags.TYPE:
+        return content
+    return Content(
+        feature_flags.retrieval_form(content.data),
+        feature_flags.CONTENT_TYPE,
+        content.version,
+        content.version_label,
+    )
 
 
 def _environment_state(deployment_state: str) -> str:

@@ -21,13 +21,14 @@ import socket
 import sys
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from localcloud.appconfig import wire
 from localcloud.appconfig.errors import ServiceError, internal
+from localcloud.appconfig.signing import credential_scope
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -36,8 +37,8 @@ if TYPE_CHECKING:
 
 CONTROL = "/_localcloud/"
 
-Call = Callable[[str, str, dict[str, Any]], dict[str, Any]]
-"""(service, operation, parameters) -> the operation's output: what the HTTP layer serves."""
+Call = Callable[[wire.Request], dict[str, Any]]
+"""The request (service, operation, parameters, the Region it is signed for) -> the operation's output."""
 
 
 @dataclass(frozen=True)
@@ -102,8 +103,12 @@ class _Handler(BaseHTTPRequestHandler):
                 raise ServiceError(
                     "UnknownOperationException", 404, f"No operation for {method} {parts.path}"
                 )
-            request = wire.parse_request(found[0], found[1], parts.query, dict(self.headers.items()), body)
-            result = self.server.call(request.service, request.operation, request.params)
+            headers = dict(self.headers.items())
+            request = wire.parse_request(found[0], found[1], parts.query, headers, body)
+            scope = credential_scope(headers)
+            if scope is not None:
+                request = replace(request, region=scope.region)
+            result = self.server.call(request)
             response = wire.serialize_output(request.service, request.operation, result)
         except ServiceError as error:
             response = wire.serialize_error(error)

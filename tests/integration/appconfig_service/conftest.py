@@ -92,6 +92,35 @@ class World:
         )
         return str(profile["Id"])
 
+    def hosted_version(
+        self, profile_id: str, content: bytes, content_type: str = "application/json"
+    ) -> dict[str, Any]:
+        version: dict[str, Any] = self.appconfig.create_hosted_configuration_version(
+            ApplicationId=self.app_id,
+            ConfigurationProfileId=profile_id,
+            Content=content,
+            ContentType=content_type,
+        )
+        return version
+
+    def watched_environment(self, name: str = "watched") -> str:
+        """An environment whose monitor is the moto alarm ``errors`` (OK until a test sets it); its ID."""
+        self.cloudwatch.put_metric_alarm(
+            AlarmName="errors",
+            MetricName="Errors",
+            Namespace="App",
+            Statistic="Sum",
+            Period=60,
+            EvaluationPeriods=1,
+            Threshold=1,
+            ComparisonOperator="GreaterThanOrEqualToThreshold",
+        )
+        arn = self.cloudwatch.describe_alarms(AlarmNames=["errors"])["MetricAlarms"][0]["AlarmArn"]
+        env = self.appconfig.create_environment(
+            ApplicationId=self.app_id, Name=name, Monitors=[{"AlarmArn": arn, "AlarmRoleArn": ROLE}]
+        )
+        return str(env["Id"])
+
     def session(self, profile: str | None = None, **kwargs: Any) -> str:
         token: str = self.data.start_configuration_session(
             ApplicationIdentifier=self.app_id,
