@@ -94,6 +94,7 @@ class LocalPipeline:
             time_scale=self.time_scale,
             concurrency=self._concurrency,
             sqs=self.client("sqs"),
+            events=self.client("events"),
         )
         self.deliveries = LambdaDeliveries(self._invoke, self._chaos)
         self.events = EventBus(self.deliveries, self.stack.records).install()
@@ -179,7 +180,9 @@ class LocalPipeline:
 
         https://docs.aws.amazon.com/AmazonS3/latest/userguide/RestoringPreviousVersions.html"""
         response = self.client("s3").copy_object(
-            Bucket=self.bucket, Key=self.key, CopySource={"Bucket": self.bucket, "Key": self.key, "VersionId": version}
+            Bucket=self.bucket,
+            Key=self.key,
+            CopySource={"Bucket": self.bucket, "Key": self.key, "VersionId": version},
         )
         return str(response.get("VersionId"))
 

@@ -133,6 +133,12 @@ class Creators:
             "AWS::AppConfig::Environment": self._environment,
             "AWS::AppConfig::ConfigurationProfile": self._profile,
             "AWS::AppConfig::DeploymentStrategy": self._strategy,
+            "AWS::AppConfig::ExtensionAssociation": self._extension_association,
+            "AWS::SNS::Topic": self._topic,
+            "AWS::SNS::Subscription": self._subscription,
+            "AWS::SNS::TopicPolicy": self._topic_policy,
+            "AWS::KMS::Key": self._key,
+            "AWS::CloudWatch::Dashboard": self._dashboard,
         }
 
     @property
@@ -235,7 +241,9 @@ class Creators:
         name = self._name("AWS::IAM::Role", logical_id, props.get("RoleName"))
         iam = self._client("iam")
         optional = {
-            k: props[k] for k in ("Path", "Description", "MaxSessionDuration", "PermissionsBoundary") if k in props
+            k: props[k]
+            for k in ("Path", "Description", "MaxSessionDuration", "PermissionsBoundary")
+            if k in props
         }
         if "Tags" in props:
             optional["Tags"] = props["Tags"]
@@ -244,7 +252,9 @@ class Creators:
         )["Role"]
         for policy in props.get("Policies", []):
             document = _versioned(logical_id, policy["PolicyDocument"])
-            iam.put_role_policy(RoleName=name, PolicyName=policy["PolicyName"], PolicyDocument=json.dumps(document))
+            iam.put_role_policy(
+                RoleName=name, PolicyName=policy["PolicyName"], PolicyDocument=json.dumps(document)
+            )
         for arn in props.get("ManagedPolicyArns", []):
             try:
                 iam.attach_role_policy(RoleName=name, PolicyArn=arn)
@@ -263,7 +273,9 @@ class Creators:
             raise ProvisioningError(f"{logical_id}: Code is not a local folder (CodeUri) the runtime can run")
         runtime = str(props.get("Runtime", ""))
         if not runtime.startswith("python3."):
-            raise ProvisioningError(f"{logical_id}: the local Lambda runtime runs Python functions, not {runtime!r}")
+            raise ProvisioningError(
+                f"{logical_id}: the local Lambda runtime runs Python functions, not {runtime!r}"
+            )
         name = self._name("AWS::Lambda::Function", logical_id, props.get("FunctionName"))
         arn = self._place.arn("lambda", f"function:{name}")
         layers = [str(layer) for layer in props.get("Layers", [])]
@@ -315,14 +327,23 @@ class Creators:
         destinations = props.get("DestinationConfig", {})
         if "OnSuccess" in destinations:
             raise ProvisioningError(f"{logical_id}: the local cloud has no OnSuccess destinations")
-        queue_url = None
+        queue_url = bus_arn = None
         failure = destinations.get("OnFailure", {}).get("Destination")
-        if failure is not None:
-            if ":sqs:" not in str(failure):
-                raise ProvisioningError(f"{logical_id}: the local cloud delivers OnFailure records to SQS only")
-            queue_url = self._client("sqs").get_queue_url(QueueName=str(failure).rsplit(":", 1)[-1])["QueueUrl"]
+        if failure is not None and ":sqs:" in str(failure):
+            queue_url = self._client("sqs").get_queue_url(QueueName=str(failure).rsplit(":", 1)[-1])[
+                "QueueUrl"
+            ]
+        elif failure is not None and ":events:" in str(failure) and ":event-bus/" in str(failure):
+            bus_arn = str(failure)
+        elif failure is not None:
+            raise ProvisioningError(
+                f"{logical_id}: the local cloud delivers OnFailure records to SQS queues and event buses only"
+            )
         function.invoke_config = InvokeConfig(
-            maximum_retry_attempts=retries, maximum_event_age=float(age), on_failure_queue_url=queue_url
+            maximum_retry_attempts=retries,
+            maximum_event_age=float(age),
+            on_failure_queue_url=queue_url,
+            on_failure_bus_arn=bus_arn,
         )
         return {"Ref": f"{function.name}:{props.get('Qualifier', '$LATEST')}"}
 
@@ -330,7 +351,9 @@ class Creators:
         self._only(logical_id, props, {"Action", "FunctionName", "Principal", "SourceArn", "SourceAccount",
                                        "FunctionUrlAuthType"})  # fmt: skip
         function = self._function_named(logical_id, props["FunctionName"])
-        statement = {k: str(props[k]) for k in ("Action", "Principal", "SourceArn", "SourceAccount") if k in props}
+        statement = {
+            k: str(props[k]) for k in ("Action", "Principal", "SourceArn", "SourceAccount") if k in props
+        }
         function.permissions.append({"Sid": logical_id, **statement})
         return {"Ref": logical_id}
 
@@ -404,7 +427,9 @@ class Creators:
         self._only(logical_id, props, {"LogGroupName", "RetentionInDays", "KmsKeyId", "Tags"})
         name = self._name("AWS::Logs::LogGroup", logical_id, props.get("LogGroupName"))
         logs = self._client("logs")
-        logs.create_log_group(logGroupName=name, **({"kmsKeyId": props["KmsKeyId"]} if "KmsKeyId" in props else {}))
+        logs.create_log_group(
+            logGroupName=name, **({"kmsKeyId": props["KmsKeyId"]} if "KmsKeyId" in props else {})
+        )
         if "RetentionInDays" in props:
             logs.put_retention_policy(logGroupName=name, retentionInDays=int(props["RetentionInDays"]))
         return {"Ref": name, "Arn": self._place.arn("logs", f"log-group:{name}:*")}
@@ -417,7 +442,9 @@ class Creators:
         }  # fmt: skip
         self._only(logical_id, props, {"AlarmName", "Metrics", *api})
         name = self._name("AWS::CloudWatch::Alarm", logical_id, props.get("AlarmName"))
-        self._client("cloudwatch").put_metric_alarm(AlarmName=name, **{k: v for k, v in props.items() if k in api})
+        self._client("cloudwatch").put_metric_alarm(
+            AlarmName=name, **{k: v for k, v in props.items() if k in api}
+        )
         # moto keeps no metric-math queries (it returns Metrics: []): the evaluation reads them here.
         self.records.alarms[name] = {"AlarmName": name, **props}
         return {"Ref": name, "Arn": self._place.arn("cloudwatch", f"alarm:{name}")}
@@ -460,7 +487,71 @@ class Creators:
         created = self._appconfig_create("create_deployment_strategy", props, keys)
         return {"Ref": created["Id"], "Id": created["Id"]}
 
-    def _appconfig_create(self, operation: str, props: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+    def _extension_association(self, logical_id: str, props: dict[str, Any]) -> Created:
+        # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-extensionassociation.html:
+        # CreateExtensionAssociation's properties, with Tags as a list of Key/Value pairs.
+        keys = ("ExtensionIdentifier", "ExtensionVersionNumber", "ResourceIdentifier", "Parameters")
+        self._only(logical_id, props, {*keys, "Tags"})
+        created = self._appconfig_create("create_extension_association", props, keys)
+        return {"Ref": created["Id"], **{k: created[k] for k in ("Id", "Arn", "ExtensionArn", "ResourceArn")}}
+
+    # ---------------------------------------------------------------- SNS, KMS, dashboards
+    def _topic(self, logical_id: str, props: dict[str, Any]) -> Created:
+        attributes = {"DisplayName", "KmsMasterKeyId", "FifoTopic", "ContentBasedDeduplication"}
+        self._only(logical_id, props, {"TopicName", "Tags", *attributes})
+        name = self._name("AWS::SNS::Topic", logical_id, props.get("TopicName"))
+        values = {
+            k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in props.items() if k in attributes
+        }
+        arn = self._client("sns").create_topic(Name=name, Attributes=values)["TopicArn"]
+        return {"Ref": arn, "TopicArn": arn, "TopicName": name}
+
+    def _subscription(self, logical_id: str, props: dict[str, Any]) -> Created:
+        self._only(
+            logical_id, props, {"TopicArn", "Protocol", "Endpoint", "RawMessageDelivery", "FilterPolicy"}
+        )
+        attributes = {k: str(props[k]).lower() if isinstance(props[k], bool) else str(props[k])
+                      for k in ("RawMessageDelivery",) if k in props}  # fmt: skip
+        if "FilterPolicy" in props:
+            attributes["FilterPolicy"] = json.dumps(props["FilterPolicy"])
+        created = self._client("sns").subscribe(
+            TopicArn=props["TopicArn"], Protocol=props["Protocol"], Endpoint=props["Endpoint"],
+            Attributes=attributes, ReturnSubscriptionArn=True,
+        )  # fmt: skip
+        return {"Ref": created["SubscriptionArn"], "Arn": created["SubscriptionArn"]}
+
+    def _topic_policy(self, logical_id: str, props: dict[str, Any]) -> Created:
+        self._only(logical_id, props, {"Topics", "PolicyDocument"})
+        sns = self._client("sns")
+        for arn in props["Topics"]:
+            sns.set_topic_attributes(
+                TopicArn=arn, AttributeName="Policy", AttributeValue=json.dumps(props["PolicyDocument"])
+            )
+        return {"Ref": logical_id}
+
+    def _key(self, logical_id: str, props: dict[str, Any]) -> Created:
+        self._only(logical_id, props, {"Description", "KeyPolicy", "EnableKeyRotation", "KeyUsage", "KeySpec",
+                                       "Enabled", "Tags"})  # fmt: skip
+        kms = self._client("kms")
+        request: dict[str, Any] = {"Policy": json.dumps(props["KeyPolicy"])} if "KeyPolicy" in props else {}
+        if "Description" in props:
+            request["Description"] = str(props["Description"])
+        metadata = kms.create_key(**request)["KeyMetadata"]
+        if props.get("EnableKeyRotation") in (True, "true"):
+            kms.enable_key_rotation(KeyId=metadata["KeyId"])
+        return {"Ref": metadata["KeyId"], "KeyId": metadata["KeyId"], "Arn": metadata["Arn"]}
+
+    def _dashboard(self, logical_id: str, props: dict[str, Any]) -> Created:
+        self._only(logical_id, props, {"DashboardName", "DashboardBody"})
+        name = self._name("AWS::CloudWatch::Dashboard", logical_id, props.get("DashboardName"))
+        body = props["DashboardBody"]
+        json.loads(body)  # CloudWatch refuses a body that is not JSON; so does the local cloud
+        self._client("cloudwatch").put_dashboard(DashboardName=name, DashboardBody=body)
+        return {"Ref": name}
+
+    def _appconfig_create(
+        self, operation: str, props: dict[str, Any], keys: tuple[str, ...]
+    ) -> dict[str, Any]:
         request = {k: props[k] for k in keys if k in props}
         if props.get("Tags"):
             request["Tags"] = self._tags(props)
@@ -470,7 +561,9 @@ class Creators:
     def _deletion_check(self, logical_id: str, props: dict[str, Any]) -> None:
         # Not a Create parameter: CloudFormation passes it to DeleteEnvironment and
         # DeleteConfigurationProfile when the stack is deleted.
-        self.records.deletion_protection[logical_id] = str(props.get("DeletionProtectionCheck", "ACCOUNT_DEFAULT"))
+        self.records.deletion_protection[logical_id] = str(
+            props.get("DeletionProtectionCheck", "ACCOUNT_DEFAULT")
+        )
 
 
 def _lifecycle_rule(logical_id: str, rule: dict[str, Any]) -> dict[str, Any]:

@@ -7,7 +7,9 @@ What AWS documents and this keeps (https://docs.aws.amazon.com/lambda/latest/dg/
   before the first retry and two minutes before the second (scaled by ``time_scale`` here);
 * an event older than ``MaximumEventAgeInSeconds`` is not retried again;
 * after the last attempt the event goes to the ``OnFailure`` destination with Lambda's
-  destination record (request context, the event, the error), here an SQS queue in moto.
+  destination record (request context, the event, the error): an SQS queue in moto, or an
+  EventBridge bus, where it is the ``detail`` of a ``Lambda Function Invocation Result -
+  Failure`` event from ``lambda`` (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html).
 
 Every attempt is kept in ``history`` so tests and the demo can account for every event.
 """
@@ -37,6 +39,7 @@ class InvokeConfig:
     maximum_retry_attempts: int = 2
     maximum_event_age: float = 21600.0
     on_failure_queue_url: str | None = None
+    on_failure_bus_arn: str | None = None
 
 
 @dataclass
@@ -59,12 +62,14 @@ class AsyncInvoker:
         time_scale: float = 1.0,
         concurrency: int = 4,
         sqs: Any = None,
+        events: Any = None,
         on_event: Callable[[AsyncEvent], None] | None = None,
     ) -> None:
         self._functions = functions
         self._configs = configs or {}
         self._scale = time_scale
         self._sqs = sqs
+        self._events = events
         self._on_event = on_event
         self._due: list[tuple[float, int, AsyncEvent]] = []
         self._order = itertools.count()
@@ -141,7 +146,9 @@ class AsyncInvoker:
             self._on_event(event)
 
     def _send_to_destination(self, event: AsyncEvent, config: InvokeConfig, last: Invocation) -> None:
-        if not (config.on_failure_queue_url and self._sqs):
+        to_queue = bool(config.on_failure_queue_url and self._sqs)
+        to_bus = bool(config.on_failure_bus_arn and self._events)
+        if not (to_queue or to_bus):
             return
         arn = self._functions.spec(event.function).arn or (
             f"arn:aws:lambda:us-east-1:123456789012:function:{event.function}"
@@ -163,4 +170,17 @@ class AsyncInvoker:
             },
             "responsePayload": last.error,
         }
-        self._sqs.send_message(QueueUrl=config.on_failure_queue_url, MessageBody=json.dumps(record))
+        if to_queue:
+            self._sqs.send_message(QueueUrl=config.on_failure_queue_url, MessageBody=json.dumps(record))
+        if to_bus:
+            self._events.put_events(
+                Entries=[
+                    {
+                        "Source": "lambda",
+                        "DetailType": "Lambda Function Invocation Result - Failure",
+                        "Resources": [f"{arn}:$LATEST"],
+                        "Detail": json.dumps(record),
+                        "EventBusName": config.on_failure_bus_arn,
+                    }
+                ]
+            )
