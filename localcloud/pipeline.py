@@ -102,7 +102,15 @@ class LocalPipeline:
             self.deliveries, lambda arn: self.stack.records.function(arn).logical_id
         ).install()
         self.alarms = LambdaErrorAlarms(
-            self.client("cloudwatch"), self.stack.alarms, time_scale=self.time_scale
+            self.client("cloudwatch"),
+            self.stack.alarms,
+            time_scale=self.time_scale,
+            sqs=self.client("sqs"),
+            sns=self.client("sns"),
+        ).start()
+        # Lambda publishes every invocation's metrics, whoever invoked: S3, EventBridge, AppConfig.
+        self.functions.observers.append(
+            lambda spec, result: self.alarms.record(spec.function_name, failed=result.failed)
         )
         return self
 
@@ -113,7 +121,7 @@ class LocalPipeline:
         environment = {**self.stack.function_environment[function], **settings}
         consumer = ConsumerEnvironment(
             self.functions, function, layer=LAYER, environment=environment,
-            resolver=self.stack.resolver, alarms=self.alarms,
+            resolver=self.stack.resolver,
         )  # fmt: skip
         self._consumers.append(consumer)
         return consumer.start()
@@ -121,6 +129,7 @@ class LocalPipeline:
     def stop(self) -> None:
         for consumer in self._consumers:
             consumer.stop()
+        self.alarms.stop()
         self.notifications.uninstall()
         self.events.uninstall()
         self.invoker.stop()
