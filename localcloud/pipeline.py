@@ -88,6 +88,7 @@ class LocalPipeline:
         self.stack = provision(self.template, self.parameters, self.client, stack_name=self.stack_name)
         for spec in self.stack.function_specs():
             self.functions.register(spec)
+        self._publish_outputs()
         self.invoker = AsyncInvoker(
             self.functions,
             configs=self.stack.invoke_configs,
@@ -222,6 +223,34 @@ class LocalPipeline:
 
     def _invoke(self, function: str, event: dict[str, Any], delay: float) -> None:
         self.invoker.invoke(function, event, delay=delay)
+
+    def outputs(self) -> dict[str, str]:
+        """The stack's outputs, as DescribeStacks gives them (those whose condition holds)."""
+        template = self.stack.resolver.template
+        found: dict[str, str] = {}
+        for name, output in template.get("Outputs", {}).items():
+            condition = output.get("Condition")
+            if condition and not self.stack.resolver.condition(condition):
+                continue
+            found[name] = str(self.stack.output(name))
+        return found
+
+    def _publish_outputs(self) -> None:
+        """A stack of the same name in moto's CloudFormation that carries the outputs, so that
+        tools that read a stack (``rollout --stack NAME``) find it, as they would in AWS. Its one
+        resource is a placeholder: the resources themselves were created by ``provision``."""
+        import json
+        import warnings
+
+        template = {
+            "Resources": {"Provisioned": {"Type": "AWS::CloudFormation::WaitConditionHandle"}},
+            "Outputs": {name: {"Value": value} for name, value in self.outputs().items()},
+        }
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # moto: "WaitConditionHandle ... not supported"
+            self.client("cloudformation").create_stack(
+                StackName=self.stack_name, TemplateBody=json.dumps(template)
+            )
 
     def _set_environment(self, variables: dict[str, str]) -> None:
         for name, value in variables.items():
