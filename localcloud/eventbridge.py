@@ -127,8 +127,8 @@ class EventBus:
 
         arn = str(target["Arn"])
         account, region = arn.split(":")[4], arn.split(":")[3]
-        message = json.dumps(target_input(target, event))
         try:
+            message = json.dumps(target_input(target, event))
             sns_backends[account][region].publish(message=message, arn=arn)
         except Exception as error:  # EventBridge retries, then drops: never fails the PutEvents
             self._drop(rule, arn, event, f"publishing to {arn} failed: {error}")
@@ -169,10 +169,11 @@ def target_input(target: dict[str, Any], event: dict[str, Any]) -> Any:
         from moto.events.utils import EventTemplateParser
 
         transformer = target["InputTransformer"]
+        # moto's parser offers <aws.events.event.ingestion-time> from a field targets never see.
         return EventTemplateParser.parse(
             input_template=transformer.get("InputTemplate"),
             input_paths_map=transformer.get("InputPathsMap", {}),
-            event=event,  # type: ignore[arg-type]
+            event={"ingestion-time": event.get("time"), **event},  # type: ignore[arg-type]
         )
     return event
 

@@ -56,13 +56,30 @@ def rollout(
 
 
 def versions(cloud: LocalPipeline) -> list[str]:
-    listed = cloud.client("s3").list_object_versions(Bucket=cloud.bucket, Prefix=cloud.key)["Versions"]
+    listed = (
+        cloud.client("s3").list_object_versions(Bucket=cloud.bucket, Prefix=cloud.key).get("Versions", [])
+    )
     return [v["VersionId"] for v in listed if v["Key"] == cloud.key]
 
 
-def tags(cloud: LocalPipeline, version: str) -> dict[str, str]:
-    tag_set = cloud.client("s3").get_object_tagging(Bucket=cloud.bucket, Key=cloud.key, VersionId=version)
-    return {t["Key"]: t["Value"] for t in tag_set["TagSet"]}
+def tags(cloud: LocalPipeline, version: str, *, status: str | None = None) -> dict[str, str]:
+    """The version's tags; with ``status``, once they show it. The record is written first and
+    ``--wait`` answers from it, so the tags (and the event) may follow a moment later."""
+
+    def read() -> dict[str, str]:
+        tag_set = cloud.client("s3").get_object_tagging(Bucket=cloud.bucket, Key=cloud.key, VersionId=version)
+        return {t["Key"]: t["Value"] for t in tag_set["TagSet"]}
+
+    return eventually(read, lambda found: status is None or found.get("rollout-status") == status)
+
+
+def eventually(read: Any, done: Any, timeout: float = 30.0) -> Any:
+    deadline = time.monotonic() + timeout
+    value = read()
+    while not done(value) and time.monotonic() < deadline:
+        time.sleep(0.1)
+        value = read()
+    return value
 
 
 def version_of(result: subprocess.CompletedProcess[str]) -> str:
@@ -89,11 +106,11 @@ def test_no_validate_uploads_it_then_it_is_tagged_rejected_with_the_same_problem
     result = rollout(cloud, "push", broken, "--no-validate", "--wait")
     assert result.returncode == 1, result.stdout + result.stderr
     version = version_of(result)
-    assert tags(cloud, version) == {"rollout-status": "rejected"}
+    assert tags(cloud, version, status="rejected") == {"rollout-status": "rejected"}
     expected = [(p.path, p.line, p.column) for p in _problems(broken)]
     printed = [line for line in result.stdout.splitlines() if line.startswith(f"{broken}:")]
     assert len(printed) == len(expected)
-    (event,) = [e for e in status_events() if e["detail"]["versionId"] == version]
+    (event,) = _events_of(status_events, version, count=1)
     assert event["detail-type"] == "Rollout Status Changed"
     assert event["detail"]["status"] == "rejected"
     assert [(p["path"], p["line"], p["column"]) for p in event["detail"]["problems"]] == expected
@@ -106,12 +123,12 @@ def test_a_valid_upload_is_deployed_with_progress_and_exit_0(
     assert result.returncode == 0, result.stdout + result.stderr
     version = version_of(result)
     assert "deploying: deployment" in result.stderr  # progress while it waited
-    assert tags(cloud, version)["rollout-status"] == "deployed"
+    assert tags(cloud, version, status="deployed")["rollout-status"] == "deployed"
     whole = rollout(cloud, "status", version).stdout
     assert f"version {version} (current)" in whole
     assert "deploy-function" in whole
     assert "status-function" in whole
-    statuses = [e["detail"]["status"] for e in status_events() if e["detail"]["versionId"] == version]
+    statuses = [e["detail"]["status"] for e in _events_of(status_events, version, count=2)]
     assert statuses == ["deploying", "deployed"]
 
 
@@ -139,10 +156,13 @@ def test_the_harmful_file_gets_exit_2_a_rolled_back_tag_and_an_email(
         out, err = process.communicate()
     assert process.returncode == 2, out + err
     version = out.splitlines()[0].rsplit(" ", 1)[-1]
-    assert tags(cloud, version)["rollout-status"] == "rolled-back"
+    assert tags(cloud, version, status="rolled-back")["rollout-status"] == "rolled-back"
     alarm = cloud.stack.ref("ConsumerErrorsAlarm")
     assert f"alarm: {alarm}" in out
-    messages = [m for m in email() if version in str(m.get("Message"))]
+    seen: list[dict[str, Any]] = []
+    messages = eventually(
+        lambda: [m for m in (seen.extend(email()) or seen) if version in str(m.get("Message"))], bool
+    )
     assert messages, "the rollback reached the notification topic"
     assert "rolled-back" in messages[0]["Message"]
 
@@ -171,7 +191,9 @@ def test_a_burst_ends_with_one_deployed_and_every_other_version_accounted_for(
     newest = versions(cloud)[0]
     assert burst[newest] == 0, results
     assert sorted(code for v, code in burst.items() if v != newest) == [3] * (len(files) - 1)
-    statuses = {v: tags(cloud, v)["rollout-status"] for v in burst}
+    statuses = {
+        v: tags(cloud, v, status="deployed" if v == newest else "superseded")["rollout-status"] for v in burst
+    }
     assert [v for v, s in statuses.items() if s == "deployed"] == [newest]
     assert {s for v, s in statuses.items() if v != newest} == {"superseded"}
 
@@ -186,7 +208,7 @@ def test_an_upload_whose_retries_run_out_is_tagged_failed_and_the_queue_alarm_fi
         cloud.appconfig.faults.clear()
     assert result.returncode == 4, result.stdout + result.stderr
     version = version_of(result)
-    assert tags(cloud, version) == {"rollout-status": "failed"}
+    assert tags(cloud, version, status="failed") == {"rollout-status": "failed"}
     assert "failed: Lambda gave up after 3 attempts" in result.stdout
     alarm = cloud.stack.ref("DeployFailureQueueAlarm")
     deadline = time.monotonic() + 30
@@ -211,7 +233,17 @@ def test_restore_of_an_earlier_version_deploys_it(cloud: LocalPipeline) -> None:
     )
     newest = cloud.deployments()[0]
     assert (newest["ConfigurationVersion"], newest["State"]) == (restored, "COMPLETE")
-    assert tags(cloud, restored)["rollout-status"] == "deployed"
+    assert tags(cloud, restored, status="deployed")["rollout-status"] == "deployed"
+
+
+def _events_of(received: Any, version: str, *, count: int) -> list[dict[str, Any]]:
+    seen: list[dict[str, Any]] = []
+
+    def read() -> list[dict[str, Any]]:
+        seen.extend(received())
+        return [e for e in seen if e["detail"]["versionId"] == version]
+
+    return list(eventually(read, lambda found: len(found) >= count))
 
 
 def _problems(path: Path) -> list[Any]:
@@ -283,7 +315,7 @@ def test_the_github_actions_steps_push_and_wait(cloud: LocalPipeline, tmp_path: 
         assert result.returncode == 0, step["name"] + ": " + result.stdout + result.stderr
     produced = dict(line.split("=", 1) for line in outputs.read_text().splitlines())
     assert produced["status"] == "deployed"
-    assert tags(cloud, produced["version-id"])["rollout-status"] == "deployed"
+    assert tags(cloud, produced["version-id"], status="deployed")["rollout-status"] == "deployed"
     assert (tmp_path / "rollout-venv" / "bin" / "rollout").exists(), "the step used the installed command"
 
 
