@@ -1,0 +1,78 @@
+"""Lambda entry point for AWS AppConfig's LAMBDA validator.
+
+AppConfig deploys the version only if this returns; any exception refuses it, and the exception's
+message is what the deployment reports. Thin on purpose: read the event, run ``validate``, log
+where the problems are (never the configuration's values) and count the outcome.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+
+from feature_validator.errors import FeatureFileInvalid
+from feature_validator.event import InvalidEvent, request_from_event
+from feature_validator.validate import validate
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
+logger = Logger()
+metrics = Metrics()
+
+
+@metrics.log_metrics
+@logger.inject_lambda_context
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> None:
+    try:
+        request = request_from_event(event)
+        logger.append_keys(**request.log_keys(), contentBytes=len(request.content))
+        validate(request.content)
+    except FeatureFileInvalid as error:
+        logger.warning(
+            "Feature file rejected",
+            extra={"problemCount": error.total, "problems": [p.location() for p in error.problems]},
+        )
+        metrics.add_metric(name="FeatureFileRejected", unit=MetricUnit.Count, value=1)
+        _record_problems(event, error)
+        raise
+    except InvalidEvent:
+        logger.exception("Not an AppConfig validation event")
+        metrics.add_metric(name="ValidationEventInvalid", unit=MetricUnit.Count, value=1)
+        raise
+    logger.info("Feature file accepted")
+    metrics.add_metric(name="FeatureFileAccepted", unit=MetricUnit.Count, value=1)
+
+
+def _record_problems(event: Any, error: FeatureFileInvalid) -> None:
+    """Leave the problems beside the version's status record, for the deploy function to report.
+
+    Only for the configuration object this stack deploys (``CONFIG_BUCKET``/``CONFIG_KEY``), and
+    never at the cost of the refusal itself: a failed write is logged and the version is still
+    refused. boto3 is imported here, on refusals only, so valid files keep the fast cold start.
+    """
+    bucket, key = os.environ.get("CONFIG_BUCKET"), os.environ.get("CONFIG_KEY")
+    if not (bucket and key and isinstance(event, dict)):
+        return
+    from rollout_status.locations import parse_s3_uri
+
+    version = event.get("configurationVersion") or event.get("ConfigurationVersion")
+    if parse_s3_uri(str(event.get("uri") or event.get("Uri") or "")) != (bucket, key) or not version:
+        return
+    try:
+        import boto3
+        from botocore.config import Config
+        from rollout_status.model import Problem
+        from rollout_status.reports import write_report
+
+        # AppConfig gives the whole validation 15 s: this write gets a small part of it.
+        config = Config(retries={"mode": "standard", "max_attempts": 2}, connect_timeout=2, read_timeout=3)
+        problems = [Problem(p.path, p.line, p.column, p.message) for p in error.problems]
+        write_report(
+            boto3.client("s3", config=config), bucket, key, str(version), problems=problems, total=error.total
+        )
+    except Exception:  # the refusal stands whatever happens to its report
+        logger.exception("Could not record the problems for the deploy function")
