@@ -4,7 +4,8 @@ The record (``<key>.rollout/<versionId>.json``) is written before the version's 
 event, so it is the first place a status shows. Polls start fast and slow down (50 ms, growing
 by half each time, at most every 2 s): a zero-time deployment is answered within a poll or two,
 an hour-long one costs a request every 2 s. While the version is ``deploying`` the deployment's
-own state and percentage come from GetDeployment, when the caller may read it.
+own state and percentage come from GetDeployment, when the caller may read it, once the wait
+has lasted ``PROGRESS_AFTER``: a deployment that is over sooner needs no AppConfig client.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ if TYPE_CHECKING:
 FIRST_INTERVAL = 0.05
 GROWTH = 1.5
 MAX_INTERVAL = 2.0
+PROGRESS_AFTER = 0.5
+"""Seconds of waiting before the deployment's own progress is read."""
 
 
 @dataclass(frozen=True)
@@ -62,7 +65,8 @@ class Waiter:
 
     def wait(self, version_id: str, timeout: float) -> Record | None:
         """The record once the version's status is final; None if ``timeout`` seconds pass first."""
-        deadline = self._monotonic() + timeout
+        started = self._monotonic()
+        deadline = started + timeout
         interval = FIRST_INTERVAL
         last: Progress | None = None
         while True:
@@ -70,7 +74,7 @@ class Waiter:
             current = status_in(record, self._environment)
             if current is not None and current.status.final:
                 return record
-            progress = self._progress(current)
+            progress = self._progress(current, detailed=self._monotonic() - started >= PROGRESS_AFTER)
             if progress != last:
                 self._on_progress(progress)
                 last = progress
@@ -80,11 +84,11 @@ class Waiter:
             self._sleep(min(interval, remaining))
             interval = min(interval * GROWTH, MAX_INTERVAL)
 
-    def _progress(self, current: EnvironmentStatus | None) -> Progress:
+    def _progress(self, current: EnvironmentStatus | None, *, detailed: bool) -> Progress:
         if current is None:
             return Progress(None)
         number = current.deployment_number
-        if number is None or not (current.application_id and current.environment_id):
+        if not detailed or number is None or not (current.application_id and current.environment_id):
             return Progress(current.status, number)
         deployment = self._read_deployment(current.application_id, current.environment_id, number)
         if not deployment:

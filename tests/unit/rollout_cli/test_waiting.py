@@ -54,11 +54,16 @@ def waiter(records: list[Record | None], clock: Clock, seen: list[Progress], **k
 def test_it_returns_the_record_once_the_status_is_final_and_shows_each_step_once() -> None:
     clock, seen = Clock(), list[Progress]()
     deployed = record(started(), Change("production", Status.DEPLOYED, "deployment 4 completed", 4))
-    records: list[Record | None] = [None, None, record(started()), record(started()), deployed]
+    records: list[Record | None] = [None, None, *[record(started())] * 8, deployed]
     answer = waiter(records, clock, seen).wait("v1", timeout=60)
     assert answer is deployed
-    assert seen == [Progress(None), Progress(Status.DEPLOYING, 4, "DEPLOYING", 50.0)]
-    assert describe(seen[1]) == "deploying: deployment 4, DEPLOYING 50%"
+    # AppConfig's own progress is read only once the wait has lasted PROGRESS_AFTER.
+    assert seen == [
+        Progress(None),
+        Progress(Status.DEPLOYING, 4),
+        Progress(Status.DEPLOYING, 4, "DEPLOYING", 50.0),
+    ]
+    assert describe(seen[2]) == "deploying: deployment 4, DEPLOYING 50%"
 
 
 def test_polls_start_fast_and_slow_down_to_a_bound() -> None:
