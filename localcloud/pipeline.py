@@ -24,6 +24,7 @@ from localcloud.delivery import DeliveryChaos, LambdaDeliveries
 from localcloud.eventbridge import EventBus
 from localcloud.lambda_runtime.async_invoke import AsyncEvent, AsyncInvoker
 from localcloud.lambda_runtime.functions import TemplateFunctions
+from localcloud import s3_writes
 from localcloud.moto import MotoServer, fake_aws_environment
 from localcloud.s3_events import S3Notifications
 from localcloud.stack import DEFAULT_STACK_NAME, Stack, provision
@@ -174,13 +175,8 @@ class LocalPipeline:
         return str(response.get("VersionId"))
 
     def restore(self, version: str) -> str:
-        """Copy an older version onto the key, as S3 documents restoring one; returns the new version.
-
-        https://docs.aws.amazon.com/AmazonS3/latest/userguide/RestoringPreviousVersions.html"""
-        response = self.client("s3").copy_object(
-            Bucket=self.bucket, Key=self.key, CopySource={"Bucket": self.bucket, "Key": self.key, "VersionId": version}
-        )
-        return str(response.get("VersionId"))
+        """Copy an older version onto the key, as S3 documents restoring one; returns the new version."""
+        return s3_writes.copy(self.client("s3"), self.bucket, self.key, version)
 
     def deployments(self) -> list[dict[str, Any]]:
         """Newest first, every page."""

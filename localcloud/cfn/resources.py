@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from localcloud.cfn import names
 from localcloud.lambda_runtime.async_invoke import InvokeConfig
+from localcloud.moto import ensure_aws_managed_policy
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -246,6 +247,11 @@ class Creators:
             document = _versioned(logical_id, policy["PolicyDocument"])
             iam.put_role_policy(RoleName=name, PolicyName=policy["PolicyName"], PolicyDocument=json.dumps(document))
         for arn in props.get("ManagedPolicyArns", []):
+            if ":iam::aws:policy/" in arn:
+                try:
+                    ensure_aws_managed_policy(arn, self._place.account)
+                except KeyError as error:
+                    raise ProvisioningError(f"{logical_id}: {error.args[0]}") from None
             try:
                 iam.attach_role_policy(RoleName=name, PolicyArn=arn)
             except iam.exceptions.NoSuchEntityException as error:
