@@ -15,8 +15,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from localcloud.pipeline import ROOT, LocalPipeline
 from localcloud.delivery import DeliveryChaos
+from localcloud.pipeline import ROOT, LocalPipeline
 
 if TYPE_CHECKING:
     from localcloud.consumers import ConsumerEnvironment

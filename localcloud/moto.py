@@ -6,9 +6,9 @@ import ipaddress
 import json
 import logging
 import socket
+import urllib.request
 from functools import cache
 from typing import Any
-import urllib.request
 
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
@@ -79,7 +79,8 @@ def _aws_managed_policy_data() -> dict[str, Any]:
 def aws_managed_policy_arns() -> dict[str, str]:
     """Name -> ARN of every AWS managed policy in moto's copy of AWS's list."""
     return {
-        name: f"arn:aws:iam::aws:policy{item.get('Path', '/')}{name}" for name, item in _aws_managed_policy_data().items()
+        name: f"arn:aws:iam::aws:policy{item.get('Path', '/')}{name}"
+        for name, item in _aws_managed_policy_data().items()
     }
 
 

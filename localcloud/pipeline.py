@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from localcloud import s3_writes
 from localcloud.alarms import LambdaErrorAlarms
 from localcloud.appconfig import LocalAppConfig, ScaledClock
 from localcloud.consumers import ConsumerEnvironment
@@ -24,7 +25,6 @@ from localcloud.delivery import DeliveryChaos, LambdaDeliveries
 from localcloud.eventbridge import EventBus
 from localcloud.lambda_runtime.async_invoke import AsyncEvent, AsyncInvoker
 from localcloud.lambda_runtime.functions import TemplateFunctions
-from localcloud import s3_writes
 from localcloud.moto import MotoServer, fake_aws_environment
 from localcloud.s3_events import S3Notifications
 from localcloud.stack import DEFAULT_STACK_NAME, Stack, provision

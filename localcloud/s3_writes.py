@@ -30,8 +30,9 @@ def post(s3: Any, bucket: str, key: str, body: bytes) -> str:
         f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
         for name, value in fields.items()
     ]
+    filename = key.rsplit("/", 1)[-1]
     parts.append(
-        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{key.rsplit("/", 1)[-1]}"\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n'
         f"Content-Type: {CONTENT_TYPE}\r\n\r\n".encode()
         + body
         + b"\r\n"

@@ -11,10 +11,11 @@
    services' limits (``localcloud.cfn.names``).
 
 Every ``AWS::IAM::Role`` is created in moto's IAM with its trust policy, its inline policies
-(PutRolePolicy) and its managed policies (AttachRolePolicy; moto loads AWS's managed policies,
-added from moto's copy of AWS's documents, ``localcloud.moto``). Functions are not uploaded: ``Stack.functions`` holds each one as
-Lambda would (code folder, handler, role ARN, environment, layers, event invoke config,
-resource-based permissions), and ``function_specs`` hands them to the local Lambda runtime.
+(PutRolePolicy) and its managed policies (AttachRolePolicy; AWS's managed policies are added
+from moto's copy of AWS's documents, ``localcloud.moto``). Functions are not uploaded:
+``Stack.functions`` holds each one as Lambda would (code folder, handler, role ARN, environment,
+layers, event invoke config, resource-based permissions), and ``function_specs`` hands them to
+the local Lambda runtime.
 """
 
 from __future__ import annotations

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from pathlib import Path
 
+
 class _NoValue:
     def __repr__(self) -> str:
         return "AWS::NoValue"

@@ -14,7 +14,7 @@ import string
 from dataclasses import dataclass
 
 
-class NameError_(ValueError):  # noqa: N801 - "NameError" is a builtin
+class NameError_(ValueError):
     """An explicit name the service would refuse."""
 
 
@@ -33,38 +33,57 @@ _LAMBDA = "https://docs.aws.amazon.com/lambda/latest/api/API_CreateFunction.html
 _APPCONFIG = "https://docs.aws.amazon.com/appconfig/2019-10-09/APIReference/API_Create{}.html"
 RULES: dict[str, NameRule] = {
     "AWS::S3::Bucket": NameRule(
-        "BucketName", 63, r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", lowercase=True,
+        "BucketName",
+        63,
+        r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]",
+        lowercase=True,
         source="https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html",
     ),
     "AWS::IAM::Role": NameRule(
-        "RoleName", 64, r"[\w+=,.@-]{1,64}",
+        "RoleName",
+        64,
+        r"[\w+=,.@-]{1,64}",
         source="https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html",
     ),
     "AWS::Lambda::Function": NameRule("FunctionName", 64, r"[a-zA-Z0-9_-]{1,64}", source=_LAMBDA),
     "AWS::Lambda::LayerVersion": NameRule(
-        "LayerName", 140, r"[a-zA-Z0-9_-]{1,140}",
+        "LayerName",
+        140,
+        r"[a-zA-Z0-9_-]{1,140}",
         source="https://docs.aws.amazon.com/lambda/latest/api/API_PublishLayerVersion.html",
     ),
     "AWS::SQS::Queue": NameRule(
-        "QueueName", 80, r"[a-zA-Z0-9_-]{1,80}(\.fifo)?",
+        "QueueName",
+        80,
+        r"[a-zA-Z0-9_-]{1,80}(\.fifo)?",
         source="https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_CreateQueue.html",
     ),
     "AWS::Events::Rule": NameRule(
-        "Name", 64, r"[\.\-_A-Za-z0-9]{1,64}",
+        "Name",
+        64,
+        r"[\.\-_A-Za-z0-9]{1,64}",
         source="https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutRule.html",
     ),
     "AWS::Logs::LogGroup": NameRule(
-        "LogGroupName", 512, r"[\.\-_/#A-Za-z0-9]{1,512}",
+        "LogGroupName",
+        512,
+        r"[\.\-_/#A-Za-z0-9]{1,512}",
         source="https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_CreateLogGroup.html",
     ),
     "AWS::CloudWatch::Alarm": NameRule(
-        "AlarmName", 255, r".{1,255}",
+        "AlarmName",
+        255,
+        r".{1,255}",
         source="https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html",
     ),
     "AWS::AppConfig::Application": NameRule("Name", 64, r".{1,64}", source=_APPCONFIG.format("Application")),
     "AWS::AppConfig::Environment": NameRule("Name", 64, r".{1,64}", source=_APPCONFIG.format("Environment")),
-    "AWS::AppConfig::ConfigurationProfile": NameRule("Name", 128, r".{1,128}", source=_APPCONFIG.format("ConfigurationProfile")),
-    "AWS::AppConfig::DeploymentStrategy": NameRule("Name", 64, r".{1,64}", source=_APPCONFIG.format("DeploymentStrategy")),
+    "AWS::AppConfig::ConfigurationProfile": NameRule(
+        "Name", 128, r".{1,128}", source=_APPCONFIG.format("ConfigurationProfile")
+    ),
+    "AWS::AppConfig::DeploymentStrategy": NameRule(
+        "Name", 64, r".{1,64}", source=_APPCONFIG.format("DeploymentStrategy")
+    ),
 }
 # Resources CloudFormation names even without a name property (AppConfig requires one).
 GENERATED = {k for k in RULES if not k.startswith("AWS::AppConfig::")}
@@ -98,5 +117,7 @@ def check(resource_type: str, logical_id: str, name: str) -> str:
             f"{resource_type} allows {rule.max_length} ({rule.source})"
         )
     if not re.fullmatch(rule.pattern, name):
-        raise NameError_(f"{logical_id}: {rule.property} {name!r} does not match {rule.pattern} ({rule.source})")
+        raise NameError_(
+            f"{logical_id}: {rule.property} {name!r} does not match {rule.pattern} ({rule.source})"
+        )
     return name

@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import secrets
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from localcloud.cfn import names
@@ -25,6 +24,7 @@ from localcloud.moto import ensure_aws_managed_policy
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from pathlib import Path
 
     from localcloud.cfn.transform import Transformed
 
@@ -235,8 +235,10 @@ class Creators:
         })  # fmt: skip
         name = self._name("AWS::IAM::Role", logical_id, props.get("RoleName"))
         iam = self._client("iam")
-        optional = {
-            k: props[k] for k in ("Path", "Description", "MaxSessionDuration", "PermissionsBoundary") if k in props
+        optional: dict[str, Any] = {
+            k: props[k]
+            for k in ("Path", "Description", "MaxSessionDuration", "PermissionsBoundary")
+            if k in props
         }
         if "Tags" in props:
             optional["Tags"] = props["Tags"]
@@ -245,7 +247,9 @@ class Creators:
         )["Role"]
         for policy in props.get("Policies", []):
             document = _versioned(logical_id, policy["PolicyDocument"])
-            iam.put_role_policy(RoleName=name, PolicyName=policy["PolicyName"], PolicyDocument=json.dumps(document))
+            iam.put_role_policy(
+                RoleName=name, PolicyName=policy["PolicyName"], PolicyDocument=json.dumps(document)
+            )
         for arn in props.get("ManagedPolicyArns", []):
             if ":iam::aws:policy/" in arn:
                 try:
@@ -258,7 +262,7 @@ class Creators:
                 raise ProvisioningError(f"{logical_id}: managed policy {arn} does not exist") from error
         return {"Ref": name, "Arn": role["Arn"], "RoleId": role["RoleId"]}
 
-    # ---------------------------------------------------------------- Lambda (recorded)
+    # ---------------------------------------------------------------- Lambda: recorded, not created
     def _function(self, logical_id: str, props: dict[str, Any]) -> Created:
         self._only(logical_id, props, {
             "Code", "Handler", "Runtime", "Role", "Timeout", "MemorySize", "Environment", "Layers",
@@ -269,7 +273,9 @@ class Creators:
             raise ProvisioningError(f"{logical_id}: Code is not a local folder (CodeUri) the runtime can run")
         runtime = str(props.get("Runtime", ""))
         if not runtime.startswith("python3."):
-            raise ProvisioningError(f"{logical_id}: the local Lambda runtime runs Python functions, not {runtime!r}")
+            raise ProvisioningError(
+                f"{logical_id}: the local Lambda runtime runs Python functions, not {runtime!r}"
+            )
         name = self._name("AWS::Lambda::Function", logical_id, props.get("FunctionName"))
         arn = self._place.arn("lambda", f"function:{name}")
         layers = [str(layer) for layer in props.get("Layers", [])]
@@ -296,7 +302,8 @@ class Creators:
 
     def _layer_version(self, logical_id: str, props: dict[str, Any]) -> Created:
         self._only(logical_id, props, {
-            "Content", "LayerName", "Description", "CompatibleRuntimes", "CompatibleArchitectures", "LicenseInfo",
+            "Content", "LayerName", "Description", "CompatibleRuntimes", "CompatibleArchitectures",
+            "LicenseInfo",
         })  # fmt: skip
         folder = self._transformed.code_folder(props.get("Content"))
         if folder is None:
@@ -308,7 +315,8 @@ class Creators:
 
     def _event_invoke_config(self, logical_id: str, props: dict[str, Any]) -> Created:
         self._only(logical_id, props, {
-            "FunctionName", "Qualifier", "MaximumRetryAttempts", "MaximumEventAgeInSeconds", "DestinationConfig",
+            "FunctionName", "Qualifier", "MaximumRetryAttempts", "MaximumEventAgeInSeconds",
+            "DestinationConfig",
         })  # fmt: skip
         function = self._function_named(logical_id, props["FunctionName"])
         retries = int(props.get("MaximumRetryAttempts", 2))
@@ -325,8 +333,12 @@ class Creators:
         failure = destinations.get("OnFailure", {}).get("Destination")
         if failure is not None:
             if ":sqs:" not in str(failure):
-                raise ProvisioningError(f"{logical_id}: the local cloud delivers OnFailure records to SQS only")
-            queue_url = self._client("sqs").get_queue_url(QueueName=str(failure).rsplit(":", 1)[-1])["QueueUrl"]
+                raise ProvisioningError(
+                    f"{logical_id}: the local cloud delivers OnFailure records to SQS only"
+                )
+            queue_url = self._client("sqs").get_queue_url(QueueName=str(failure).rsplit(":", 1)[-1])[
+                "QueueUrl"
+            ]
         function.invoke_config = InvokeConfig(
             maximum_retry_attempts=retries, maximum_event_age=float(age), on_failure_queue_url=queue_url
         )
@@ -336,7 +348,9 @@ class Creators:
         self._only(logical_id, props, {"Action", "FunctionName", "Principal", "SourceArn", "SourceAccount",
                                        "FunctionUrlAuthType"})  # fmt: skip
         function = self._function_named(logical_id, props["FunctionName"])
-        statement = {k: str(props[k]) for k in ("Action", "Principal", "SourceArn", "SourceAccount") if k in props}
+        statement: dict[str, str] = {
+            k: str(props[k]) for k in ("Action", "Principal", "SourceArn", "SourceAccount") if k in props
+        }
         function.permissions.append({"Sid": logical_id, **statement})
         return {"Ref": logical_id}
 
@@ -376,9 +390,9 @@ class Creators:
             rule["EventPattern"] = pattern if isinstance(pattern, str) else json.dumps(pattern)
         rule.update({k: props[k] for k in ("Description", "ScheduleExpression", "RoleArn") if k in props})
         arn = events.put_rule(**rule)["RuleArn"]
+        applied = {"Id", "Arn", "Input", "InputPath", "InputTransformer", "RetryPolicy", "RoleArn"}
         for target in props.get("Targets", []):
-            self._only(f"{logical_id} target {target.get('Id')}", target,
-                       {"Id", "Arn", "Input", "InputPath", "InputTransformer", "RetryPolicy", "RoleArn"})  # fmt: skip
+            self._only(f"{logical_id} target {target.get('Id')}", target, applied)
         if props.get("Targets"):
             events.put_targets(Rule=name, EventBusName=bus, Targets=props["Targets"])
         return {"Ref": name, "Arn": arn}
@@ -410,20 +424,25 @@ class Creators:
         self._only(logical_id, props, {"LogGroupName", "RetentionInDays", "KmsKeyId", "Tags"})
         name = self._name("AWS::Logs::LogGroup", logical_id, props.get("LogGroupName"))
         logs = self._client("logs")
-        logs.create_log_group(logGroupName=name, **({"kmsKeyId": props["KmsKeyId"]} if "KmsKeyId" in props else {}))
+        logs.create_log_group(
+            logGroupName=name, **({"kmsKeyId": props["KmsKeyId"]} if "KmsKeyId" in props else {})
+        )
         if "RetentionInDays" in props:
             logs.put_retention_policy(logGroupName=name, retentionInDays=int(props["RetentionInDays"]))
         return {"Ref": name, "Arn": self._place.arn("logs", f"log-group:{name}:*")}
 
     def _alarm(self, logical_id: str, props: dict[str, Any]) -> Created:
         api = {
-            "AlarmDescription", "MetricName", "Namespace", "Statistic", "Dimensions", "Period", "EvaluationPeriods",
+            "AlarmDescription", "MetricName", "Namespace", "Statistic", "Dimensions", "Period",
+            "EvaluationPeriods",
             "DatapointsToAlarm", "Threshold", "ComparisonOperator", "TreatMissingData", "ActionsEnabled",
             "AlarmActions", "OKActions", "InsufficientDataActions", "Unit",
         }  # fmt: skip
         self._only(logical_id, props, {"AlarmName", "Metrics", *api})
         name = self._name("AWS::CloudWatch::Alarm", logical_id, props.get("AlarmName"))
-        self._client("cloudwatch").put_metric_alarm(AlarmName=name, **{k: v for k, v in props.items() if k in api})
+        self._client("cloudwatch").put_metric_alarm(
+            AlarmName=name, **{k: v for k, v in props.items() if k in api}
+        )
         # moto keeps no metric-math queries (it returns Metrics: []): the evaluation reads them here.
         self.records.alarms[name] = {"AlarmName": name, **props}
         return {"Ref": name, "Arn": self._place.arn("cloudwatch", f"alarm:{name}")}
@@ -446,8 +465,8 @@ class Creators:
         return {"Ref": created["Id"], "EnvironmentId": created["Id"]}
 
     def _profile(self, logical_id: str, props: dict[str, Any]) -> Created:
-        keys = ("ApplicationId", "Name", "Description", "LocationUri", "RetrievalRoleArn", "Validators", "Type",
-                "KmsKeyIdentifier")  # fmt: skip
+        keys = ("ApplicationId", "Name", "Description", "LocationUri", "RetrievalRoleArn", "Validators",
+                "Type", "KmsKeyIdentifier")  # fmt: skip
         self._only(logical_id, props, {*keys, "Tags", "DeletionProtectionCheck"})
         names.check("AWS::AppConfig::ConfigurationProfile", logical_id, str(props["Name"]))
         self._deletion_check(logical_id, props)
@@ -466,7 +485,9 @@ class Creators:
         created = self._appconfig_create("create_deployment_strategy", props, keys)
         return {"Ref": created["Id"], "Id": created["Id"]}
 
-    def _appconfig_create(self, operation: str, props: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+    def _appconfig_create(
+        self, operation: str, props: dict[str, Any], keys: tuple[str, ...]
+    ) -> dict[str, Any]:
         request = {k: props[k] for k in keys if k in props}
         if props.get("Tags"):
             request["Tags"] = self._tags(props)
@@ -476,7 +497,9 @@ class Creators:
     def _deletion_check(self, logical_id: str, props: dict[str, Any]) -> None:
         # Not a Create parameter: CloudFormation passes it to DeleteEnvironment and
         # DeleteConfigurationProfile when the stack is deleted.
-        self.records.deletion_protection[logical_id] = str(props.get("DeletionProtectionCheck", "ACCOUNT_DEFAULT"))
+        self.records.deletion_protection[logical_id] = str(
+            props.get("DeletionProtectionCheck", "ACCOUNT_DEFAULT")
+        )
 
 
 def _lifecycle_rule(logical_id: str, rule: dict[str, Any]) -> dict[str, Any]:

@@ -74,7 +74,10 @@ def test_another_key_and_a_tagging_request_deploy_nothing(cloud: LocalPipeline) 
     before = len(cloud.deploy_events())
     s3_writes.put(s3, cloud.bucket, "my-" + cloud.key, _document(4))
     s3.put_object_tagging(
-        Bucket=cloud.bucket, Key=cloud.key, VersionId=version, Tagging={"TagSet": [{"Key": "k", "Value": "v"}]}
+        Bucket=cloud.bucket,
+        Key=cloud.key,
+        VersionId=version,
+        Tagging={"TagSet": [{"Key": "k", "Value": "v"}]},
     )
     cloud.settle()
     # The rule matches neither: no invocation at all, rather than an "ignored" one.

@@ -112,7 +112,9 @@ def test_tagging_a_version_is_no_upload_and_other_keys_do_not_match(wired: Wired
     tags = wired.rule("tags", {"source": ["aws.s3"], "detail-type": ["Object Tags Added"]})
     version = s3_writes.put(wired.s3, BUCKET, KEY, b"a: 1\n")
     s3_writes.put(wired.s3, BUCKET, "my-" + KEY.rsplit("/", 1)[-1], b"a: 1\n")
-    wired.s3.put_object_tagging(Bucket=BUCKET, Key=KEY, VersionId=version, Tagging={"TagSet": [{"Key": "k", "Value": "v"}]})
+    wired.s3.put_object_tagging(
+        Bucket=BUCKET, Key=KEY, VersionId=version, Tagging={"TagSet": [{"Key": "k", "Value": "v"}]}
+    )
     kinds = [(e["detail-type"], e["detail"]["object"]["key"]) for _, e, _ in wired.invoked]
     # One upload of the key, one tagging request (moto's own tagging of new objects is not S3's).
     assert kinds == [("Object Created", KEY), ("Object Tags Added", KEY)]
@@ -136,16 +138,22 @@ def test_without_permission_eventbridge_cannot_invoke_the_function(wired: Wired)
     assert "does not allow" in undelivered.reason
 
 
-def test_put_events_from_any_client_reach_lambda_sqs_and_sns_targets(wired: Wired, local_cloud: LocalCloud) -> None:
+def test_put_events_from_any_client_reach_lambda_sqs_and_sns_targets(
+    wired: Wired, local_cloud: LocalCloud
+) -> None:
     sqs, sns = local_cloud.client("sqs"), local_cloud.client("sns")
     queue = sqs.create_queue(QueueName="status-events")["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    topic = sns.create_topic(Name="status")["TopicArn"]
-    topic_queue = sqs.create_queue(QueueName="status-topic")["QueueUrl"]
-    topic_queue_arn = sqs.get_queue_attributes(QueueUrl=topic_queue, AttributeNames=["QueueArn"])["Attributes"][
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"][
         "QueueArn"
     ]
-    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=topic_queue_arn, Attributes={"RawMessageDelivery": "true"})
+    topic = sns.create_topic(Name="status")["TopicArn"]
+    topic_queue = sqs.create_queue(QueueName="status-topic")["QueueUrl"]
+    topic_queue_arn = sqs.get_queue_attributes(QueueUrl=topic_queue, AttributeNames=["QueueArn"])[
+        "Attributes"
+    ]["QueueArn"]
+    sns.subscribe(
+        TopicArn=topic, Protocol="sqs", Endpoint=topic_queue_arn, Attributes={"RawMessageDelivery": "true"}
+    )
     wired.rule(
         "status",
         {"source": ["config.rollout"], "detail": {"state": ["deployed"]}},
@@ -156,7 +164,11 @@ def test_put_events_from_any_client_reach_lambda_sqs_and_sns_targets(wired: Wire
         ],
     )
     entries = [
-        {"Source": "config.rollout", "DetailType": "Version status", "Detail": json.dumps({"state": state, "v": 1})}
+        {
+            "Source": "config.rollout",
+            "DetailType": "Version status",
+            "Detail": json.dumps({"state": state, "v": 1}),
+        }
         for state in ("deployed", "rejected")
     ]
     assert wired.events.put_events(Entries=entries)["FailedEntryCount"] == 0

@@ -67,7 +67,11 @@ def test_every_role_is_in_iam_with_its_trust_and_its_policies(stack: Stack, loca
     basic = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
     version = iam.get_policy(PolicyArn=basic)["Policy"]["DefaultVersionId"]
     document = iam.get_policy_version(PolicyArn=basic, VersionId=version)["PolicyVersion"]["Document"]
-    assert document["Statement"][0]["Action"] == ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"]
+    assert document["Statement"][0]["Action"] == [
+        "logs:CreateLogGroup",
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+    ]
 
 
 def test_each_function_runs_with_its_role_environment_layers_and_invoke_config(stack: Stack) -> None:
@@ -88,7 +92,8 @@ def test_each_function_runs_with_its_role_environment_layers_and_invoke_config(s
     api = stack.functions["FlagsApiFunction"]
     (spec,) = [s for s in stack.function_specs() if s.name == "FlagsApiFunction"]
     assert spec.layer_paths == (ROOT / "layers" / "appconfig-cache" / "python",)
-    assert api.url and api.url.startswith("https://")
+    assert api.url
+    assert api.url.startswith("https://")
     assert "AWS_APPCONFIG_EXTENSION_LOCAL_DEVELOPMENT_DIRECTORY" not in api.environment
 
 
@@ -98,7 +103,10 @@ def test_the_rule_matches_exactly_the_key_of_the_bucket(stack: Stack, local_clou
     assert json.loads(rule["EventPattern"]) == {
         "source": ["aws.s3"],
         "detail-type": ["Object Created"],
-        "detail": {"bucket": {"name": [stack.ref("ConfigBucket")]}, "object": {"key": ["team-a/feature-file.yml"]}},
+        "detail": {
+            "bucket": {"name": [stack.ref("ConfigBucket")]},
+            "object": {"key": ["team-a/feature-file.yml"]},
+        },
     }
     (target,) = events.list_targets_by_rule(Rule=stack.ref("DeployFunctionConfigUploaded"))["Targets"]
     assert target["Arn"] == stack.functions["DeployFunction"].arn
@@ -109,6 +117,7 @@ def test_the_rule_matches_exactly_the_key_of_the_bucket(stack: Stack, local_clou
     from moto.s3.models import s3_backends
 
     bucket = s3_backends["123456789012"]["aws"].buckets[stack.ref("ConfigBucket")]
+    assert bucket.notification_configuration is not None
     assert bucket.notification_configuration.event_bridge == {}
 
 
@@ -118,12 +127,19 @@ def test_the_profile_reads_the_object_of_the_bucket(stack: Stack, local_cloud: L
     )
     assert profile["LocationUri"] == f"s3://{stack.ref('ConfigBucket')}/team-a/feature-file.yml"
     assert profile["RetrievalRoleArn"] == stack.attribute("RetrievalRole", "Arn")
-    assert stack.records.deletion_protection == {"Environment": "ACCOUNT_DEFAULT", "ConfigurationProfile": "ACCOUNT_DEFAULT"}
+    assert stack.records.deletion_protection == {
+        "Environment": "ACCOUNT_DEFAULT",
+        "ConfigurationProfile": "ACCOUNT_DEFAULT",
+    }
 
 
-def test_without_a_kms_key_the_bucket_uses_sse_s3_and_no_one_may_use_a_key(stack: Stack, local_cloud: LocalCloud) -> None:
+def test_without_a_kms_key_the_bucket_uses_sse_s3_and_no_one_may_use_a_key(
+    stack: Stack, local_cloud: LocalCloud
+) -> None:
     s3 = local_cloud.client("s3")
-    (rule,) = s3.get_bucket_encryption(Bucket=stack.ref("ConfigBucket"))["ServerSideEncryptionConfiguration"]["Rules"]
+    (rule,) = s3.get_bucket_encryption(Bucket=stack.ref("ConfigBucket"))["ServerSideEncryptionConfiguration"][
+        "Rules"
+    ]
     assert rule["ApplyServerSideEncryptionByDefault"] == {"SSEAlgorithm": "AES256"}
     iam = local_cloud.client("iam")
     for role in ("RetrievalRole", "DeployFunctionRole"):
@@ -138,7 +154,9 @@ def test_with_a_kms_key_the_bucket_uses_it_with_a_bucket_key_and_the_roles_may_u
     key = local_cloud.client("kms").create_key()["KeyMetadata"]["Arn"]
     stack = provision(TEMPLATE, {"KmsKeyArn": key}, local_cloud.client, stack_name="encrypted")
     s3 = local_cloud.client("s3")
-    (rule,) = s3.get_bucket_encryption(Bucket=stack.ref("ConfigBucket"))["ServerSideEncryptionConfiguration"]["Rules"]
+    (rule,) = s3.get_bucket_encryption(Bucket=stack.ref("ConfigBucket"))["ServerSideEncryptionConfiguration"][
+        "Rules"
+    ]
     assert rule["ApplyServerSideEncryptionByDefault"] == {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key}
     assert rule["BucketKeyEnabled"] is True
     iam = local_cloud.client("iam")
@@ -151,7 +169,9 @@ def test_with_a_kms_key_the_bucket_uses_it_with_a_bucket_key_and_the_roles_may_u
         return found
 
     assert [(s["Action"], s["Resource"]) for s in kms_statements("RetrievalRole")] == [("kms:Decrypt", key)]
-    assert [(s["Action"], s["Resource"]) for s in kms_statements("DeployFunctionRole")] == [("kms:GenerateDataKey", key)]
+    assert [(s["Action"], s["Resource"]) for s in kms_statements("DeployFunctionRole")] == [
+        ("kms:GenerateDataKey", key)
+    ]
     assert stack.functions["DeployFunction"].environment["APPCONFIG_KMS_KEY_IDENTIFIER"] == key
     assert "--sse-kms-key-id " + key in stack.output("UploadCommand")
 

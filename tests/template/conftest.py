@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import os
-import uuid
 import shutil
 import subprocess
+import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 

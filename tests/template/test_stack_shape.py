@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import uuid
 from typing import Any
 
 import pytest
@@ -45,16 +46,20 @@ def test_the_order_check_fails_for_a_profile_that_only_names_the_bucket() -> Non
     assert not created_before(transform(source), "ConfigBucket", "ConfigurationProfile")
 
 
-@pytest.mark.parametrize("kms", ["", "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"])
+@pytest.mark.parametrize(
+    "kms", ["", "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"]
+)
 def test_the_local_cloud_creates_every_resource_type_the_stack_has(kms: str) -> None:
     template = transform(KmsKeyArn=kms)
-    creators = Creators(Place("s", "us-east-1", "123456789012"), lambda _: None, Transformed(template, {}), Records())
+    creators = Creators(
+        Place("s", "us-east-1", "123456789012"), lambda _: None, Transformed(template, {}), Records()
+    )
     assert {r["Type"] for r in template["Resources"].values()} <= set(creators.supported)
 
 
 def _explicit_names(template: dict[str, Any], stack_name: str) -> dict[str, tuple[str, str]]:
     """Logical ID -> (type, name) for every resource whose template gives its name."""
-    stack_id = f"arn:aws:cloudformation:us-east-1:123456789012:stack/{stack_name}/9b1deb4d-3b7d-4bad-9bdd-2b0d7b3dcb6d"
+    stack_id = f"arn:aws:cloudformation:us-east-1:123456789012:stack/{stack_name}/{uuid.uuid4()}"
     resolver = Resolver(template, {}, {**PSEUDO, "AWS::StackName": stack_name, "AWS::StackId": stack_id})
     found = {}
     for logical_id, resource in template["Resources"].items():
@@ -69,9 +74,12 @@ def _explicit_names(template: dict[str, Any], stack_name: str) -> dict[str, tupl
 def test_every_name_fits_its_service_for_any_valid_stack_name(stack_name: str) -> None:
     explicit = _explicit_names(transform(stack_name=stack_name), stack_name)
     # The functions, the strategy and the log groups are named by the template itself.
-    assert {"FlagsApiFunction", "OrderWorkerFunction", "CustomDeploymentStrategy", "DeployFunctionLogGroup"} <= set(
-        explicit
-    )
+    assert {
+        "FlagsApiFunction",
+        "OrderWorkerFunction",
+        "CustomDeploymentStrategy",
+        "DeployFunctionLogGroup",
+    } <= set(explicit)
     for logical_id, (resource_type, name) in explicit.items():
         names.check(resource_type, logical_id, name)
 
@@ -79,7 +87,9 @@ def test_every_name_fits_its_service_for_any_valid_stack_name(stack_name: str) -
 def test_a_name_built_from_the_stack_name_breaks_the_limit_at_the_longest_stack_name() -> None:
     """The check above can fail: the names this template had before (stack name + suffix)."""
     source = copy.deepcopy(load(ROOT / "template.yaml"))
-    source["Resources"]["FlagsApiFunction"]["Properties"]["FunctionName"] = {"Fn::Sub": "${AWS::StackName}-flags-api"}
+    source["Resources"]["FlagsApiFunction"]["Properties"]["FunctionName"] = {
+        "Fn::Sub": "${AWS::StackName}-flags-api"
+    }
     explicit = _explicit_names(transform(source, stack_name=LONGEST_STACK_NAME), LONGEST_STACK_NAME)
     resource_type, name = explicit["FlagsApiFunction"]
     with pytest.raises(names.NameError_, match="138 characters; AWS::Lambda::Function allows 64"):
