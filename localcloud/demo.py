@@ -61,9 +61,10 @@ def main() -> int:
         api = cloud.consumer("FlagsApiFunction", **settings)
         worker = cloud.consumer("OrderWorkerFunction", **settings)
         n.say("consumers started in the local Lambda sandbox, each with the caching extension from the layer")
-        flags = step_valid_upload(cloud, n, api)
+        first, flags = step_valid_upload(cloud, n, api)
         step_broken_upload(cloud, n, api, flags)
         step_changed_upload(cloud, n, api)
+        step_restore(cloud, n, api, first, flags)
         step_burst(cloud, n)
         step_harmful_upload(cloud, n, worker)
     n.step(f"Done in {n.elapsed():.1f} s")
@@ -76,7 +77,9 @@ def main() -> int:
     return 0
 
 
-def step_valid_upload(cloud: LocalPipeline, n: Narrator, api: ConsumerEnvironment) -> list[dict[str, Any]]:
+def step_valid_upload(
+    cloud: LocalPipeline, n: Narrator, api: ConsumerEnvironment
+) -> tuple[str, list[dict[str, Any]]]:
     n.step("1. Upload a valid feature-file.yml")
     code, first = _push(cloud, n, "1-launch.yml")
     assert first is not None
@@ -89,7 +92,7 @@ def step_valid_upload(cloud: LocalPipeline, n: Narrator, api: ConsumerEnvironmen
         flags[0]["free_shipping"] is True and flags[1]["free_shipping"] is False,
         "premium callers get free shipping, standard ones do not",
     )
-    return flags
+    return first, flags
 
 
 def step_broken_upload(
@@ -128,8 +131,27 @@ def step_changed_upload(cloud: LocalPipeline, n: Narrator, api: ConsumerEnvironm
     n.check(all(f["new_search"] is True for f in flags), "the consumer sees the change: new_search is on")
 
 
+def step_restore(
+    cloud: LocalPipeline, n: Narrator, api: ConsumerEnvironment, first: str, flags: list[dict[str, Any]]
+) -> None:
+    n.step(
+        "4. Restore the first version: rollout restore copies it onto the key, as S3 documents restoring one"
+    )
+    code, restored = _rollout(cloud, n, "restore", first, "--wait")
+    assert restored is not None
+    cloud.settle()
+    n.check(code == 0, "rollout restore --wait answered 0: deployed")
+    n.check(_fate(cloud, restored) == "deployed", "the copy is a new version, and it was deployed")
+    n.check(_state_of(cloud, restored) == "COMPLETE", "AppConfig validated it and completed the deployment")
+    time.sleep(float(POLL_INTERVAL) + 0.2)
+    n.check(_evaluate(api, n) == flags, "the consumer serves the first version's flags again")
+
+
 def step_burst(cloud: LocalPipeline, n: Narrator) -> None:
-    n.step("4. A burst of uploads, each waiting for its answer; events are duplicated and reordered")
+    n.step(
+        "5. A burst of uploads, each waiting for its answer; S3 and EventBridge duplicate and reorder "
+        "the deliveries"
+    )
     cloud.deliveries.chaos = DeliveryChaos(duplicate_probability=0.5, max_delay=1.0, seed=4)
     document = (FILES / "3-search-for-everyone.yml").read_text()
     with tempfile.TemporaryDirectory() as folder:
@@ -171,7 +193,7 @@ def step_burst(cloud: LocalPipeline, n: Narrator) -> None:
 
 
 def step_harmful_upload(cloud: LocalPipeline, n: Narrator, worker: ConsumerEnvironment) -> None:
-    n.step("5. A configuration that makes a consumer fail")
+    n.step("6. A configuration that makes a consumer fail")
     before = _orders(worker)
     args = (str((FILES / "5-harmful.yml").relative_to(ROOT)), "--wait")
     n.say("the order worker keeps taking orders while AppConfig rolls the new version out")
@@ -206,9 +228,9 @@ def _rollout_command(cloud: LocalPipeline, *args: str) -> list[str]:
     return [sys.executable, "-m", "rollout", "--stack", cloud.stack_name, *args]
 
 
-def _show_push(n: Narrator, args: tuple[str, ...], code: int, out: str) -> str | None:
+def _show_push(n: Narrator, args: tuple[str, ...], code: int, out: str, command: str = "push") -> str | None:
     """Print what the uploader sees; return the uploaded version, if any."""
-    n.say(f"$ rollout push {' '.join(args)}")
+    n.say(f"$ rollout {command} {' '.join(args)}")
     for line in out.splitlines():
         n.say(f"  {line if len(line) <= 150 else line[:149] + '…'}")
     n.say(f"  (exit {code})")
@@ -218,11 +240,14 @@ def _show_push(n: Narrator, args: tuple[str, ...], code: int, out: str) -> str |
 
 def _push(cloud: LocalPipeline, n: Narrator, name: str, *extra: str) -> tuple[int, str | None]:
     """``rollout push demo/NAME --wait``, as an uploader runs it: its own process, its exit code."""
-    args = (str((FILES / name).relative_to(ROOT)), "--wait", *extra)
+    return _rollout(cloud, n, "push", str((FILES / name).relative_to(ROOT)), "--wait", *extra)
+
+
+def _rollout(cloud: LocalPipeline, n: Narrator, command: str, *args: str) -> tuple[int, str | None]:
     result = subprocess.run(  # noqa: S603 - our own interpreter and command
-        _rollout_command(cloud, "push", *args), capture_output=True, text=True, check=False, cwd=ROOT
+        _rollout_command(cloud, command, *args), capture_output=True, text=True, check=False, cwd=ROOT
     )
-    return result.returncode, _show_push(n, args, result.returncode, result.stdout)
+    return result.returncode, _show_push(n, args, result.returncode, result.stdout, command)
 
 
 def _status_tag(cloud: LocalPipeline, version: str) -> str:
@@ -237,7 +262,10 @@ def _describe(cloud: LocalPipeline, n: Narrator) -> None:
         ConfigurationProfileId=cloud.stack.ref("ConfigurationProfile"),
     )
     n.say(f"moto (S3, SQS, CloudWatch) at {cloud.moto.endpoint}; AppConfig at {cloud.appconfig.endpoint}")
-    n.say(f"bucket {cloud.bucket} (versioned) notifies DeployFunction of PUTs to {cloud.key}")
+    n.say(
+        f"bucket {cloud.bucket} (versioned) sends its events to EventBridge; a rule on {cloud.key} "
+        "invokes DeployFunction for every new version"
+    )
     validators = ", ".join(v["Content"].rsplit(":", 1)[-1] for v in profile.get("Validators", [])) or "none"
     n.say(f"profile {profile['Name']} -> {profile['LocationUri']}, validator: {validators}")
     environment = appconfig.get_environment(**cloud.ids())
@@ -290,18 +318,6 @@ def _orders(worker: ConsumerEnvironment) -> str:
     if result.failed:
         return f"failed: {result.error and result.error.get('errorType')}"
     return ", ".join(f"{f['order_id']} via {f['provider']}" for f in result.payload["fulfilled"])
-
-
-def _until_settled(cloud: LocalPipeline, worker: ConsumerEnvironment, timeout: float = 30.0) -> int:
-    """Feed orders to the worker until no deployment is in progress; count failed invocations."""
-    failures = 0
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        failures += _orders(worker).startswith("failed")
-        if not any(d["State"] in ("VALIDATING", "DEPLOYING", "BAKING") for d in cloud.deployments()):
-            break
-        time.sleep(0.25)
-    return failures
 
 
 def _alarm_state(cloud: LocalPipeline) -> str:

@@ -77,7 +77,7 @@ class EventBus:
             def send_to_targets(rule: Any, event: Any, transform_input: bool = True) -> None:
                 bus.send(rule, event, transform_input)
 
-            moto_events.Rule.send_to_targets = send_to_targets  # type: ignore[method-assign]
+            moto_events.Rule.send_to_targets = send_to_targets  # type: ignore[method-assign, assignment]
             _installed = self
         return self
 

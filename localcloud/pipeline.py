@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from localcloud import s3_writes
 from localcloud.alarms import LambdaErrorAlarms
 from localcloud.appconfig import CALLED_SERVICES, LocalAppConfig, ScaledClock
 from localcloud.consumers import ConsumerEnvironment
@@ -186,15 +187,8 @@ class LocalPipeline:
         return str(response.get("VersionId"))
 
     def restore(self, version: str) -> str:
-        """Copy an older version onto the key, as S3 documents restoring one; returns the new version.
-
-        https://docs.aws.amazon.com/AmazonS3/latest/userguide/RestoringPreviousVersions.html"""
-        response = self.client("s3").copy_object(
-            Bucket=self.bucket,
-            Key=self.key,
-            CopySource={"Bucket": self.bucket, "Key": self.key, "VersionId": version},
-        )
-        return str(response.get("VersionId"))
+        """Copy an older version onto the key, as S3 documents restoring one; returns the new version."""
+        return s3_writes.copy(self.client("s3"), self.bucket, self.key, version)
 
     def deployments(self) -> list[dict[str, Any]]:
         """Newest first, every page."""

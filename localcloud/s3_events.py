@@ -91,7 +91,7 @@ class S3Notifications:
             "tagging": moto_s3_responses.S3Response.put_object_tagging,
         }
         moto_notifications.send_event = self._send_event
-        moto_notifications._send_event_bridge_message = _sent_already
+        moto_notifications._send_event_bridge_message = _sent_already  # type: ignore[assignment]
         moto_s3.S3Backend.complete_multipart_upload = _marking("completing", self._originals["complete"])  # type: ignore[method-assign]
         moto_s3_responses.S3Response.put_object_tagging = _marking("tagging", self._originals["tagging"])  # type: ignore[method-assign]
         return self
@@ -173,7 +173,7 @@ class S3Notifications:
         self.sent.append(Notified("eventbridge", bucket.name, key.name, version, sequencer, event))
         default = events_backends[account_id][bucket.region_name].event_buses.get("default")
         for rule in list(default.rules.values()) if default else []:
-            rule.send_to_targets(event)
+            rule.send_to_targets(event)  # type: ignore[arg-type]
 
     def _version_and_sequencer(self, key: Any) -> tuple[str | None, str]:
         with self._lock:

@@ -11,10 +11,11 @@
    services' limits (``localcloud.cfn.names``).
 
 Every ``AWS::IAM::Role`` is created in moto's IAM with its trust policy, its inline policies
-(PutRolePolicy) and its managed policies (AttachRolePolicy; moto loads AWS's managed policies,
-see ``localcloud.moto``). Functions are not uploaded: ``Stack.functions`` holds each one as
-Lambda would (code folder, handler, role ARN, environment, layers, event invoke config,
-resource-based permissions), and ``function_specs`` hands them to the local Lambda runtime.
+(PutRolePolicy) and its managed policies (AttachRolePolicy; AWS's managed policies are added
+from moto's copy of AWS's documents, ``localcloud.moto``). Functions are not uploaded:
+``Stack.functions`` holds each one as Lambda would (code folder, handler, role ARN, environment,
+layers, event invoke config, resource-based permissions), and ``function_specs`` hands them to
+the local Lambda runtime.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from localcloud.cfn.order import creation_order
 from localcloud.cfn.resources import Creators, LambdaFunction, Place, ProvisioningError, Records
 from localcloud.cfn.transform import Transformed, sam_transform
 from localcloud.lambda_runtime.functions import FunctionSpec
+from localcloud.moto import aws_managed_policy_arns
 from localcloud.template import PSEUDO, Resolver, Unresolved, load
 
 if TYPE_CHECKING:
@@ -152,7 +154,7 @@ def provision(
         base=template_path.parent,
         parameters={**_parameter_values(source, parameters), **pseudo},
         region=region,
-        managed_policies=lambda: _aws_managed_policies(client("iam")),
+        managed_policies=aws_managed_policy_arns,
     )
     template = transformed.template
     resolver = StackResolver(template, dict(parameters), pseudo)
@@ -199,11 +201,6 @@ def _check_parameters(template: dict[str, Any], given: dict[str, str]) -> None:
 def _parameter_values(template: dict[str, Any], given: dict[str, str]) -> dict[str, Any]:
     defaults = {k: v["Default"] for k, v in template.get("Parameters", {}).items() if "Default" in v}
     return {**defaults, **given}
-
-
-def _aws_managed_policies(iam: Any) -> dict[str, str]:
-    paginator = iam.get_paginator("list_policies")
-    return {p["PolicyName"]: p["Arn"] for page in paginator.paginate(Scope="AWS") for p in page["Policies"]}
 
 
 def _import_path(folder: Path) -> Path:

@@ -14,7 +14,7 @@ import string
 from dataclasses import dataclass
 
 
-class NameError_(ValueError):  # noqa: N801 - "NameError" is a builtin
+class NameError_(ValueError):
     """An explicit name the service would refuse."""
 
 

@@ -16,14 +16,15 @@ from __future__ import annotations
 import json
 import secrets
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from localcloud.cfn import names
 from localcloud.lambda_runtime.async_invoke import InvokeConfig
+from localcloud.moto import ensure_aws_managed_policy
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from pathlib import Path
 
     from localcloud.cfn.transform import Transformed
 
@@ -240,7 +241,7 @@ class Creators:
         })  # fmt: skip
         name = self._name("AWS::IAM::Role", logical_id, props.get("RoleName"))
         iam = self._client("iam")
-        optional = {
+        optional: dict[str, Any] = {
             k: props[k]
             for k in ("Path", "Description", "MaxSessionDuration", "PermissionsBoundary")
             if k in props
@@ -256,13 +257,18 @@ class Creators:
                 RoleName=name, PolicyName=policy["PolicyName"], PolicyDocument=json.dumps(document)
             )
         for arn in props.get("ManagedPolicyArns", []):
+            if ":iam::aws:policy/" in arn:
+                try:
+                    ensure_aws_managed_policy(arn, self._place.account)
+                except KeyError as error:
+                    raise ProvisioningError(f"{logical_id}: {error.args[0]}") from None
             try:
                 iam.attach_role_policy(RoleName=name, PolicyArn=arn)
             except iam.exceptions.NoSuchEntityException as error:
                 raise ProvisioningError(f"{logical_id}: managed policy {arn} does not exist") from error
         return {"Ref": name, "Arn": role["Arn"], "RoleId": role["RoleId"]}
 
-    # ---------------------------------------------------------------- Lambda (recorded)
+    # ---------------------------------------------------------------- Lambda: recorded, not created
     def _function(self, logical_id: str, props: dict[str, Any]) -> Created:
         self._only(logical_id, props, {
             "Code", "Handler", "Runtime", "Role", "Timeout", "MemorySize", "Environment", "Layers",
@@ -302,7 +308,8 @@ class Creators:
 
     def _layer_version(self, logical_id: str, props: dict[str, Any]) -> Created:
         self._only(logical_id, props, {
-            "Content", "LayerName", "Description", "CompatibleRuntimes", "CompatibleArchitectures", "LicenseInfo",
+            "Content", "LayerName", "Description", "CompatibleRuntimes", "CompatibleArchitectures",
+            "LicenseInfo",
         })  # fmt: skip
         folder = self._transformed.code_folder(props.get("Content"))
         if folder is None:
@@ -314,7 +321,8 @@ class Creators:
 
     def _event_invoke_config(self, logical_id: str, props: dict[str, Any]) -> Created:
         self._only(logical_id, props, {
-            "FunctionName", "Qualifier", "MaximumRetryAttempts", "MaximumEventAgeInSeconds", "DestinationConfig",
+            "FunctionName", "Qualifier", "MaximumRetryAttempts", "MaximumEventAgeInSeconds",
+            "DestinationConfig",
         })  # fmt: skip
         function = self._function_named(logical_id, props["FunctionName"])
         retries = int(props.get("MaximumRetryAttempts", 2))
@@ -351,7 +359,7 @@ class Creators:
         self._only(logical_id, props, {"Action", "FunctionName", "Principal", "SourceArn", "SourceAccount",
                                        "FunctionUrlAuthType"})  # fmt: skip
         function = self._function_named(logical_id, props["FunctionName"])
-        statement = {
+        statement: dict[str, str] = {
             k: str(props[k]) for k in ("Action", "Principal", "SourceArn", "SourceAccount") if k in props
         }
         function.permissions.append({"Sid": logical_id, **statement})
@@ -393,9 +401,9 @@ class Creators:
             rule["EventPattern"] = pattern if isinstance(pattern, str) else json.dumps(pattern)
         rule.update({k: props[k] for k in ("Description", "ScheduleExpression", "RoleArn") if k in props})
         arn = events.put_rule(**rule)["RuleArn"]
+        applied = {"Id", "Arn", "Input", "InputPath", "InputTransformer", "RetryPolicy", "RoleArn"}
         for target in props.get("Targets", []):
-            self._only(f"{logical_id} target {target.get('Id')}", target,
-                       {"Id", "Arn", "Input", "InputPath", "InputTransformer", "RetryPolicy", "RoleArn"})  # fmt: skip
+            self._only(f"{logical_id} target {target.get('Id')}", target, applied)
         if props.get("Targets"):
             events.put_targets(Rule=name, EventBusName=bus, Targets=props["Targets"])
         return {"Ref": name, "Arn": arn}
@@ -436,7 +444,8 @@ class Creators:
 
     def _alarm(self, logical_id: str, props: dict[str, Any]) -> Created:
         api = {
-            "AlarmDescription", "MetricName", "Namespace", "Statistic", "Dimensions", "Period", "EvaluationPeriods",
+            "AlarmDescription", "MetricName", "Namespace", "Statistic", "Dimensions", "Period",
+            "EvaluationPeriods",
             "DatapointsToAlarm", "Threshold", "ComparisonOperator", "TreatMissingData", "ActionsEnabled",
             "AlarmActions", "OKActions", "InsufficientDataActions", "Unit",
         }  # fmt: skip
@@ -467,8 +476,8 @@ class Creators:
         return {"Ref": created["Id"], "EnvironmentId": created["Id"]}
 
     def _profile(self, logical_id: str, props: dict[str, Any]) -> Created:
-        keys = ("ApplicationId", "Name", "Description", "LocationUri", "RetrievalRoleArn", "Validators", "Type",
-                "KmsKeyIdentifier")  # fmt: skip
+        keys = ("ApplicationId", "Name", "Description", "LocationUri", "RetrievalRoleArn", "Validators",
+                "Type", "KmsKeyIdentifier")  # fmt: skip
         self._only(logical_id, props, {*keys, "Tags", "DeletionProtectionCheck"})
         names.check("AWS::AppConfig::ConfigurationProfile", logical_id, str(props["Name"]))
         self._deletion_check(logical_id, props)

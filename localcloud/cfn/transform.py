@@ -15,11 +15,11 @@ from __future__ import annotations
 import copy
 import logging
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from pathlib import Path
 
 CODE_BUCKET = "localcloud-code"
 _CODE_PROPERTIES = {

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from localcloud.pipeline import LocalPipeline
 from localcloud.delivery import DeliveryChaos
+from localcloud.pipeline import LocalPipeline
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +16,8 @@ if TYPE_CHECKING:
 
 ROOT = Path(__file__).resolve().parents[2]
 TOOLS = ROOT / ".tools"
+LONGEST_STACK_NAME = "s" + "-0123456789abcdef" * 7 + "x" * 8
+"""CloudFormation allows stack names of 128 characters."""
 
 
 def tool(name: str) -> Path:
@@ -72,3 +75,28 @@ def sam_build(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path]
         return builds[architecture]
 
     return build
+
+
+def transform(
+    template: dict[str, Any] | None = None, *, stack_name: str = "config-rollout", **parameters: str
+) -> dict[str, Any]:
+    """The template as CloudFormation creates it: after AWS's SAM transform, for this stack name."""
+    from localcloud.cfn.transform import sam_transform
+    from localcloud.moto import aws_managed_policy_arns
+    from localcloud.template import PSEUDO, load
+
+    pseudo = {
+        **PSEUDO,
+        "AWS::StackName": stack_name,
+        "AWS::StackId": f"arn:aws:cloudformation:us-east-1:123456789012:stack/{stack_name}/{uuid.uuid4()}",
+    }
+    source = template if template is not None else load(ROOT / "template.yaml")
+    defaults = {k: v["Default"] for k, v in source.get("Parameters", {}).items() if "Default" in v}
+    transformed = sam_transform(
+        source,
+        base=ROOT,
+        parameters={**defaults, **parameters, **pseudo},
+        region="us-east-1",
+        managed_policies=aws_managed_policy_arns,
+    )
+    return transformed.template

@@ -16,8 +16,8 @@ from tests.template.conftest import ROOT, tool
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-BUCKET_NAME = "appconfig-${AWS::AccountId}-${StackUuid}"
-OBJECT_ARN = "arn:${AWS::Partition}:s3:::" + BUCKET_NAME + "/${ConfigPrefix}${ConfigKey}"
+OBJECT_ARN = "${ConfigBucket.Arn}/${ConfigPrefix}${ConfigKey}"
+BUCKET_ARN = {"Fn::GetAtt": ["ConfigBucket", "Arn"]}
 
 
 def run(*command: str | Path) -> subprocess.CompletedProcess[str]:
@@ -67,27 +67,33 @@ def test_built_template_keeps_the_architecture_parameter(sam_build: Callable[[st
     assert "Architecture" in built
 
 
-def test_s3_notification_filter_matches_the_key_parameters(template: dict[str, Any]) -> None:
-    event = template["Resources"]["DeployFunction"]["Properties"]["Events"]["ConfigUploaded"]["Properties"]
-    assert event["Bucket"] == {"Ref": "ConfigBucket"}
-    assert event["Events"] == "s3:ObjectCreated:Put"
-    condition, with_prefix, without_prefix = event["Filter"]["S3Key"]["Rules"]["Fn::If"]
-    assert condition == "HasPrefix"
-    assert with_prefix == [
-        {"Name": "prefix", "Value": {"Ref": "ConfigPrefix"}},
-        {"Name": "suffix", "Value": {"Ref": "ConfigKey"}},
-    ]
-    assert without_prefix == [{"Name": "suffix", "Value": {"Ref": "ConfigKey"}}]
+def test_every_new_version_of_exactly_the_key_reaches_the_deploy_function(template: dict[str, Any]) -> None:
+    """S3 -> EventBridge: every API that creates a version sends "Object Created"; the rule
+    matches the exact bucket and key, so no suffix filter lets "my-feature-file.yml" through."""
+    resources = template["Resources"]
+    bucket = resources["ConfigBucket"]["Properties"]
+    assert bucket["NotificationConfiguration"] == {"EventBridgeConfiguration": {"EventBridgeEnabled": True}}
+    (event,) = resources["DeployFunction"]["Properties"]["Events"].values()
+    assert event["Type"] == "EventBridgeRule"
+    assert event["Properties"]["Pattern"] == {
+        "source": ["aws.s3"],
+        "detail-type": ["Object Created"],
+        "detail": {
+            "bucket": {"name": [{"Ref": "ConfigBucket"}]},
+            "object": {"key": [{"Fn::Sub": "${ConfigPrefix}${ConfigKey}"}]},
+        },
+    }
+    assert "EventBusName" not in event["Properties"]  # S3 sends to the default bus only
 
 
 def test_profile_points_at_the_bucket_and_key_the_function_watches(template: dict[str, Any]) -> None:
     resources = template["Resources"]
     profile = resources["ConfigurationProfile"]["Properties"]
     assert profile["Type"] == "AWS.Freeform"
-    assert profile["LocationUri"]["Fn::Sub"][0] == f"s3://{BUCKET_NAME}/${{ConfigPrefix}}${{ConfigKey}}"
-    assert resources["ConfigBucket"]["Properties"]["BucketName"]["Fn::Sub"][0] == BUCKET_NAME
+    assert profile["LocationUri"] == {"Fn::Sub": "s3://${ConfigBucket}/${ConfigPrefix}${ConfigKey}"}
+    assert "BucketName" not in resources["ConfigBucket"]["Properties"]  # CloudFormation names it
     variables = resources["DeployFunction"]["Properties"]["Environment"]["Variables"]
-    assert variables["CONFIG_BUCKET"]["Fn::Sub"][0] == BUCKET_NAME
+    assert variables["CONFIG_BUCKET"] == {"Ref": "ConfigBucket"}
     assert variables["CONFIG_KEY"] == {"Fn::Sub": "${ConfigPrefix}${ConfigKey}"}
 
 
@@ -114,7 +120,7 @@ def test_retrieval_role_holds_exactly_the_documented_s3_permissions(template: di
     (policy,) = role["Policies"]
     grants = {
         tuple(sorted(_as_list(s["Action"]))): _resource(s["Resource"])
-        for s in policy["PolicyDocument"]["Statement"]
+        for s in _statements(policy["PolicyDocument"]["Statement"])
     }
     assert grants == {
         ("s3:GetObject", "s3:GetObjectVersion"): OBJECT_ARN,
@@ -123,14 +129,16 @@ def test_retrieval_role_holds_exactly_the_documented_s3_permissions(template: di
             "s3:GetBucketVersioning",
             "s3:ListBucket",
             "s3:ListBucketVersions",
-        ): "arn:${AWS::Partition}:s3:::" + BUCKET_NAME,
+        ): BUCKET_ARN,
         ("s3:ListAllMyBuckets",): "*",
+        # Only with a customer managed key, and only on that key.
+        ("kms:Decrypt",): {"Ref": "KmsKeyArn"},
     }
 
 
 def test_deploy_function_policy_is_scoped_to_this_configuration(template: dict[str, Any]) -> None:
     (policy,) = template["Resources"]["DeployFunction"]["Properties"]["Policies"]
-    statements = [s for s in policy["Statement"] if "Fn::If" not in s]  # the KMS one: tested with the key
+    statements = _statements(policy["Statement"])
     actions = sorted(a for s in statements for a in _as_list(s["Action"]))
     assert actions == [
         "appconfig:GetDeployment",
@@ -138,6 +146,7 @@ def test_deploy_function_policy_is_scoped_to_this_configuration(template: dict[s
         "appconfig:StartDeployment",
         "appconfig:StopDeployment",
         "events:PutEvents",
+        "kms:GenerateDataKey",
         "s3:GetObject",
         "s3:GetObject",
         "s3:GetObjectVersionTagging",
@@ -177,6 +186,20 @@ def test_failed_events_are_retried_then_kept_on_an_encrypted_queue(template: dic
 
 def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
+
+
+def _statements(statements: list[Any]) -> list[dict[str, Any]]:
+    """Every statement, the conditional ones (``!If [HasKmsKey, statement, AWS::NoValue]``) included."""
+    found = []
+    for statement in statements:
+        if "Fn::If" in statement:
+            condition, present, absent = statement["Fn::If"]
+            assert condition == "HasKmsKey"
+            assert absent == {"Ref": "AWS::NoValue"}
+            found.append(present)
+        else:
+            found.append(statement)
+    return found
 
 
 def _resource(value: Any) -> Any:
@@ -235,12 +258,13 @@ def test_the_environment_watches_the_consumers_alarm(template: dict[str, Any]) -
     assert monitor["AlarmArn"] == {"Fn::GetAtt": ["ConsumerErrorsAlarm", "Arn"]}
     alarm = resources["ConsumerErrorsAlarm"]["Properties"]
     watched = {
-        q["MetricStat"]["Metric"]["Dimensions"][0]["Value"]["Fn::Sub"]
+        json.dumps(q["MetricStat"]["Metric"]["Dimensions"][0]["Value"], sort_keys=True)
         for q in alarm["Metrics"]
         if "MetricStat" in q
     }
     named = {
-        resources[f]["Properties"]["FunctionName"]["Fn::Sub"]
+        json.dumps(resources[f]["Properties"]["FunctionName"], sort_keys=True)
         for f in ("FlagsApiFunction", "OrderWorkerFunction")
     }
     assert watched == named
+    assert len(named) == 2
