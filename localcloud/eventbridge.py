@@ -170,10 +170,11 @@ def target_input(target: dict[str, Any], event: dict[str, Any]) -> Any:
 
         transformer = target["InputTransformer"]
         # moto's parser offers <aws.events.event.ingestion-time> from a field targets never see.
+        parsed: Any = {"ingestion-time": event.get("time"), **event}
         return EventTemplateParser.parse(
             input_template=transformer.get("InputTemplate"),
             input_paths_map=transformer.get("InputPathsMap", {}),
-            event={"ingestion-time": event.get("time"), **event},  # type: ignore[arg-type]
+            event=parsed,
         )
     return event
 
