@@ -295,7 +295,16 @@ def test_the_github_actions_steps_push_and_wait(cloud: LocalPipeline, tmp_path: 
     action's folder as github.action_path, $GITHUB_PATH and $GITHUB_OUTPUT files."""
     import yaml
 
-    action = yaml.safe_load((ROOT / "action.yml").read_text())
+    # A copy of the repository is the action's folder, as the runner checks an action out: pip
+    # builds the project inside it, which must not leave build files in the working tree.
+    import shutil
+
+    action_path = tmp_path / "action"
+    skip = shutil.ignore_patterns(
+        ".git", ".venv", ".tools", ".aws-sam", "*_cache", ".hypothesis", "__pycache__", "build"
+    )
+    shutil.copytree(ROOT, action_path, ignore=skip)
+    action = yaml.safe_load((action_path / "action.yml").read_text())
     assert action["runs"]["using"] == "composite"
     inputs = {name: spec.get("default", "") for name, spec in action["inputs"].items()}
     inputs |= {"stack": cloud.stack_name, "file": str(FILES / "1-launch.yml"), "timeout": "120"}
@@ -305,7 +314,7 @@ def test_the_github_actions_steps_push_and_wait(cloud: LocalPipeline, tmp_path: 
     runner = {"RUNNER_TEMP": str(tmp_path), "GITHUB_PATH": str(paths), "GITHUB_OUTPUT": str(outputs)}
     for step in action["runs"]["steps"]:
         assert step["shell"] == "bash"
-        env = {name: _expression(value, inputs) for name, value in step.get("env", {}).items()}
+        env = {name: _expression(value, inputs, action_path) for name, value in step.get("env", {}).items()}
         path = ":".join([*paths.read_text().split(), os.environ["PATH"]])
         result = subprocess.run(
             ["bash", "-e", "-c", step["run"]],
@@ -319,14 +328,14 @@ def test_the_github_actions_steps_push_and_wait(cloud: LocalPipeline, tmp_path: 
     assert (tmp_path / "rollout-venv" / "bin" / "rollout").exists(), "the step used the installed command"
 
 
-def _expression(value: str, inputs: dict[str, str]) -> str:
+def _expression(value: str, inputs: dict[str, str], action_path: Path) -> str:
     """``${{ inputs.NAME }}`` and ``${{ github.action_path }}``, the expressions the action uses."""
     import re
 
     def replace(match: re.Match[str]) -> str:
         expression = match.group(1).strip()
         if expression == "github.action_path":
-            return str(ROOT)
+            return str(action_path)
         assert expression.startswith("inputs."), expression
         return inputs[expression.removeprefix("inputs.")]
 
