@@ -293,12 +293,12 @@ def _subscribe_queue(
 def test_the_github_actions_steps_push_and_wait(cloud: LocalPipeline, tmp_path: Path) -> None:
     """Each step's commands run as GitHub's runner runs them: inputs in the step's env, the
     action's folder as github.action_path, $GITHUB_PATH and $GITHUB_OUTPUT files."""
+    import shutil
+
     import yaml
 
     # A copy of the repository is the action's folder, as the runner checks an action out: pip
     # builds the project inside it, which must not leave build files in the working tree.
-    import shutil
-
     action_path = tmp_path / "action"
     skip = shutil.ignore_patterns(
         ".git", ".venv", ".tools", ".aws-sam", "*_cache", ".hypothesis", "__pycache__", "build"
