@@ -147,16 +147,14 @@ def _target(args: argparse.Namespace, clients: Clients) -> Target:
 
 def _validate(name: str, content: bytes) -> bool:
     """The validator Lambda's own checks; prints ``FILE:line:column: path: message`` lines."""
+    from feature_validator.__main__ import print_problems
     from feature_validator.errors import FeatureFileInvalid
     from feature_validator.validate import validate
 
     try:
         validate(content)
     except FeatureFileInvalid as error:
-        for problem in error.problems:
-            print(f"{name}:{problem.line}:{problem.column}: {problem.path}: {problem.message}")
-        if error.more:
-            print(f"{name}: ... and {error.more_prefix()}{error.more} more")
+        print_problems(name, error)
         print(f"{name}: not uploaded: the validator would refuse it", file=sys.stderr)
         return False
     return True

@@ -15,6 +15,7 @@ from feature_validator.errors import FeatureFileInvalid
 from feature_validator.validate import validate
 
 from localcloud.pipeline import ROOT, LocalPipeline
+from localcloud.testing import drain_queue
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -70,7 +71,10 @@ def tags(cloud: LocalPipeline, version: str, *, status: str | None = None) -> di
         tag_set = cloud.client("s3").get_object_tagging(Bucket=cloud.bucket, Key=cloud.key, VersionId=version)
         return {t["Key"]: t["Value"] for t in tag_set["TagSet"]}
 
-    return eventually(read, lambda found: status is None or found.get("rollout-status") == status)
+    found: dict[str, str] = eventually(
+        read, lambda tags: status is None or tags.get("rollout-status") == status
+    )
+    return found
 
 
 def eventually(read: Any, done: Any, timeout: float = 30.0) -> Any:
@@ -160,9 +164,12 @@ def test_the_harmful_file_gets_exit_2_a_rolled_back_tag_and_an_email(
     alarm = cloud.stack.ref("ConsumerErrorsAlarm")
     assert f"alarm: {alarm}" in out
     seen: list[dict[str, Any]] = []
-    messages = eventually(
-        lambda: [m for m in (seen.extend(email()) or seen) if version in str(m.get("Message"))], bool
-    )
+
+    def about_this_version() -> list[dict[str, Any]]:
+        seen.extend(email())
+        return [m for m in seen if version in str(m.get("Message"))]
+
+    messages = eventually(about_this_version, bool)
     assert messages, "the rollback reached the notification topic"
     assert "rolled-back" in messages[0]["Message"]
 
@@ -277,17 +284,7 @@ def _subscribe_queue(
             TopicArn=topic, Protocol="sqs", Endpoint=arn, Attributes={"RawMessageDelivery": "false"}
         )
 
-    def received() -> list[dict[str, Any]]:
-        out: list[dict[str, Any]] = []
-        while True:
-            messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
-            if not messages:
-                return out
-            for message in messages:
-                out.append(json.loads(message["Body"]))
-                sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-
-    return received
+    return lambda: drain_queue(sqs, url)
 
 
 def test_the_github_actions_steps_push_and_wait(cloud: LocalPipeline, tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ from rollout_status.model import Change, Problem, Status, Uploader
 from rollout_status.store import StatusStore
 
 from localcloud.pipeline import ROOT
+from localcloud.testing import versioned_bucket
 from rollout.cli import main
 
 if TYPE_CHECKING:
@@ -26,10 +27,7 @@ BROKEN = ROOT / "demo" / "2-broken.yml"
 
 @pytest.fixture
 def s3(local_cloud: LocalCloud) -> Any:
-    client = local_cloud.client("s3")
-    client.create_bucket(Bucket=BUCKET)
-    client.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
-    return client
+    return versioned_bucket(local_cloud.client("s3"), BUCKET)
 
 
 def versions(s3: Any) -> list[dict[str, Any]]:

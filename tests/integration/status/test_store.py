@@ -11,6 +11,8 @@ from rollout_status.locations import record_key
 from rollout_status.model import Change, Status, Uploader
 from rollout_status.store import DETAIL_TYPE, SOURCE, StatusStore
 
+from localcloud.testing import drain_queue, versioned_bucket
+
 if TYPE_CHECKING:
     from localcloud.testing import LocalCloud
 
@@ -20,10 +22,7 @@ KEY = "team-a/feature-file.yml"
 
 @pytest.fixture
 def s3(local_cloud: LocalCloud) -> Any:
-    client = local_cloud.client("s3")
-    client.create_bucket(Bucket=BUCKET)
-    client.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
-    return client
+    return versioned_bucket(local_cloud.client("s3"), BUCKET)
 
 
 @pytest.fixture
@@ -37,17 +36,7 @@ def captured(local_cloud: LocalCloud) -> Any:
     )
     events.put_targets(Rule="status", Targets=[{"Id": "q", "Arn": arn}])
 
-    def drain() -> list[dict[str, Any]]:
-        out: list[dict[str, Any]] = []
-        while True:
-            messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
-            if not messages:
-                return out
-            for message in messages:
-                out.append(json.loads(message["Body"]))
-                sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-
-    return drain
+    return lambda: drain_queue(sqs, url)
 
 
 @pytest.fixture
