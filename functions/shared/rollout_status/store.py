@@ -7,12 +7,13 @@ repeated report finds the change already recorded and finishes what is left):
 1. the record (``<key>.rollout/<versionId>.json``) is rewritten with a conditional PUT
    (``If-Match`` its ETag, or ``If-None-Match: *`` for the first write), so concurrent writers
    never lose each other's changes: the loser reads again and re-applies its change;
-2. the version's tags (``rollout-status``, ``rollout-deployment``) are set from the record,
+2. the ``Rollout Status Changed`` event of the change is put on the default bus, and the
+   record marks its history entry announced (a conditional PUT on the ETag the first one
+   returned). A report that is no news (a retry after a crash) announces every entry still
+   unmarked instead: its writer died before announcing it;
+3. the version's tags (``rollout-status``, ``rollout-deployment``) are set from the record,
    keeping every other tag; a writer that finds the record changed while it tagged tags again,
-   so the last tagging always reflects the newest record;
-3. the ``Rollout Status Changed`` event of the change is put on the default bus, and the
-   record marks its history entry announced. A report that is no news (a retry after a crash)
-   announces every entry still unmarked instead: its writer died before announcing it.
+   so the last tagging always reflects the newest record.
 
 Events are therefore delivered at least once (a crash between the put and the mark repeats
 one), as EventBridge itself delivers: consumers can tell repeats by versionId, environment,
@@ -91,34 +92,36 @@ class StatusStore:
     # ------------------------------------------------------------------ writing
     def report(self, version_id: str, change: Change, *, uploader: Uploader | None = None) -> Reported:
         """Apply ``change`` (if it is news), then bring tags and events up to the record."""
-        record, applied = self._write(
+        record, applied, etag = self._write(
             version_id, lambda r: r.apply(change, now=self._now(), uploader=uploader)
         )
-        self._sync_tags(record)
         # Concurrent writers each announce their own change; a no-news report (a retry after a
         # crash) announces what the crashed writer left unannounced.
         own = (len(record.history) - 1,) if applied else record.pending
-        record = self._announce(record, own)
+        record = self._announce(record, etag, own)
+        self._sync_tags(record)
         return Reported(record, applied)
 
     def _write(
         self, version_id: str, change: Callable[[Record], Record | None]
-    ) -> tuple[Record, Entry | None]:
+    ) -> tuple[Record, Entry | None, str | None]:
         for _ in range(_ATTEMPTS):
             current, etag = self.read(version_id)
             base = current or Record(self.bucket, self.key, version_id)
             updated = change(base)
             if updated is None:
-                return base, None
-            if self._put(updated, etag):
-                return updated, updated.latest if len(updated.history) > len(base.history) else None
+                return base, None, etag
+            written = self._put(updated, etag)
+            if written is not None:
+                applied = updated.latest if len(updated.history) > len(base.history) else None
+                return updated, applied, written
         raise StoreBusy(f"the record of {version_id} kept changing under {_ATTEMPTS} attempts to update it")
 
-    def _put(self, record: Record, etag: str | None) -> bool:
-        """One conditional PUT; False when another writer got there first."""
+    def _put(self, record: Record, etag: str | None) -> str | None:
+        """One conditional PUT; the new ETag, or None when another writer got there first."""
         condition = {"IfMatch": etag} if etag else {"IfNoneMatch": "*"}
         try:
-            self._s3.put_object(
+            response = self._s3.put_object(
                 Bucket=self.bucket,
                 Key=record_key(self.key, record.version_id),
                 Body=json.dumps(record.as_dict(), indent=1).encode(),
@@ -127,9 +130,9 @@ class StatusStore:
             )
         except ClientError as error:
             if _code(error) in _CONFLICTS:
-                return False
+                return None
             raise
-        return True
+        return str(response["ETag"])
 
     def _sync_tags(self, record: Record) -> None:
         for _ in range(_ATTEMPTS):
@@ -159,20 +162,21 @@ class StatusStore:
                 return
             record = newer
 
-    def _announce(self, record: Record, indexes: tuple[int, ...]) -> Record:
+    def _announce(self, record: Record, etag: str | None, indexes: tuple[int, ...]) -> Record:
         indexes = tuple(i for i in indexes if not record.history[i].announced)
         if not indexes:
             return record
         self._put_events(record, tuple(record.history[i] for i in indexes))
+        current: Record | None = record
         for _ in range(_ATTEMPTS):
-            current, etag = self.read(record.version_id)
             if current is None:
                 return record
             if all(current.history[i].announced for i in indexes):
                 return current
             marked = current.mark_announced(indexes)
-            if self._put(marked, etag):
+            if self._put(marked, etag) is not None:
                 return marked
+            current, etag = self.read(record.version_id)  # another writer came between: again
         raise StoreBusy(f"the record of {record.version_id} kept changing while its events were announced")
 
     def _put_events(self, record: Record, entries: tuple[Entry, ...]) -> None:
