@@ -15,7 +15,6 @@ from __future__ import annotations
 import ipaddress
 import logging
 import threading
-from functools import cache
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import boto3
@@ -29,6 +28,8 @@ from localcloud.appconfig.faults import Faults
 from localcloud.appconfig.rollouts import Rollouts
 from localcloud.appconfig.server import Controls, make_server
 from localcloud.appconfig.state import State
+from localcloud.iam.accounts import Accounts
+from localcloud.iam.appconfig_hooks import AppConfigIam
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -68,15 +69,18 @@ class LocalAppConfig(Generic[ClockT]):
         self._tick_seconds = tick_seconds
         self.state = State(account_id=account_id, region=region)
         self.control = ControlPlane(self.state)
+        self.iam = AppConfigIam(Accounts(account_id, region))
+        self._endpoints = {"s3": s3_endpoint, "cloudwatch": cloudwatch_endpoint}
         self.rollouts = Rollouts(
             self.state,
             self.clock,
-            s3=cache(lambda: self._client("s3", s3_endpoint)),
-            cloudwatch=cache(lambda: self._client("cloudwatch", cloudwatch_endpoint)),
+            s3=lambda role: self._client_as("s3", role),
+            cloudwatch=lambda role: self._client_as("cloudwatch", role),
             invoker=functions,
             hosted=self.control.hosted_version,
         )
         self.data = DataPlane(self.state, self.clock, self.rollouts)
+        self.iam.data = self.data
         self._operations: dict[tuple[str, str], Callable[[dict[str, Any]], dict[str, Any]]] = {}
         for service, handler in (
             ("appconfig", self.control),
@@ -87,6 +91,8 @@ class LocalAppConfig(Generic[ClockT]):
                 if name[0].isupper():
                     self._operations[(service, name)] = getattr(handler, name)
         self._server: Any = None
+        self._clients: dict[tuple[str, str], Any] = {}
+        self._clients_lock = threading.Lock()
         self._threads: list[threading.Thread] = []
         self._stopping = threading.Event()
 
@@ -100,7 +106,9 @@ class LocalAppConfig(Generic[ClockT]):
     def start(self) -> LocalAppConfig[ClockT]:
         clock: Clock = self.clock
         advance = clock.advance if isinstance(clock, ManualClock) else None
-        self._server = make_server(self.call, Controls(self.faults, advance), self.host, self._port)
+        self._server = make_server(
+            self.call, Controls(self.faults, advance), self.host, self._port, authorize=self.iam.authorize
+        )
         self._stopping.clear()
         self._threads = [
             threading.Thread(
@@ -156,5 +164,22 @@ class LocalAppConfig(Generic[ClockT]):
             except Exception:  # the ticker must outlive any one bad tick
                 _log.exception("advancing deployments failed")
 
-    def _client(self, name: str, endpoint: str | None) -> Any:
-        return boto3.client(name, region_name=self.region, endpoint_url=endpoint, config=_CLIENT_CONFIG)  # type: ignore[call-overload]
+    def _client_as(self, name: str, role_arn: str | None) -> Any:
+        """A client for AppConfig's own call, with a session of the customer's role.
+
+        A monitor may leave out its AlarmRoleArn (the API marks it optional) and AWS does not say
+        whose permissions then read the alarm: that read goes out as the local account's
+        administrator. Raises PermissionError when the role's trust policy refuses AppConfig."""
+        credentials = self.iam.credentials(role_arn) if role_arn else None
+        key = (name, credentials.access_key_id if credentials else "")
+        with self._clients_lock:
+            client = self._clients.get(key)
+            if client is None:
+                client = self._clients[key] = boto3.client(  # type: ignore[call-overload]
+                    name,
+                    region_name=self.region,
+                    endpoint_url=self._endpoints[name],
+                    config=_CLIENT_CONFIG,
+                    **(credentials.client_arguments() if credentials else {}),
+                )
+            return client
