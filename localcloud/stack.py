@@ -160,11 +160,15 @@ class _Creators:
         name = spec.get("RoleName") or logical_id
         iam = self._client("iam")
         created = iam.create_role(
-            RoleName=name, Path=spec.get("Path", "/"), AssumeRolePolicyDocument=json.dumps(spec["AssumeRolePolicyDocument"])
+            RoleName=name,
+            Path=spec.get("Path", "/"),
+            AssumeRolePolicyDocument=json.dumps(spec["AssumeRolePolicyDocument"]),
         )["Role"]
         for policy in spec.get("Policies", []):
             iam.put_role_policy(
-                RoleName=name, PolicyName=policy["PolicyName"], PolicyDocument=json.dumps(policy["PolicyDocument"])
+                RoleName=name,
+                PolicyName=policy["PolicyName"],
+                PolicyDocument=json.dumps(policy["PolicyDocument"]),
             )
         return {"Ref": name, "Arn": created["Arn"], "RoleId": created["RoleId"]}
 
@@ -177,17 +181,25 @@ class _Creators:
             return str(self._r.resolve(props["Role"]))
         name = f"{function}Role"
         iam = self._client("iam")
-        arn = str(iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST))["Role"]["Arn"])
+        arn = str(
+            iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST))["Role"]["Arn"]
+        )
         statements = [p for p in props.get("Policies", []) if isinstance(p, dict) and "Statement" in p]
         for index, policy in enumerate(statements):
             document = {"Version": "2012-10-17", "Statement": self._r.resolve(policy["Statement"])}
-            iam.put_role_policy(RoleName=name, PolicyName=f"{name}Policy{index}", PolicyDocument=json.dumps(document))
+            iam.put_role_policy(
+                RoleName=name, PolicyName=f"{name}Policy{index}", PolicyDocument=json.dumps(document)
+            )
         return arn
 
     def _lambda_permission(self, logical_id: str, props: dict[str, Any]) -> dict[str, Any]:
         spec = self._r.resolve(props)
         function = str(spec["FunctionName"])
-        arn = function if function.startswith("arn:") else f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{function}"
+        arn = (
+            function
+            if function.startswith("arn:")
+            else f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{function}"
+        )
         self.function_policies.add_permission(
             arn, logical_id, principal=spec["Principal"], action=spec["Action"],
             source_account=spec.get("SourceAccount"), source_arn=spec.get("SourceArn"),

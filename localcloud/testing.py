@@ -108,8 +108,8 @@ def appconfig_role(iam: Any, name: str, *, bucket: str | None = None, alarms: bo
         statements += [
             {"Effect": "Allow", "Action": ["s3:GetObject", "s3:GetObjectVersion"],
              "Resource": f"arn:aws:s3:::{bucket}/*"},
-            {"Effect": "Allow", "Resource": f"arn:aws:s3:::{bucket}",
-             "Action": ["s3:GetBucketLocation", "s3:GetBucketVersioning", "s3:ListBucket", "s3:ListBucketVersions"]},
+            {"Effect": "Allow", "Resource": f"arn:aws:s3:::{bucket}", "Action": [
+                "s3:GetBucketLocation", "s3:GetBucketVersioning", "s3:ListBucket", "s3:ListBucketVersions"]},
             {"Effect": "Allow", "Action": "s3:ListAllMyBuckets", "Resource": "*"},
         ]  # fmt: skip
     if alarms:

@@ -230,7 +230,8 @@ class Rollouts:
             data = obj["Body"].read()
         except PermissionError as error:  # the retrieval role's trust policy refused AppConfig
             raise bad_request(
-                f"AppConfig could not assume the retrieval role of configuration profile {profile['Id']}: {error}"
+                f"AppConfig could not assume the retrieval role of configuration profile {profile['Id']}: "
+                f"{error}"
             ) from error
         except ClientError as error:
             code = error.response.get("Error", {}).get("Code", "")

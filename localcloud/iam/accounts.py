@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
+from localcloud.iam.audit import DENIALS
 from localcloud.iam.conditions import context_of
 from localcloud.iam.evaluation import Decision, Principal, Request, evaluate
 
@@ -172,11 +173,12 @@ class Accounts:
         try:
             trust = self.trust_policy(role_arn)
         except Exception as error:  # moto's NoSuchEntity: no such role
-            raise AssumeRoleDenied(
-                Decision(False, resource=role_arn, policy_kind="resource-based"), request
-            ) from error
+            denied = Decision(False, resource=role_arn, policy_kind="resource-based")
+            DENIALS.record(denied.message(request))
+            raise AssumeRoleDenied(denied, request) from error
         decision = evaluate(request, (), trust, resource_policy_kind="resource-based")
         if not decision.allowed:
+            DENIALS.record(decision.message(request))
             raise AssumeRoleDenied(decision, request)
         session = self._sts().assume_role(
             region_name=self.region,

@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 from localcloud.appconfig.errors import ServiceError
 from localcloud.iam import sar
 from localcloud.iam.accounts import APPCONFIG, PARTITION, Credentials, InvalidSessionToken, UnknownAccessKey
+from localcloud.iam.audit import DENIALS
 from localcloud.iam.conditions import context_of
 from localcloud.iam.evaluation import Request, evaluate
 from localcloud.iam.requests import signature_matches, signed_by
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
     from localcloud.appconfig.dataplane import DataPlane
     from localcloud.iam.accounts import Accounts
 
-_INVALID_TOKEN = "The security token included in the request is invalid."
+_INVALID_TOKEN = "The security token included in the request is invalid."  # noqa: S105 - a message
 _PARAMETERS = {
     "ApplicationId": "ApplicationId",
     "EnvironmentId": "EnvironmentId",
@@ -117,6 +118,7 @@ class AppConfigIam:
         if not decision.allowed:
             message = decision.message(request)
             self.denials.append(message)
+            DENIALS.record(message)
             raise ServiceError("AccessDeniedException", 403, message)
 
     def _variables(self, service: str, operation: str, params: Mapping[str, Any]) -> dict[str, str]:

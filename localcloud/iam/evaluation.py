@@ -66,7 +66,8 @@ class Decision:
         where = f'on resource: "{self.resource}" ' if self.resource and self.resource != "*" else ""
         head = f"User: {request.principal.arn} is not authorized to perform: {request.action} {where}"
         if self.explicit:
-            return f"{head}with an explicit deny in a {self.policy_kind} policy"
+            article = "an" if self.policy_kind[0] in "aeiou" else "a"
+            return f"{head}with an explicit deny in {article} {self.policy_kind} policy"
         return f"{head}because no {self.policy_kind} policy allows the {request.action} action"
 
 

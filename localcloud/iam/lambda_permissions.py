@@ -13,6 +13,7 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING, Any
 
+from localcloud.iam.audit import DENIALS
 from localcloud.iam.conditions import context_of
 from localcloud.iam.evaluation import Principal, Request, evaluate
 
@@ -46,8 +47,12 @@ class FunctionPolicies:
             condition["ArnLike"] = {"AWS:SourceArn": source_arn}
         who: Any = {"Service": principal} if principal.endswith(".amazonaws.com") else {"AWS": principal}
         statement: dict[str, Any] = {
-            "Sid": statement_id, "Effect": "Allow", "Principal": who, "Action": action, "Resource": function_arn,
-        }  # fmt: skip
+            "Sid": statement_id,
+            "Effect": "Allow",
+            "Principal": who,
+            "Action": action,
+            "Resource": function_arn,
+        }
         if condition:
             statement["Condition"] = condition
         with self._lock:
@@ -65,11 +70,19 @@ class FunctionPolicies:
         with self._lock:
             return self._policies.get(function_arn)
 
-    def authorize_service(self, function_arn: str, service: str, context: Mapping[str, str] | None = None) -> None:
+    def authorize_service(
+        self, function_arn: str, service: str, context: Mapping[str, str] | None = None
+    ) -> None:
         """Raise InvokeDenied unless ``service`` may invoke the function."""
-        request = Request(Principal(service, "service"), "lambda:InvokeFunction", (function_arn,), context_of(dict(context or {})))
+        request = Request(
+            Principal(service, "service"),
+            "lambda:InvokeFunction",
+            (function_arn,),
+            context_of(dict(context or {})),
+        )
         decision = evaluate(request, (), self.policy(function_arn))
         if not decision.allowed:
+            DENIALS.record(decision.message(request))
             raise InvokeDenied(decision.message(request))
 
 

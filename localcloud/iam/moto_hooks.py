@@ -19,6 +19,7 @@ moto's own stays off. What is added besides the evaluation, as S3 documents it:
 from __future__ import annotations
 
 import threading
+import warnings
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -28,6 +29,7 @@ from moto.s3.exceptions import S3ClientError
 
 from localcloud.iam import sar
 from localcloud.iam.accounts import PARTITION, Accounts, InvalidSessionToken, UnknownAccessKey
+from localcloud.iam.audit import DENIALS
 from localcloud.iam.conditions import context_of
 from localcloud.iam.evaluation import Principal, Request, evaluate
 from localcloud.iam.requests import signed_by
@@ -165,6 +167,7 @@ class MotoEnforcement:
         if not decision.allowed:
             message = decision.message(request)
             self.denials.append(message)
+            DENIALS.record(message)
             raise denied(message)
 
     # ---------------------------------------------------------------- S3
@@ -204,10 +207,10 @@ class MotoEnforcement:
             source_bucket, _, source_key = source_path.partition("/")
             read = "s3:GetObjectVersion" if "versionId=" in source_query else "s3:GetObject"
             authorize(read, source_bucket, source_key)
-        if action in ("s3:GetObject", "s3:GetObjectVersion") and bucket and key:
-            if not self._exists(response, bucket, key, query.get("versionId")):
-                # 404 only for a caller who could have listed the bucket, 403 for everyone else.
-                authorize("s3:ListBucket", bucket, None)
+        reads = action in ("s3:GetObject", "s3:GetObjectVersion") and bucket and key
+        if reads and not self._exists(response, bucket, key, query.get("versionId")):
+            # 404 only for a caller who could have listed the bucket, 403 for everyone else.
+            authorize("s3:ListBucket", bucket, None)
         del region
 
     @staticmethod
@@ -301,7 +304,13 @@ class MotoEnforcement:
         from moto.core.responses import ActionResult
         from werkzeug.exceptions import HTTPException
 
-        status, headers, body = response.serialized(ActionResult(_ServiceDenied(denial.code, denial.message)))
+        with (
+            warnings.catch_warnings()
+        ):  # moto warns that the code is not in the model: it is AWS's common error
+            warnings.simplefilter("ignore")
+            status, headers, body = response.serialized(
+                ActionResult(_ServiceDenied(denial.code, denial.message))
+            )
         response.response_headers.update({k: v for k, v in headers.items() if k.lower() != "status"})
         error = HTTPException(description=body)
         error.code = 403 if denial.code.startswith("Access") else int(headers.get("status", status) or 403)

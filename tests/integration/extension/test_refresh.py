@@ -7,7 +7,6 @@ service's RequiredMinimumPollIntervalInSeconds and token lifetimes together, so 
 from __future__ import annotations
 
 import json
-
 from typing import TYPE_CHECKING, Any
 
 import pytest

@@ -280,7 +280,9 @@ def test_forbidden_head_of_an_existing_key_is_raised(clients: tuple[Stubber, Stu
     s3_stub, _, _ = clients
     s3_stub.add_client_error("head_object", "403", "Forbidden", 403)
     s3_stub.add_response(
-        "list_objects_v2", {"KeyCount": 1, "Contents": [{"Key": KEY}]}, {"Bucket": BUCKET, "Prefix": KEY, "MaxKeys": 1}
+        "list_objects_v2",
+        {"KeyCount": 1, "Contents": [{"Key": KEY}]},
+        {"Bucket": BUCKET, "Prefix": KEY, "MaxKeys": 1},
     )
     with pytest.raises(ClientError) as raised:
         _versions(s3_stub).newest_version(BUCKET, KEY)
