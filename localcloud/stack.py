@@ -117,7 +117,7 @@ def provision(template_path: Path, parameters: dict[str, str], client: Callable[
         creators.wire_s3_events(name, resources[name].get("Properties", {}))
     # A function's policy refers to resources created after it in ORDER (the AppConfig IDs), so
     # its execution role comes last; Lambda then assumes it for the function's environments.
-    accounts = Accounts(ACCOUNT, REGION)
+    accounts = Accounts(str(ACCOUNT), str(REGION))
     credentials = {}
     for name in functions:
         role_arn = creators.execution_role(name, resources[name].get("Properties", {}))

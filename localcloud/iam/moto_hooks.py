@@ -110,12 +110,9 @@ class MotoEnforcement:
         with MotoEnforcement._lock:
             if self._saved is not None and MotoEnforcement._installed is self:
                 mixin = ActionAuthenticatorMixin
-                (
-                    mixin._authenticate_and_authorize_s3_action,
-                    mixin._authenticate_and_authorize_normal_action,
-                ) = (  # type: ignore[method-assign]
-                    self._saved
-                )
+                s3_hook, normal_hook = self._saved
+                mixin._authenticate_and_authorize_s3_action = s3_hook  # type: ignore[method-assign]
+                mixin._authenticate_and_authorize_normal_action = normal_hook  # type: ignore[method-assign]
                 MotoEnforcement._installed = None
             self._saved = None
 
@@ -207,8 +204,8 @@ class MotoEnforcement:
             source_bucket, _, source_key = source_path.partition("/")
             read = "s3:GetObjectVersion" if "versionId=" in source_query else "s3:GetObject"
             authorize(read, source_bucket, source_key)
-        reads = action in ("s3:GetObject", "s3:GetObjectVersion") and bucket and key
-        if reads and not self._exists(response, bucket, key, query.get("versionId")):
+        reads = action in ("s3:GetObject", "s3:GetObjectVersion")
+        if reads and bucket and key and not self._exists(response, bucket, key, query.get("versionId")):
             # 404 only for a caller who could have listed the bucket, 403 for everyone else.
             authorize("s3:ListBucket", bucket, None)
         del region

@@ -35,7 +35,7 @@ def signed_by(headers: Mapping[str, str], query: str = "") -> Signed | None:
     else:
         params = parse_qs(query)
         scope = (params.get("X-Amz-Credential") or [""])[0]
-        token = token or (params.get("X-Amz-Security-Token") or [None])[0]
+        token = token or next(iter(params.get("X-Amz-Security-Token", [])), None)
     parts = scope.split("/")
     if len(parts) < 5:
         return None

@@ -126,8 +126,12 @@ def resources_for(
         ]
         for combination in itertools.product(*choices):
             bound = {**where, **dict(zip(resource.variables, combination, strict=True))}
-            arns.append(_VARIABLE.sub(lambda m, b=bound: b[m.group(1)], resource.arn_format))
+            arns.append(_fill(resource.arn_format, bound))
     return tuple(dict.fromkeys(arns))
+
+
+def _fill(arn_format: str, bound: Mapping[str, str]) -> str:
+    return _VARIABLE.sub(lambda m: bound[m.group(1)], arn_format)
 
 
 def dataset_version() -> str:
