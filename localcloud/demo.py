@@ -245,11 +245,14 @@ def _orders(worker: ConsumerEnvironment) -> str:
 def _until_settled(
     cloud: LocalPipeline, worker: ConsumerEnvironment, version: str, timeout: float = 30.0
 ) -> int:
-    """Feed orders to the worker until the version's deployment has ended; count failed invocations.
-
-    Its deployment starts once S3's event has reached the deploy function, not at the upload."""
+    """Feed orders to the worker from the moment ``version``'s deployment exists until it has ended;
+    count failed invocations. (S3's event reaches the deploy function a moment after the upload.)"""
     failures = 0
     deadline = time.monotonic() + timeout
+    while _state_of(cloud, version) is None and _fate(cloud, version) == "none":
+        if time.monotonic() > deadline:
+            return failures
+        time.sleep(0.05)
     while time.monotonic() < deadline:
         failures += _orders(worker).startswith("failed")
         if _state_of(cloud, version) in ("COMPLETE", "ROLLED_BACK", "REVERTED"):
