@@ -192,6 +192,15 @@ class LocalPipeline:
         """Copy an older version onto the key, as S3 documents restoring one; returns the new version."""
         return s3_writes.copy(self.client("s3"), self.bucket, self.key, version)
 
+    def configuration_session(self) -> str:
+        """An AppConfigData session on the stack's configuration: its initial token."""
+        token = self.client("appconfigdata").start_configuration_session(
+            ApplicationIdentifier=self.ids()["ApplicationId"],
+            EnvironmentIdentifier=self.ids()["EnvironmentId"],
+            ConfigurationProfileIdentifier=self.stack.ref("ConfigurationProfile"),
+        )["InitialConfigurationToken"]
+        return str(token)
+
     def deployments(self) -> list[dict[str, Any]]:
         """Newest first, every page."""
         paginator = self.client("appconfig").get_paginator("list_deployments")

@@ -4,7 +4,6 @@ tests/integration/test_deploy_path.py."""
 
 from __future__ import annotations
 
-import io
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,7 +17,7 @@ from deployer.errors import RetryableError
 from deployer.rollout import Rollout, Target
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    import io
 
     from botocore.stub import Stubber
     from mypy_boto3_appconfig import AppConfigClient
@@ -65,15 +64,6 @@ class Context:
     memory_limit_in_mb = 256
     invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:DeployFunction"
     aws_request_id = "req-1"
-
-
-@pytest.fixture
-def logs() -> Iterator[io.StringIO]:
-    """What the handler logs (its log handler keeps the stdout it found at import)."""
-    stream = io.StringIO()
-    previous = handler.logger.registered_handler.setStream(stream)  # type: ignore[attr-defined]
-    yield stream
-    handler.logger.registered_handler.setStream(previous)  # type: ignore[attr-defined]
 
 
 def log_lines(stream: io.StringIO) -> list[dict[str, Any]]:
