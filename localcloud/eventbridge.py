@@ -45,8 +45,16 @@ _installed: EventBus | None = None
 
 
 class Functions(Protocol):
-    def target(self, arn: str) -> tuple[str, list[dict[str, str]]]:
-        """The function's logical ID and its resource-based policy statements; KeyError if unknown."""
+    def target(self, arn: str) -> tuple[str, str]:
+        """The function's logical ID and ARN; KeyError if there is no such function."""
+        ...
+
+
+class Policies(Protocol):
+    def authorize_service(
+        self, function_arn: str, service: str, context: dict[str, str] | None = None
+    ) -> None:
+        """Raise PermissionError unless ``service`` may invoke the function with this context."""
         ...
 
 
@@ -59,9 +67,10 @@ class Undelivered:
 
 
 class EventBus:
-    def __init__(self, deliveries: LambdaDeliveries, functions: Functions) -> None:
+    def __init__(self, deliveries: LambdaDeliveries, functions: Functions, policies: Policies) -> None:
         self._deliveries = deliveries
         self._functions = functions
+        self._policies = policies
         self._original: Any = None
         self.undelivered: list[Undelivered] = []
         """Events EventBridge could not hand to a target (it retries, then drops them)."""
@@ -113,12 +122,18 @@ class EventBus:
     def _to_function(self, rule: Any, target: dict[str, Any], event: dict[str, Any]) -> None:
         arn = str(target["Arn"])
         try:
-            function, permissions = self._functions.target(arn)
+            function, function_arn = self._functions.target(arn)
         except KeyError:
             self._drop(rule, arn, event, f"function {arn} does not exist")
             return
-        if not any(_allows(statement, rule.arn, rule.account_id) for statement in permissions):
-            self._drop(rule, arn, event, f"the resource-based policy of {arn} does not allow {rule.arn}")
+        # EventBridge invokes as events.amazonaws.com for the rule: a permission's SourceArn and
+        # SourceAccount conditions are checked against the rule
+        # (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html).
+        context = {"aws:SourceArn": rule.arn, "aws:SourceAccount": rule.account_id}
+        try:
+            self._policies.authorize_service(function_arn, "events.amazonaws.com", context)
+        except PermissionError as denied:
+            self._drop(rule, arn, event, f"the resource-based policy of {arn} does not allow it: {denied}")
             return
         self._deliveries.deliver(Delivery(f"events:{rule.arn}", function, target_input(target, event)))
 
@@ -189,13 +204,3 @@ def _json_path(event: Any, path: str) -> Any:
     for step in path[2:].split("."):
         value = value.get(step) if isinstance(value, dict) else None
     return value
-
-
-def _allows(statement: dict[str, str], rule_arn: str, account: str) -> bool:
-    """A statement of ``AddPermission`` form that lets EventBridge invoke for this rule."""
-    return (
-        statement.get("Principal") == "events.amazonaws.com"
-        and statement.get("Action") in ("lambda:InvokeFunction", "lambda:*")
-        and statement.get("SourceArn", rule_arn) == rule_arn
-        and statement.get("SourceAccount", account) == account
-    )

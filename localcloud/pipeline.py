@@ -23,6 +23,8 @@ from localcloud.appconfig import CALLED_SERVICES, LocalAppConfig, ScaledClock
 from localcloud.consumers import ConsumerEnvironment
 from localcloud.delivery import DeliveryChaos, LambdaDeliveries
 from localcloud.eventbridge import EventBus
+from localcloud.iam.accounts import APPCONFIG
+from localcloud.iam.lambda_permissions import FunctionPolicies, PermittedInvoker
 from localcloud.lambda_runtime.async_invoke import AsyncEvent, AsyncInvoker
 from localcloud.lambda_runtime.functions import TemplateFunctions
 from localcloud.moto import MotoServer, fake_aws_environment
@@ -73,20 +75,27 @@ class LocalPipeline:
     # --- lifecycle -------------------------------------------------------------------------
     def start(self) -> LocalPipeline:
         self.moto.start()
-        # moto keeps its resources per process, not per server: a new local cloud starts empty.
+        # moto keeps one set of accounts per process: a pipeline's stack (its roles above all)
+        # starts from an empty account, as a fresh CloudFormation stack in a new account would.
         MotoServer.reset(self.moto.endpoint)
+        # AppConfig invokes validators only as the functions' resource-based policies allow it.
+        self._function_policies = FunctionPolicies()
         self.appconfig = LocalAppConfig(
             ScaledClock(self.time_scale),
             s3_endpoint=self.moto.endpoint,
             cloudwatch_endpoint=self.moto.endpoint,
             endpoints=dict.fromkeys(CALLED_SERVICES, self.moto.endpoint),
-            functions=self.functions,
+            functions=PermittedInvoker(
+                self.functions, self._function_policies, service=APPCONFIG, arn_of=self._function_arn
+            ),
             port=self._appconfig_port,
         ).start()
         # Functions run in their own processes and inherit AWS_* from here, as code under test
         # would on a developer's machine: no test hook in the functions themselves.
         self._set_environment({**fake_aws_environment(), **self.endpoints})
         self.stack = provision(self.template, self.parameters, self.client, stack_name=self.stack_name)
+        self._function_policies.replace(self.stack.function_policies)
+        # Each function calls AWS with its execution role's session, as Lambda runs it.
         for spec in self.stack.function_specs():
             self.functions.register(spec)
         self._publish_outputs()
@@ -99,7 +108,7 @@ class LocalPipeline:
             events=self.client("events"),
         )
         self.deliveries = LambdaDeliveries(self._invoke, self._chaos)
-        self.events = EventBus(self.deliveries, self.stack.records).install()
+        self.events = EventBus(self.deliveries, self.stack.records, self.stack.function_policies).install()
         self.notifications = S3Notifications(
             self.deliveries, lambda arn: self.stack.records.function(arn).logical_id
         ).install()
@@ -120,7 +129,11 @@ class LocalPipeline:
         """A started execution environment of a consumer, with the real extension from the layer.
 
         ``settings`` override the function's variables (e.g. the extension's poll interval)."""
-        environment = {**self.stack.function_environment[function], **settings}
+        environment = {
+            **self.stack.function_environment[function],
+            **self.stack.function_credentials[function],
+            **settings,
+        }
         consumer = ConsumerEnvironment(
             self.functions, function, layer=LAYER, environment=environment,
             resolver=self.stack.resolver,
@@ -190,6 +203,15 @@ class LocalPipeline:
         """Copy an older version onto the key, as S3 documents restoring one; returns the new version."""
         return s3_writes.copy(self.client("s3"), self.bucket, self.key, version)
 
+    def configuration_session(self) -> str:
+        """An AppConfigData session on the stack's configuration: its initial token."""
+        token = self.client("appconfigdata").start_configuration_session(
+            ApplicationIdentifier=self.ids()["ApplicationId"],
+            EnvironmentIdentifier=self.ids()["EnvironmentId"],
+            ConfigurationProfileIdentifier=self.stack.ref("ConfigurationProfile"),
+        )["InitialConfigurationToken"]
+        return str(token)
+
     def deployments(self) -> list[dict[str, Any]]:
         """Newest first, every page."""
         paginator = self.client("appconfig").get_paginator("list_deployments")
@@ -214,6 +236,10 @@ class LocalPipeline:
 
     def deploy_events(self) -> list[AsyncEvent]:
         return [e for e in self.invoker.history if e.function == "DeployFunction"]
+
+    def _function_arn(self, name: str) -> str:
+        logical_id = self.functions.logical_id(name)
+        return str(self.stack.attribute(logical_id, "Arn"))
 
     def _invoke(self, function: str, event: dict[str, Any], delay: float) -> None:
         self.invoker.invoke(function, event, delay=delay)

@@ -15,7 +15,8 @@ Every ``AWS::IAM::Role`` is created in moto's IAM with its trust policy, its inl
 from moto's copy of AWS's documents, ``localcloud.moto``). Functions are not uploaded:
 ``Stack.functions`` holds each one as Lambda would (code folder, handler, role ARN, environment,
 layers, event invoke config, resource-based permissions), and ``function_specs`` hands them to
-the local Lambda runtime.
+the local Lambda runtime, each with a session of its execution role (assumed as
+``lambda.amazonaws.com``, which the role's trust policy must allow), as Lambda gives it.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from localcloud.cfn import names
 from localcloud.cfn.order import creation_order
 from localcloud.cfn.resources import Creators, LambdaFunction, Place, ProvisioningError, Records
 from localcloud.cfn.transform import Transformed, sam_transform
+from localcloud.iam.accounts import LAMBDA, Accounts
 from localcloud.lambda_runtime.functions import FunctionSpec
 from localcloud.moto import aws_managed_policy_arns
 from localcloud.template import PSEUDO, Resolver, Unresolved, load
@@ -36,6 +38,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from pathlib import Path
 
+    from localcloud.iam.lambda_permissions import FunctionPolicies
     from localcloud.lambda_runtime.async_invoke import InvokeConfig
 
 ACCOUNT = PSEUDO["AWS::AccountId"]
@@ -82,10 +85,17 @@ class Stack:
     """Resolves against the transformed template and the resources created."""
     records: Records
     transformed: Transformed
+    function_credentials: dict[str, dict[str, str]] = field(default_factory=dict)
+    """Function -> its execution role's session (AWS_ACCESS_KEY_ID ...), as Lambda gives it."""
 
     @property
     def functions(self) -> dict[str, LambdaFunction]:
         return self.records.functions
+
+    @property
+    def function_policies(self) -> FunctionPolicies:
+        """Who may invoke which function (the stack's AWS::Lambda::Permission resources)."""
+        return self.records.function_policies
 
     @property
     def alarms(self) -> dict[str, dict[str, Any]]:
@@ -109,7 +119,7 @@ class Stack:
                 handler=f.handler,
                 timeout=f.timeout,
                 memory_mb=f.memory_mb,
-                environment=dict(f.environment),
+                environment={**f.environment, **self.function_credentials.get(f.logical_id, {})},
                 layer_paths=tuple(_import_path(self.records.layers[arn]) for arn in f.layers),
                 physical_name=f.name,
                 arn=f.arn,
@@ -173,7 +183,14 @@ def provision(
         except (Unresolved, KeyError, IndexError) as error:
             raise ProvisioningError(f"{logical_id}: cannot resolve {error}") from error
         resolver.physical[logical_id] = creators.create(resource["Type"], logical_id, properties)
-    return Stack(stack_name, stack_id, resolver, records, transformed)
+    accounts = Accounts(account, region)
+    credentials = {
+        logical_id: accounts.assume_role_as_service(
+            function.role_arn, LAMBDA, function.name, duration_seconds=43200
+        ).environment()
+        for logical_id, function in records.functions.items()
+    }
+    return Stack(stack_name, stack_id, resolver, records, transformed, credentials)
 
 
 def _check_parameters(template: dict[str, Any], given: dict[str, str]) -> None:

@@ -12,11 +12,11 @@ The shapes are the samples of each extension's page in the AppConfig user guide:
   Deployment Rollback", https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-appconfig.html),
   and ``Type`` spells the action point the same way as the two documented values
   (``OnDeploymentStart``, ``OnDeploymentComplete``): ``OnDeploymentRolledBack``.
-* SQS (…-notification-sqs.html): the message body ``{InvocationId, Parameters, Application,
-  Environment, ConfigurationProfile, Description, DeploymentNumber: "3", ConfigurationVersion,
-  Type}``: the deployment number is a string there.
-* SNS (…-notification-sns.html): the same message, published with the message attribute
-  ``MessageType`` = ``Type``.
+* SQS (https://docs.aws.amazon.com/appconfig/latest/userguide/working-with-appconfig-extensions-about-predefined-notification-sqs.html):
+  the message body ``{InvocationId, Parameters, Application, Environment, ConfigurationProfile,
+  Description, DeploymentNumber: "3", ConfigurationVersion, Type}``: the number is a string there.
+* SNS (https://docs.aws.amazon.com/appconfig/latest/userguide/working-with-appconfig-extensions-about-predefined-notification-sns.html):
+  the same message, published with the message attribute ``MessageType`` = ``Type``.
 
 Delivery happens when the deployment changes state on the service's clock: the transition posts a
 ``Notice`` (under the state lock, so in the order the transitions happened), and whoever advanced

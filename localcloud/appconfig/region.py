@@ -30,10 +30,11 @@ class Region:
         *,
         account_id: str,
         clock: Clock,
-        client: Callable[[str, str], Any],
+        client: Callable[..., Any],
         invoker: Invoker | None,
     ) -> None:
-        """``client(service, region)``: a boto3 client of the AWS service AppConfig calls."""
+        """``client(service, region, role_arn=None)``: a boto3 client of the AWS service AppConfig
+        calls, as AppConfig itself or (``role_arn``) with a session of the customer's role."""
         self.name = name
         self.state = State(account_id=account_id, region=name)
         self.notifier = Notifier(client, self.state.lock)
@@ -42,8 +43,8 @@ class Region:
         self.rollouts = Rollouts(
             self.state,
             clock,
-            s3=lambda: client("s3", name),
-            cloudwatch=lambda: client("cloudwatch", name),
+            s3=lambda role: client("s3", name, role),
+            cloudwatch=lambda role: client("cloudwatch", name, role),
             kms=lambda: client("kms", name),
             invoker=invoker,
             hosted=self.control.hosted_version,

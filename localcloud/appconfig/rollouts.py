@@ -40,8 +40,8 @@ class Rollouts:
         state: State,
         clock: Clock,
         *,
-        s3: Callable[[], Any],
-        cloudwatch: Callable[[], Any],
+        s3: Callable[[str | None], Any],
+        cloudwatch: Callable[[str | None], Any],
         kms: Callable[[], Any],
         invoker: Invoker | None,
         hosted: Callable[[str, str, str], dict[str, Any]],
@@ -50,6 +50,7 @@ class Rollouts:
         self.state = state
         self.clock = clock
         self._s3 = s3
+        """Role ARN -> an S3 client with a session of that role, assumed as AppConfig."""
         self._cloudwatch = cloudwatch
         self._kms = kms
         self._invoker = invoker
@@ -236,8 +237,15 @@ class Rollouts:
             )
         bucket, _, key = location[5:].partition("/")
         try:
-            obj = self._s3().get_object(Bucket=bucket, Key=key, VersionId=version)
+            obj = self._s3(profile.get("RetrievalRoleArn")).get_object(
+                Bucket=bucket, Key=key, VersionId=version
+            )
             data = obj["Body"].read()
+        except PermissionError as error:  # the retrieval role's trust policy refused AppConfig
+            raise bad_request(
+                f"AppConfig could not assume the retrieval role of configuration profile {profile['Id']}: "
+                f"{error}"
+            ) from error
         except ClientError as error:
             code = error.response.get("Error", {}).get("Code", "")
             raise bad_request(
@@ -276,19 +284,27 @@ class Rollouts:
         }
 
     def _alarm_reader(self, monitors: list[dict[str, Any]]) -> Callable[[], str | None]:
+        by_role: dict[str | None, list[str]] = {}
+        for monitor in monitors:
+            by_role.setdefault(monitor.get("AlarmRoleArn"), []).append(
+                monitor["AlarmArn"].split(":alarm:", 1)[-1]
+            )
+
         def in_alarm() -> str | None:
-            names = [m["AlarmArn"].split(":alarm:", 1)[-1] for m in monitors]
-            try:
-                alarms = self._cloudwatch().describe_alarms(AlarmNames=names)
-            except (BotoCoreError, ClientError):
-                return None  # an unreadable monitor never rolls back a deployment
-            # Filtered here, not with StateValue: moto ignores StateValue when AlarmNames is given.
-            found = [
-                a["AlarmName"]
-                for a in alarms.get("MetricAlarms", []) + alarms.get("CompositeAlarms", [])
-                if a.get("StateValue") == "ALARM"
-            ]
-            return found[0] if found else None
+            for role, names in by_role.items():
+                try:
+                    alarms = self._cloudwatch(role).describe_alarms(AlarmNames=names)
+                except (BotoCoreError, ClientError, PermissionError):
+                    continue  # an unreadable monitor never rolls back a deployment
+                # Filtered here, not with StateValue: moto ignores StateValue when AlarmNames is given.
+                found = [
+                    a["AlarmName"]
+                    for a in alarms.get("MetricAlarms", []) + alarms.get("CompositeAlarms", [])
+                    if a.get("StateValue") == "ALARM"
+                ]
+                if found:
+                    return str(found[0])
+            return None
 
         return in_alarm
 

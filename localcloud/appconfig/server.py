@@ -23,7 +23,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
 from localcloud.appconfig import wire
@@ -41,6 +41,22 @@ Call = Callable[[wire.Request], dict[str, Any]]
 """The request (service, operation, parameters, the Region it is signed for) -> the operation's output."""
 
 
+class Authorize(Protocol):
+    """Raises the service's error (AccessDenied ...) unless the signed request may run."""
+
+    def __call__(
+        self,
+        service: str,
+        operation: str,
+        params: dict[str, Any],
+        *,
+        method: str,
+        url: str,
+        headers: dict[str, str],
+        body: bytes,
+    ) -> None: ...
+
+
 @dataclass(frozen=True)
 class Controls:
     """What ``/_localcloud`` may touch: the fault rules, and the clock when it can be moved."""
@@ -55,6 +71,7 @@ class _Server(ThreadingHTTPServer):
     request_queue_size = 128
     call: Call
     controls: Controls
+    authorize: Authorize | None
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # A client that gave up (its read timeout, a fault's delay) is not the service's error.
@@ -108,6 +125,11 @@ class _Handler(BaseHTTPRequestHandler):
             scope = credential_scope(headers)
             if scope is not None:
                 request = replace(request, region=scope.region)
+            if self.server.authorize is not None:
+                self.server.authorize(
+                    request.service, request.operation, request.params,
+                    method=method, url=self.path, headers=headers, body=body,
+                )  # fmt: skip
             result = self.server.call(request)
             response = wire.serialize_output(request.service, request.operation, result)
         except ServiceError as error:
@@ -152,8 +174,11 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
 
-def make_server(call: Call, controls: Controls, host: str, port: int) -> _Server:
+def make_server(
+    call: Call, controls: Controls, host: str, port: int, authorize: Authorize | None = None
+) -> _Server:
     server = _Server((host, port), _Handler)
     server.call = call
     server.controls = controls
+    server.authorize = authorize
     return server

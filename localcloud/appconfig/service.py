@@ -30,6 +30,8 @@ from localcloud.appconfig.errors import not_implemented
 from localcloud.appconfig.faults import Faults
 from localcloud.appconfig.region import Region
 from localcloud.appconfig.server import Controls, make_server
+from localcloud.iam.accounts import Accounts
+from localcloud.iam.appconfig_hooks import AppConfigIam
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -79,8 +81,9 @@ class LocalAppConfig(Generic[ClockT]):
             "s3": s3_endpoint,
             "cloudwatch": cloudwatch_endpoint,
         }
+        self.iam = AppConfigIam(Accounts(account_id, region), data=lambda name: self.in_region(name).data)
         self._session = boto3.session.Session()
-        self._clients: dict[tuple[str, str], Any] = {}
+        self._clients: dict[tuple[str, str, str], Any] = {}
         self._regions: dict[str, Region] = {}
         self._lock = threading.Lock()
         self._server: Any = None
@@ -118,7 +121,9 @@ class LocalAppConfig(Generic[ClockT]):
     def start(self) -> LocalAppConfig[ClockT]:
         clock: Clock = self.clock
         advance = clock.advance if isinstance(clock, ManualClock) else None
-        self._server = make_server(self.call, Controls(self.faults, advance), self.host, self._port)
+        self._server = make_server(
+            self.call, Controls(self.faults, advance), self.host, self._port, authorize=self.iam.authorize
+        )
         self._stopping.clear()
         self._threads = [
             threading.Thread(
@@ -181,13 +186,24 @@ class LocalAppConfig(Generic[ClockT]):
             except Exception:  # the ticker must outlive any one bad tick
                 _log.exception("advancing deployments failed")
 
-    def _client(self, name: str, region: str) -> Any:
-        """One boto3 client per service and Region, made once (client creation is not thread-safe)."""
+    def _client(self, name: str, region: str, role_arn: str | None = None) -> Any:
+        """One boto3 client per service, Region and identity, made once (client creation is not
+        thread-safe). With ``role_arn``, AppConfig's own call goes out with a session of the
+        customer's role, assumed as appconfig.amazonaws.com; without it, as the local account's
+        administrator (a monitor may leave out its AlarmRoleArn, which the API marks optional,
+        and AWS does not say whose permissions then read the alarm). Raises PermissionError when
+        the role's trust policy refuses AppConfig."""
+        credentials = self.iam.credentials(role_arn) if role_arn else None
+        key = (name, region, credentials.access_key_id if credentials else "")
         with self._lock:
-            client = self._clients.get((name, region))
+            client = self._clients.get(key)
             if client is None:
                 client = self._session.client(  # type: ignore[call-overload]
-                    name, region_name=region, endpoint_url=self._endpoints.get(name), config=_CLIENT_CONFIG
+                    name,
+                    region_name=region,
+                    endpoint_url=self._endpoints.get(name),
+                    config=_CLIENT_CONFIG,
+                    **(credentials.client_arguments() if credentials else {}),
                 )
-                self._clients[(name, region)] = client
+                self._clients[key] = client
             return client

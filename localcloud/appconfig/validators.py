@@ -99,6 +99,8 @@ def _lambda(arn: str, data: bytes, event: dict[str, str], invoker: Invoker | Non
             f"Lambda validator {arn} cannot be invoked: the function does not exist",
             [{"Type": "LAMBDA", "Location": arn, "Reason": f"Function not found: {error}"}],
         ) from error
+    except PermissionError as error:  # the function's resource-based policy does not allow AppConfig
+        raise bad_request(f"Lambda validator {arn} cannot be invoked by AppConfig: {error}") from error
     if result.error is not None:
         message = str(result.error.get("errorMessage", ""))
         raise invalid_configuration(

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from localcloud.cfn import names
+from localcloud.iam.lambda_permissions import FunctionPolicies
 from localcloud.lambda_runtime.async_invoke import InvokeConfig
 from localcloud.moto import ensure_aws_managed_policy
 
@@ -66,8 +67,6 @@ class LambdaFunction:
     architectures: list[str] = field(default_factory=lambda: ["x86_64"])
     log_group: str = ""
     invoke_config: InvokeConfig = field(default_factory=InvokeConfig)
-    permissions: list[dict[str, str]] = field(default_factory=list)
-    """Resource-based policy statements: Action, Principal, and SourceArn/SourceAccount if set."""
     event_source_mappings: list[dict[str, Any]] = field(default_factory=list)
     """Recorded, not polled: the local cloud runs no event source mapping."""
     url: str | None = None
@@ -84,11 +83,13 @@ class Records:
     """Alarm name -> its definition (moto keeps no metric-math queries)."""
     deletion_protection: dict[str, str] = field(default_factory=dict)
     """Logical ID -> DeletionProtectionCheck, for AppConfig environments and profiles."""
+    function_policies: FunctionPolicies = field(default_factory=FunctionPolicies)
+    """Each function's resource-based policy (its AWS::Lambda::Permission statements)."""
 
-    def target(self, arn: str) -> tuple[str, list[dict[str, str]]]:
-        """For event sources: the function's logical ID and its resource-based policy."""
+    def target(self, arn: str) -> tuple[str, str]:
+        """For event sources: the function's logical ID and its ARN (KeyError if none)."""
         function = self.function(arn)
-        return function.logical_id, function.permissions
+        return function.logical_id, function.arn
 
     def function(self, name_or_arn: str) -> LambdaFunction:
         for function in self.functions.values():
@@ -359,10 +360,14 @@ class Creators:
         self._only(logical_id, props, {"Action", "FunctionName", "Principal", "SourceArn", "SourceAccount",
                                        "FunctionUrlAuthType"})  # fmt: skip
         function = self._function_named(logical_id, props["FunctionName"])
-        statement: dict[str, str] = {
-            k: str(props[k]) for k in ("Action", "Principal", "SourceArn", "SourceAccount") if k in props
-        }
-        function.permissions.append({"Sid": logical_id, **statement})
+        self.records.function_policies.add_permission(
+            function.arn,
+            logical_id,
+            principal=str(props["Principal"]),
+            action=str(props["Action"]),
+            source_account=props.get("SourceAccount"),
+            source_arn=props.get("SourceArn"),
+        )
         return {"Ref": logical_id}
 
     def _url(self, logical_id: str, props: dict[str, Any]) -> Created:
@@ -498,8 +503,8 @@ class Creators:
 
     def _extension_association(self, logical_id: str, props: dict[str, Any]) -> Created:
         # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-extensionassociation.html:
-        # CreateExtensionAssociation's properties, with Tags as a list of Key/Value pairs.
-        keys = ("ExtensionIdentifier", "ExtensionVersionNumber", "ResourceIdentifier", "Parameters")
+        # the properties are CreateExtensionAssociation's, but Tags is a list of Key/Value pairs there.
+        keys = ("ExtensionIdentifier", "ResourceIdentifier", "ExtensionVersionNumber", "Parameters")
         self._only(logical_id, props, {*keys, "Tags"})
         created = self._appconfig_create("create_extension_association", props, keys)
         return {"Ref": created["Id"], **{k: created[k] for k in ("Id", "Arn", "ExtensionArn", "ResourceArn")}}

@@ -38,13 +38,9 @@ def _outcomes(cloud: LocalPipeline, version: str) -> list[str]:
 
 
 def _served(cloud: LocalPipeline) -> bytes:
-    data = cloud.client("appconfigdata")
-    token = data.start_configuration_session(
-        ApplicationIdentifier=cloud.ids()["ApplicationId"],
-        EnvironmentIdentifier=cloud.ids()["EnvironmentId"],
-        ConfigurationProfileIdentifier=cloud.stack.ref("ConfigurationProfile"),
-    )["InitialConfigurationToken"]
-    body: bytes = data.get_latest_configuration(ConfigurationToken=token)["Configuration"].read()
+    token = cloud.configuration_session()
+    answer = cloud.client("appconfigdata").get_latest_configuration(ConfigurationToken=token)
+    body: bytes = answer["Configuration"].read()
     return body
 
 

@@ -16,6 +16,7 @@ import pytest
 from localcloud import s3_writes
 from localcloud.delivery import Delivery, DeliveryChaos, LambdaDeliveries
 from localcloud.eventbridge import EventBus
+from localcloud.iam.lambda_permissions import FunctionPolicies
 from localcloud.s3_events import S3Notifications
 
 if TYPE_CHECKING:
@@ -32,15 +33,12 @@ KEY = "team a/feature+file.yml"
 
 
 class Functions:
-    """The one function of these tests; ``allow`` is what its resource-based policy grants."""
+    """The one function of these tests."""
 
-    def __init__(self) -> None:
-        self.allow: list[dict[str, str]] = []
-
-    def target(self, arn: str) -> tuple[str, list[dict[str, str]]]:
+    def target(self, arn: str) -> tuple[str, str]:
         if arn != FUNCTION_ARN:
             raise KeyError(arn)
-        return "Target", self.allow
+        return "Target", arn
 
 
 class Wired:
@@ -48,7 +46,9 @@ class Wired:
         self.invoked: list[tuple[str, dict[str, Any], float]] = []
         self.deliveries = LambdaDeliveries(lambda f, e, d: self.invoked.append((f, e, d)))
         self.functions = Functions()
-        self.bus = EventBus(self.deliveries, self.functions).install()
+        self.policies = FunctionPolicies()
+        """The function's resource-based policy, as AWS::Lambda::Permission statements make it."""
+        self.bus = EventBus(self.deliveries, self.functions, self.policies).install()
         self.s3_events = S3Notifications(self.deliveries, lambda arn: self.functions.target(arn)[0]).install()
         self.events = cloud.client("events")
         self.s3 = cloud.client("s3")
@@ -56,9 +56,7 @@ class Wired:
     def rule(self, name: str, pattern: dict[str, Any], *, targets: list[dict[str, Any]] | None = None) -> str:
         arn = str(self.events.put_rule(Name=name, EventPattern=json.dumps(pattern))["RuleArn"])
         self.events.put_targets(Rule=name, Targets=targets or [{"Id": "fn", "Arn": FUNCTION_ARN}])
-        self.functions.allow.append(
-            {"Principal": "events.amazonaws.com", "Action": "lambda:InvokeFunction", "SourceArn": arn}
-        )
+        self.policies.add_permission(FUNCTION_ARN, name, principal="events.amazonaws.com", source_arn=arn)
         return arn
 
     def close(self) -> None:
@@ -130,10 +128,13 @@ def test_a_disabled_rule_matches_nothing(wired: Wired) -> None:
 
 def test_without_permission_eventbridge_cannot_invoke_the_function(wired: Wired) -> None:
     arn = wired.rule("uploads", object_created())
-    wired.functions.allow.clear()
+    other = wired.events.put_rule(Name="another", EventPattern=json.dumps(object_created()))["RuleArn"]
+    wired.policies.replace(FunctionPolicies())
+    # A permission for another rule does not let this one invoke (AWS:SourceArn is checked).
+    wired.policies.add_permission(FUNCTION_ARN, "other", principal="events.amazonaws.com", source_arn=other)
     s3_writes.put(wired.s3, BUCKET, KEY, b"a: 1\n")
     assert wired.invoked == []
-    (undelivered,) = wired.bus.undelivered
+    (undelivered,) = wired.bus.undelivered  # "another" has no target
     assert (undelivered.rule_arn, undelivered.target_arn) == (arn, FUNCTION_ARN)
     assert "does not allow" in undelivered.reason
 

@@ -91,9 +91,13 @@ def test_each_function_runs_with_its_role_environment_layers_and_invoke_config(s
     )
     status = stack.functions["StatusFunction"]
     assert status.invoke_config.on_failure_queue_url == stack.ref("StatusFailureQueue")
-    (permission,) = deploy.permissions
-    assert permission["Principal"] == "events.amazonaws.com"
-    assert permission["SourceArn"] == stack.attribute("DeployFunctionConfigUploaded", "Arn")
+    policy = stack.function_policies.policy(deploy.arn)
+    assert policy is not None
+    (permission,) = policy["Statement"]
+    assert permission["Principal"] == {"Service": "events.amazonaws.com"}
+    assert permission["Condition"] == {
+        "ArnLike": {"AWS:SourceArn": stack.attribute("DeployFunctionConfigUploaded", "Arn")}
+    }
     api = stack.functions["FlagsApiFunction"]
     (spec,) = [s for s in stack.function_specs() if s.name == "FlagsApiFunction"]
     assert spec.layer_paths == (ROOT / "layers" / "appconfig-cache" / "python",)

@@ -46,11 +46,8 @@ def test_checkov_finds_nothing_beyond_the_documented_exceptions() -> None:
     assert failed == []
 
 
-@pytest.mark.parametrize("architecture", ["arm64", "x86_64"])
-def test_sam_build_without_docker_holds_the_deploy_function(
-    sam_build: Callable[[str], Path], architecture: str
-) -> None:
-    artifact = sam_build(architecture) / "DeployFunction"
+def test_sam_build_without_docker_holds_the_deploy_function(sam_build: Callable[[], Path]) -> None:
+    artifact = sam_build() / "DeployFunction"
     assert (artifact / "deployer" / "handler.py").is_file()
     assert (artifact / "aws_lambda_powertools" / "__init__.py").is_file()
     # The runtime provides the AWS SDK; bundling it would only slow the cold start.
@@ -62,9 +59,13 @@ def test_sam_build_without_docker_holds_the_deploy_function(
         assert (artifact / "deployer" / "__pycache__" / "handler.cpython-313.pyc").is_file()
 
 
-def test_built_template_keeps_the_architecture_parameter(sam_build: Callable[[str], Path]) -> None:
-    built = (sam_build("x86_64") / "template.yaml").read_text()
-    assert "Architecture" in built
+def test_the_built_template_leaves_the_architecture_to_deploy_time(sam_build: Callable[[], Path]) -> None:
+    """`sam deploy` deploys the built template: the architecture stays a parameter it is given."""
+    from localcloud.template import load
+
+    built = load(sam_build() / "template.yaml")
+    assert built["Parameters"]["Architecture"]["AllowedValues"] == ["arm64", "x86_64"]
+    assert built["Globals"]["Function"]["Architectures"] == [{"Ref": "Architecture"}]
 
 
 def test_every_new_version_of_exactly_the_key_reaches_the_deploy_function(template: dict[str, Any]) -> None:
@@ -151,6 +152,7 @@ def test_deploy_function_policy_is_scoped_to_this_configuration(template: dict[s
         "s3:GetObject",
         "s3:GetObjectVersionTagging",
         "s3:ListBucket",
+        "s3:ListBucket",
         "s3:PutObject",
         "s3:PutObjectVersionTagging",
     ]
@@ -160,7 +162,17 @@ def test_deploy_function_policy_is_scoped_to_this_configuration(template: dict[s
             assert text != '"*"'
             assert "*" not in text or '/deployment/*"' in text or '.rollout/*"' in text, text
     s3 = next(s for s in statements if s["Action"] == "s3:GetObject")
-    assert _resource(s3["Resource"]) == "${ConfigBucket.Arn}/${ConfigPrefix}${ConfigKey}"
+    assert _resource(s3["Resource"]) == OBJECT_ARN
+    # Listing is limited to the configuration object's own key (after S3's 403 for a deleted key),
+    # and to the status records' keys (after S3's 403 for a record not written yet).
+    listings = [s for s in statements if s["Action"] == "s3:ListBucket"]
+    assert {json.dumps(s["Resource"]) for s in listings} == {json.dumps(BUCKET_ARN)}
+    assert sorted(json.dumps(s["Condition"], sort_keys=True) for s in listings) == sorted(
+        [
+            json.dumps({"StringEquals": {"s3:prefix": {"Fn::Sub": "${ConfigPrefix}${ConfigKey}"}}}),
+            json.dumps({"StringLike": {"s3:prefix": {"Fn::Sub": "${ConfigPrefix}${ConfigKey}.rollout/*"}}}),
+        ]
+    )
 
 
 def test_failed_events_are_retried_then_kept_on_an_encrypted_queue(template: dict[str, Any]) -> None:
@@ -222,9 +234,9 @@ def _has_python313() -> bool:
     ("function", "package"), [("FlagsApiFunction", "flags_api"), ("OrderWorkerFunction", "order_worker")]
 )
 def test_consumers_carry_their_code_and_a_yaml_parser_for_both_architectures(
-    sam_build: Callable[[str], Path], function: str, package: str
+    sam_build: Callable[[], Path], function: str, package: str
 ) -> None:
-    artifact = sam_build("arm64") / function
+    artifact = sam_build() / function
     assert (artifact / package / "handler.py").is_file()
     # The feature file is YAML; the layer's client parses it with the function's PyYAML.
     loaders = {p.name for p in (artifact / "yaml").glob("_yaml.*.so")}

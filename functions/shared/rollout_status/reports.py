@@ -40,10 +40,12 @@ def write_report(
 
 def read_report(s3: Any, bucket: str, key: str, version_id: str) -> tuple[Problem, ...] | None:
     """The validator's problems for the version, or None when it wrote none."""
+    from rollout_status.store import absent
+
     try:
         response = s3.get_object(Bucket=bucket, Key=report_key(key, version_id))
     except ClientError as error:
-        if error.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+        if absent(s3, bucket, report_key(key, version_id), error):
             return None
         raise
     body = json.loads(response["Body"].read())

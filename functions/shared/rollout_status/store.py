@@ -80,10 +80,11 @@ class StatusStore:
     # ------------------------------------------------------------------ reading
     def read(self, version_id: str) -> tuple[Record | None, str | None]:
         """The version's record and its ETag, or (None, None) when it has none yet."""
+        key = record_key(self.key, version_id)
         try:
-            response = self._s3.get_object(Bucket=self.bucket, Key=record_key(self.key, version_id))
+            response = self._s3.get_object(Bucket=self.bucket, Key=key)
         except ClientError as error:
-            if _code(error) in _GONE:
+            if absent(self._s3, self.bucket, key, error):
                 return None, None
             raise
         body = response["Body"].read()
@@ -195,6 +196,23 @@ class StatusStore:
             if response.get("FailedEntryCount"):
                 failed = [e for e in response.get("Entries", []) if e.get("ErrorCode")]
                 raise RuntimeError(f"EventBridge refused {len(failed)} status event(s): {failed[:1]}")
+
+
+def absent(s3: Any, bucket: str, key: str, error: ClientError) -> bool:
+    """Whether a failed GetObject means the object is not there (rather than a refusal).
+
+    404 says so. Without s3:ListBucket S3 answers a missing key with 403 instead (GetObject,
+    "Permissions"), so then listing exactly this key decides; a caller that may not list it
+    gets the 403 back."""
+    if _code(error) in _GONE:
+        return True
+    if error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") != 403:
+        return False
+    try:
+        listed = s3.list_objects_v2(Bucket=bucket, Prefix=key, MaxKeys=1)
+    except ClientError:
+        return False
+    return not any(item.get("Key") == key for item in listed.get("Contents", []))
 
 
 def _tags(record: Record) -> dict[str, str]:

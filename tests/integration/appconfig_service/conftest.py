@@ -11,7 +11,7 @@ import pytest
 
 from localcloud.appconfig import LocalAppConfig, ManualClock
 from localcloud.lambda_runtime.functions import TemplateFunctions
-from localcloud.testing import LocalCloud, zero_time_strategy
+from localcloud.testing import LocalCloud, appconfig_role, zero_time_strategy
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -142,6 +142,8 @@ def world(local_cloud: LocalCloud) -> World:
     s3 = local_cloud.client("s3")
     s3.create_bucket(Bucket=BUCKET)
     s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
+    # AppConfig assumes it to read the bucket and the monitors' alarms (the local cloud enforces IAM).
+    appconfig_role(local_cloud.client("iam"), ROLE.rsplit("/", 1)[1], bucket=BUCKET, alarms=True)
     app = appconfig.create_application(Name="feature-flags")
     env = appconfig.create_environment(ApplicationId=app["Id"], Name="production")
     profile = appconfig.create_configuration_profile(

@@ -7,6 +7,7 @@ progress (or with AllowRevert). The same decisions run against real clients in t
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -141,6 +142,17 @@ def clients() -> Iterator[tuple[Stubber, Stubber, Rollout]]:
         yield s3_stub, appconfig_stub, rollout
         s3_stub.assert_no_pending_responses()
         appconfig_stub.assert_no_pending_responses()
+
+
+@pytest.fixture
+def logs() -> Iterator[io.StringIO]:
+    """What the handler logs (its log handler keeps the stdout it found at import)."""
+    from deployer import handler
+
+    stream = io.StringIO()
+    previous = handler.logger.registered_handler.setStream(stream)  # type: ignore[attr-defined]
+    yield stream
+    handler.logger.registered_handler.setStream(previous)  # type: ignore[attr-defined]
 
 
 class ReportedStatuses:

@@ -9,7 +9,6 @@ still work (a user may wire them); S3's test event is ignored with a log line; a
 from __future__ import annotations
 
 import copy
-import io
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,7 +24,7 @@ from tests.unit.deploy.conftest import BUCKET, KEY, VERSION
 from tests.unit.deploy.test_handler_with_botocore import IDS, Context, deployment
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    import io
 
     from botocore.stub import Stubber
     from deployer.rollout import Rollout
@@ -138,14 +137,6 @@ def no_aws(clients: tuple[Stubber, Stubber, Rollout], monkeypatch: pytest.Monkey
     """The handler's clients, stubbed with no responses: any AWS call fails the test."""
     _, _, rollout = clients
     monkeypatch.setattr(handler, "rollout", lambda: rollout)
-
-
-@pytest.fixture
-def logs() -> Iterator[io.StringIO]:
-    stream = io.StringIO()
-    previous = handler.logger.registered_handler.setStream(stream)  # type: ignore[attr-defined]
-    yield stream
-    handler.logger.registered_handler.setStream(previous)  # type: ignore[attr-defined]
 
 
 def test_the_s3_test_event_is_ignored_with_a_log_line(no_aws: None, logs: io.StringIO) -> None:
