@@ -4,9 +4,12 @@
 world, in an order that survives a crash at any point (Lambda then retries the writer, whose
 repeated report finds the change already recorded and finishes what is left):
 
-1. the record (``<key>.rollout/<versionId>.json``) is rewritten with a conditional PUT
-   (``If-Match`` its ETag, or ``If-None-Match: *`` for the first write), so concurrent writers
-   never lose each other's changes: the loser reads again and re-applies its change;
+1. the record (``<key>.rollout/<versionId>.json``) is written with a conditional PUT, so
+   concurrent writers never lose each other's changes: the loser reads again and re-applies its
+   change. The first attempt creates it (``If-None-Match: *``): most versions' first report is
+   their first, and a read of a record not written yet would be a 403 to a writer that may not
+   list the bucket (GetObject, "Permissions"). When it exists, the record is read and replaced
+   (``If-Match`` its ETag);
 2. the ``Rollout Status Changed`` event of the change is put on the default bus, and the
    record marks its history entry announced (a conditional PUT on the ETag the first one
    returned). A report that is no news (a retry after a crash) announces every entry still
@@ -106,6 +109,11 @@ class StatusStore:
     def _write(
         self, version_id: str, change: Callable[[Record], Record | None]
     ) -> tuple[Record, Entry | None, str | None]:
+        fresh = change(Record(self.bucket, self.key, version_id))
+        if fresh is not None:
+            created = self._put(fresh, None)
+            if created is not None:
+                return fresh, fresh.latest, created
         for _ in range(_ATTEMPTS):
             current, etag = self.read(version_id)
             base = current or Record(self.bucket, self.key, version_id)
