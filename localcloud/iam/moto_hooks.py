@@ -10,6 +10,9 @@ moto's own stays off. What is added besides the evaluation, as S3 documents it:
 
 * GetObject/HeadObject with a ``versionId`` need ``s3:GetObjectVersion``
   (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html, "Permissions");
+* GetObjectTagging/PutObjectTagging with a ``versionId`` need ``s3:GetObjectVersionTagging`` /
+  ``s3:PutObjectVersionTagging`` as well ("You also need permission for the
+  s3:PutObjectVersionTagging action", https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObjectTagging.html);
 * a missing key (or version) is answered 404 only when the caller also has ``s3:ListBucket`` on
   the bucket, and 403 AccessDenied otherwise (HeadObject's and GetObject's "Permissions");
 * CopyObject needs read access to the source object besides ``s3:PutObject`` on the target;
@@ -200,6 +203,8 @@ class MotoEnforcement:
             )
 
         authorize(action, bucket, key)
+        if action in ("s3:GetObjectTagging", "s3:PutObjectTagging") and "versionId" in query:
+            authorize(action.replace("ObjectTagging", "ObjectVersionTagging"), bucket, key)
         source = response.headers.get("x-amz-copy-source")
         if source and action == "s3:PutObject":
             source_path, _, source_query = unquote(source).lstrip("/").partition("?")

@@ -50,7 +50,12 @@ def test_status_writers_may_touch_records_tags_and_status_events_only(
         RECORDS,
     )
     tags = statements["TagVersionsWithTheirStatus"]
-    assert sorted(tags["Action"]) == ["s3:GetObjectVersionTagging", "s3:PutObjectVersionTagging"]
+    assert sorted(tags["Action"]) == [
+        "s3:GetObjectTagging",
+        "s3:GetObjectVersionTagging",
+        "s3:PutObjectTagging",
+        "s3:PutObjectVersionTagging",
+    ]
     assert _sub(tags["Resource"]) == OBJECT
     events = statements["AnnounceStatusChanges"]
     assert (events["Action"], _sub(events["Resource"])) == ("events:PutEvents", DEFAULT_BUS)

@@ -150,9 +150,11 @@ def test_deploy_function_policy_is_scoped_to_this_configuration(template: dict[s
         "kms:GenerateDataKey",
         "s3:GetObject",
         "s3:GetObject",
+        "s3:GetObjectTagging",
         "s3:GetObjectVersionTagging",
         "s3:ListBucket",
         "s3:PutObject",
+        "s3:PutObjectTagging",
         "s3:PutObjectVersionTagging",
     ]
     for statement in statements:
