@@ -278,6 +278,7 @@ class MotoEnforcement:
             request = Request(principal, sar.canonical(action), resources, context_of({
                 "aws:SecureTransport": False, "aws:PrincipalArn": principal.role_arn or principal.arn,
                 "aws:PrincipalAccount": principal.account, "aws:RequestedRegion": region,
+                **_service_keys(action, response),
             }))  # fmt: skip
             self._decide(request, None, lambda message: _Denied(message, code))
         except _Denied as denial:
@@ -319,3 +320,17 @@ class MotoEnforcement:
         error = HTTPException(description=body)
         error.code = 403 if denial.code.startswith("Access") else int(headers.get("status", status) or 403)
         raise error
+
+
+def _service_keys(action: str, response: Any) -> dict[str, list[str]]:
+    """Service condition keys of the request: ``events:source`` of PutEvents, the sources of its
+    entries (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-conditions.html)."""
+    if action != "events:PutEvents":
+        return {}
+    import json
+
+    try:
+        entries = json.loads(response.body or "{}").get("Entries", [])
+    except ValueError:
+        return {}
+    return {"events:source": [str(e.get("Source", "")) for e in entries if isinstance(e, dict)]}
