@@ -52,6 +52,8 @@ class Configuration:
         self._clients = clients
         self.target = target
         self._progress_denied = False
+        self.record_refused = False
+        """Whether S3 answered 403 for a record (not written yet, to a caller that may not list)."""
 
     @property
     def _s3(self) -> Any:

@@ -202,6 +202,11 @@ def _maybe_wait(args: argparse.Namespace, configuration: Configuration, version:
     progress.done()
     if record is None:
         print(f"timed out after {args.timeout:g} s: version {version} has no final status yet")
+        if configuration.record_refused:
+            print(
+                f"(S3 refused to read its record: the caller needs s3:GetObject on "
+                f"{configuration.target.key}.rollout/* and s3:ListBucket on the bucket)"
+            )
         _outputs(args.outputs, {"status": "timed-out"})
         return TIMED_OUT
     for line in show.final_lines(record, name, configuration.target.environment):
