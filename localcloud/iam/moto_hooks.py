@@ -186,6 +186,12 @@ class MotoEnforcement:
         query = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
         moto_action = str(response.data.get("Action") or "ListAllMyBuckets")
         action = "s3:" + _S3_ACTIONS.get(moto_action, moto_action)
+        if key and "tagging" in query:  # moto names the object's tagging subresource as the object
+            action = {
+                "GET": "s3:GetObjectTagging",
+                "PUT": "s3:PutObjectTagging",
+                "DELETE": "s3:DeleteObjectTagging",
+            }.get(str(response.method), action)
         if action == "s3:GetObject" and "versionId" in query:
             action = "s3:GetObjectVersion"
         context = self._s3_context(principal, query)
@@ -300,6 +306,10 @@ class MotoEnforcement:
                     if value:
                         found[variable] = value
                         break
+        if action == "events:PutEvents" and "EventBusName" not in found:
+            # Each entry names its bus, the account's default bus when it names none (PutEvents).
+            entries = response._get_param("Entries") or [{}]
+            found["EventBusName"] = str(entries[0].get("EventBusName") or "default").rsplit("/", 1)[-1]
         return found
 
     @staticmethod
