@@ -57,6 +57,14 @@ def test_status_writers_may_touch_records_tags_and_status_events_only(
         "s3:PutObjectVersionTagging",
     ]
     assert _sub(tags["Resource"]) == OBJECT
+    if function == "DeployFunction":
+        # SAM's policy for its EventBridge on-failure destination lets it put events on the bus.
+        destination = template["Resources"][function]["Properties"]["EventInvokeConfig"]["DestinationConfig"]
+        assert (destination["OnFailure"]["Type"], _sub(destination["OnFailure"]["Destination"])) == (
+            "EventBridge",
+            DEFAULT_BUS,
+        )
+        return
     events = statements["AnnounceStatusChanges"]
     assert (events["Action"], _sub(events["Resource"])) == ("events:PutEvents", DEFAULT_BUS)
     assert events["Condition"] == {"StringEquals": {"events:source": "s3-appconfig-rollout"}}

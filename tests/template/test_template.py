@@ -146,7 +146,6 @@ def test_deploy_function_policy_is_scoped_to_this_configuration(template: dict[s
         "appconfig:ListDeployments",
         "appconfig:StartDeployment",
         "appconfig:StopDeployment",
-        "events:PutEvents",
         "kms:GenerateDataKey",
         "s3:GetObject",
         "s3:GetObject",
