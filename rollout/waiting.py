@@ -2,10 +2,10 @@
 
 The record (``<key>.rollout/<versionId>.json``) is written before the version's tags and its
 event, so it is the first place a status shows. Polls start fast and slow down (50 ms, growing
-by half each time, at most every 2 s): a zero-time deployment is answered within a poll or two,
+by a quarter each time, at most every 2 s): a zero-time deployment is answered within a poll or two,
 an hour-long one costs a request every 2 s. While the version is ``deploying`` the deployment's
 own state and percentage come from GetDeployment, when the caller may read it, once the wait
-has lasted ``PROGRESS_AFTER``: a deployment that is over sooner needs no AppConfig client.
+has lasted ``PROGRESS_AFTER`` (2 s): a deployment over sooner needs no AppConfig client.
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ if TYPE_CHECKING:
     from rollout_status.model import EnvironmentStatus, Record, Status
 
 FIRST_INTERVAL = 0.05
-GROWTH = 1.5
+GROWTH = 1.25
 MAX_INTERVAL = 2.0
-PROGRESS_AFTER = 0.5
+PROGRESS_AFTER = 2.0
 """Seconds of waiting before the deployment's own progress is read."""
 
 

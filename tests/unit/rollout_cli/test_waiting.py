@@ -54,7 +54,7 @@ def waiter(records: list[Record | None], clock: Clock, seen: list[Progress], **k
 def test_it_returns_the_record_once_the_status_is_final_and_shows_each_step_once() -> None:
     clock, seen = Clock(), list[Progress]()
     deployed = record(started(), Change("production", Status.DEPLOYED, "deployment 4 completed", 4))
-    records: list[Record | None] = [None, None, *[record(started())] * 8, deployed]
+    records: list[Record | None] = [None, None, *[record(started())] * 20, deployed]
     answer = waiter(records, clock, seen).wait("v1", timeout=60)
     assert answer is deployed
     # AppConfig's own progress is read only once the wait has lasted PROGRESS_AFTER.
