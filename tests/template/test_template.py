@@ -105,7 +105,8 @@ def test_bucket_is_versioned_private_encrypted_and_tls_only(template: dict[str, 
     assert all(bucket["PublicAccessBlockConfiguration"].values())
     assert bucket["OwnershipControls"]["Rules"] == [{"ObjectOwnership": "BucketOwnerEnforced"}]
     assert bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"]
-    (rule,) = bucket["LifecycleConfiguration"]["Rules"]
+    rules = bucket["LifecycleConfiguration"]["Rules"]
+    rule = next(r for r in rules if r["Id"] == "BoundNoncurrentVersions")
     # Noncurrent versions are rollback history: bounded, but the newest are kept at any age.
     assert rule["NoncurrentVersionExpiration"]["NewerNoncurrentVersions"] >= 10
     assert "ExpirationInDays" not in rule
