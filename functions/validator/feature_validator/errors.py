@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
+    from appconfig_reading.errors import Issue
+
 # Reported problems are capped so the message stays readable; the rest are counted.
 MAX_REPORTED = 50
 
@@ -83,3 +85,8 @@ class FeatureFileInvalid(Exception):
 
 def problem_at(path: Sequence[PathPart], line: int, column: int, message: str, code: str) -> Problem:
     return Problem(format_path(path), line, column, message, code)
+
+
+def from_issue(issue: Issue) -> Problem:
+    """A reading's issue as a problem; one about the whole file is reported at 1:1, as all are."""
+    return problem_at(issue.path, issue.line or 1, issue.column or 1, issue.message, issue.code)

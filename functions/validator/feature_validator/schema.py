@@ -1,66 +1,53 @@
-"""The feature file's JSON Schema: a compiled validator for the fast valid path, a full report otherwise.
+"""The feature file's JSON Schema: generated code for the fast valid path, a capped report otherwise.
 
 The schema file is ``schemas/feature-file.schema.json`` (linked into this package, copied into the
-build): one source of truth. fastjsonschema compiles it to Python once per process and stops at the
-first error, so a valid file costs one quick pass. Each flag is checked on its own, so when a file
-is invalid only the flags that failed go through jsonschema, which collects every error with its
-path (the slow part, kept off the valid path and limited to what is wrong).
+build): one source of truth. fastjsonschema's code for it (``compiled``) stops at the first error,
+so a valid file costs one quick pass. Each flag is checked on its own, so when a file is invalid
+only the flags that failed go through jsonschema, which collects the errors with their paths (the
+slow part, kept off the valid path, limited to what is wrong and stopped once the report is full).
 """
 
 from __future__ import annotations
 
 import difflib
-import json
+from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
+from itertools import islice
 from typing import TYPE_CHECKING, Any
 
-from feature_validator.errors import MAX_REPORTED, FeatureFileInvalid, PathPart, Problem
+from feature_validator import compiled
+from feature_validator.errors import MAX_REPORTED, PathPart, Problem
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Mapping
 
     from feature_validator.locate import Locator
 
-SCHEMA_FILE = Path(__file__).with_name("feature-file.schema.json")
+SCHEMA_FILE = compiled.SCHEMA_FILE
 _JSON_TYPES = {bool: "boolean", int: "integer", float: "number", str: "string", list: "array", dict: "object"}
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """At most ``MAX_REPORTED`` problems of ``total``; ``at_least`` when some were only counted."""
+
+    problems: list[Problem]
+    total: int
+    at_least: bool
 
 
 @cache
 def schema() -> dict[str, Any]:
-    loaded: dict[str, Any] = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
-    return loaded
-
-
-def _root_schema() -> dict[str, Any]:
-    """The document's own constraints, without descending into the flags."""
-    return {k: v for k, v in schema().items() if k not in ("additionalProperties", "$defs")}
-
-
-def _flag_schema() -> dict[str, Any]:
-    whole = schema()
-    return {"$schema": whole["$schema"], "$defs": whole["$defs"], "$ref": "#/$defs/feature"}
+    return compiled.schema()
 
 
 @cache
 def _fast() -> tuple[Callable[[Any], Any], Callable[[Any], Any]]:
-    import fastjsonschema
-
-    # Without the descriptions: the generated code rebuilds a schema's literal for every error it
-    # raises, and a file that fails everywhere raises once per flag.
-    return fastjsonschema.compile(_bare(_root_schema())), fastjsonschema.compile(_bare(_flag_schema()))
+    return compiled.validators(schema())
 
 
-def _bare(node: Any) -> Any:
-    if isinstance(node, dict):
-        return {k: _bare(v) for k, v in node.items() if k not in ("description", "title")}
-    if isinstance(node, list):
-        return [_bare(v) for v in node]
-    return node
-
-
-def check(data: Any, locator: Locator) -> None:
-    """Raise ``FeatureFileInvalid`` with the schema errors of ``data``, located; return if it is valid.
+def check(data: Any, locator: Locator) -> Report:
+    """The schema errors of ``data``, located; an empty report when it is valid.
 
     Errors are itemised flag by flag until the report is full; the flags that fail after that are
     only counted (each has at least one error), so a file that is wrong everywhere costs a quick
@@ -72,19 +59,30 @@ def check(data: Any, locator: Locator) -> None:
     try:
         root_ok(data)
     except fastjsonschema.JsonSchemaException:
-        raise FeatureFileInvalid(list(_report("root", data, (), locator))) from None
+        problems, more = _take(_report("root", data, (), locator), MAX_REPORTED)
+        return Report(problems, len(problems) + more, at_least=more > 0)
     problems: list[Problem] = []
     unlisted = 0
     for name, flag in data.items():
         try:
             flag_ok(flag)
         except fastjsonschema.JsonSchemaException:
-            if len(problems) < MAX_REPORTED:
-                problems.extend(_report("flag", flag, (name,), locator))
-            else:
+            room = MAX_REPORTED - len(problems)
+            if room <= 0:
                 unlisted += 1
-    if problems:
-        raise FeatureFileInvalid(problems, total=len(problems) + unlisted, at_least=unlisted > 0)
+                continue
+            found, more = _take(_report("flag", flag, (name,), locator), room)
+            # fastjsonschema and jsonschema agree on every verdict (a test holds them to it); if
+            # they ever did not, the flag is still refused, at its name.
+            problems.extend(found or [locator.problem([], "breaks the schema", "schema", at_key=name)])
+            unlisted += more
+    return Report(problems, len(problems) + unlisted, at_least=unlisted > 0)
+
+
+def _take(problems: Iterator[Problem], room: int) -> tuple[list[Problem], int]:
+    """Up to ``room`` problems, and 1 if there are more (counted, not itemised: bounded cost)."""
+    taken = list(islice(problems, room + 1))
+    return taken[:room], len(taken) - min(len(taken), room)
 
 
 @cache
@@ -92,7 +90,10 @@ def _full(which: str) -> Any:
     """jsonschema's validator, built once per process: building one costs more than using it."""
     from jsonschema import Draft202012Validator
 
-    return Draft202012Validator(_root_schema() if which == "root" else _flag_schema())
+    whole = schema()
+    root = {k: v for k, v in whole.items() if k not in ("additionalProperties", "$defs")}
+    flag = {"$schema": whole["$schema"], "$defs": whole["$defs"], "$ref": "#/$defs/feature"}
+    return Draft202012Validator(root if which == "root" else flag)
 
 
 def _report(which: str, instance: Any, prefix: tuple[PathPart, ...], locator: Locator) -> Iterator[Problem]:
@@ -106,6 +107,11 @@ def _problems(error: Any, prefix: tuple[PathPart, ...], locator: Locator) -> Ite
     expected = error.validator_value
     instance = error.instance
     code = f"schema-{keyword}"
+    if "propertyNames" in error.absolute_schema_path:
+        # The error is about a key, not a value: jsonschema reports the key as the instance.
+        what = "flag" if len(path) == len(prefix) == 0 else "rule"
+        yield locator.problem(path, f"a {what} name must be a non-empty string", code, at_key=str(instance))
+        return
     if keyword == "additionalProperties":
         allowed = sorted((error.schema.get("properties") or {}).keys())
         for key in instance:
@@ -120,10 +126,7 @@ def _problems(error: Any, prefix: tuple[PathPart, ...], locator: Locator) -> Ite
             if key not in instance:
                 yield locator.problem(path, f"missing required key '{key}'", code)
         return
-    if keyword == "propertyNames":
-        yield locator.problem(path, "names must be non-empty strings", code, at_key=str(instance))
-        return
-    message = _message(keyword, expected, instance)
+    message = _message(keyword, expected, instance, error.schema)
     if keyword == "enum" and isinstance(instance, str):
         message += _did_you_mean(instance, [str(v) for v in expected])
     if _expects_string(keyword, expected) and not isinstance(instance, str):
@@ -133,7 +136,7 @@ def _problems(error: Any, prefix: tuple[PathPart, ...], locator: Locator) -> Ite
     yield locator.problem(path, message, code)
 
 
-def _message(keyword: str, expected: Any, instance: Any) -> str:  # noqa: PLR0911 - one message per keyword
+def _message(keyword: str, expected: Any, instance: Any, schema_node: Mapping[str, Any]) -> str:  # noqa: PLR0911 - one message per keyword
     if keyword == "type":
         wanted = " or ".join(expected) if isinstance(expected, list) else expected
         return f"expected {wanted}, found {json_type(instance)}"
@@ -152,7 +155,8 @@ def _message(keyword: str, expected: Any, instance: Any) -> str:  # noqa: PLR091
     if keyword == "uniqueItems":
         return "must not list the same item twice"
     if keyword == "pattern":
-        return f"does not have the expected format ({expected})"
+        examples = schema_node.get("examples") or []
+        return "does not have the expected format" + (f" (for example {examples[0]})" if examples else "")
     return f"breaks the schema's '{keyword}' rule"
 
 

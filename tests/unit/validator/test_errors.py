@@ -100,10 +100,10 @@ def test_the_document_must_be_a_mapping() -> None:
 
 def test_a_yaml_1_1_boolean_where_a_string_is_expected_says_quote_it() -> None:
     problem = only_problem(condition("STARTSWITH", "country", "NO"))
-    assert where(problem) == (f"{RULE}.conditions[0].value", 9, 18, "schema-type")
-    assert (
-        problem.message
-        == "expected string, found boolean: the unquoted word is read as the boolean false; quote it"
+    assert where(problem) == (f"{RULE}.conditions[0].value", 9, 18, "yaml11-boolean")
+    assert problem.message == (
+        "the unquoted word is read as the boolean false by YAML 1.1 (PyYAML) but as text by YAML 1.2: "
+        "quote it for text, or write false"
     )
 
 
@@ -111,14 +111,14 @@ def test_a_sexagesimal_time_says_quote_it() -> None:
     problem = only_problem(
         condition("SCHEDULE_BETWEEN_TIME_RANGE", "CURRENT_TIME", '{START: 12:30, END: "13:00"}')
     )
-    assert where(problem) == (f"{RULE}.conditions[0].value.START", 9, 26, "schema-type")
-    assert problem.message.endswith("read as an integer; quote it")
+    assert where(problem) == (f"{RULE}.conditions[0].value.START", 9, 26, "yaml11-number")
+    assert "a base-60 number (12:30 is 750) by YAML 1.1 (PyYAML) but as text by YAML 1.2" in problem.message
 
 
 def test_a_country_code_in_a_list_of_countries_says_quote_it() -> None:
     problem = only_problem(condition("IN", "country", "[SE, NO, DK]"))
     assert where(problem) == (f"{RULE}.conditions[0].value[1]", 9, 23, "yaml11-boolean")
-    assert "quote it for text, or write true or false" in problem.message
+    assert "quote it for text, or write false" in problem.message
 
 
 def test_an_equals_with_a_yaml_1_1_word_says_quote_it_but_true_and_false_are_fine() -> None:
@@ -327,8 +327,8 @@ def test_an_alias_as_a_key_reads_like_pyyaml() -> None:
     assert validate(text.encode())["other"]["rules"] == {
         "flag": {"when_match": False, "conditions": [{"action": "EQUALS", "key": "x", "value": 1}]}
     }
-    problem = only_problem("list: &k [1]\n*k : {default: true}\n")
-    assert where(problem) == ("$", 2, 1, "key-type")
+    found = [where(p) for p in problems_of("list: &k [1]\n*k : {default: true}\n")]
+    assert ("$", 2, 1, "key-type") in found
 
 
 def test_a_modulo_range_needs_whole_numbers_as_powertools_does() -> None:

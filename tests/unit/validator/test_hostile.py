@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from feature_validator.guards import MAX_CONTENT_BYTES
-from feature_validator.loading import MAX_DEPTH
+from appconfig_reading.yaml_loader import MAX_DEPTH
 
 from tests.unit.validator.conftest import only_problem, where
 

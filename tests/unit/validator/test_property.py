@@ -130,11 +130,9 @@ def test_generated_documents_and_the_schema_agree(document: dict[str, Any]) -> N
 def _located(text: str, *, by_flag: bool) -> list[tuple[str, int, int]]:
     loaded = loading.load(text)
     locator = Locator(text, loaded.spans if by_flag else None)
-    try:
-        schema.check(loaded.data, locator)
-        found = semantics.check(loaded.data, locator)
-    except FeatureFileInvalid as error:
-        found = list(error.problems)
+    found = schema.check(loaded.data, locator).problems
+    if not found:
+        found = [locator.problem(*finding) for finding in semantics.check(loaded.data)]
     return [(p.path, p.line, p.column) for p in found]
 
 
