@@ -24,7 +24,6 @@ GENERATED = "feature_schema_generated"
 SCHEMA_FILE = Path(__file__).with_name("feature-file.schema.json")
 
 
-
 def schema() -> dict[str, Any]:
     loaded: dict[str, Any] = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
     return loaded
@@ -48,11 +47,11 @@ def validators(whole: dict[str, Any]) -> tuple[Callable[[Any], Any], Callable[[A
         generated = importlib.import_module(GENERATED)
     except ImportError:
         generated = None
-    if generated is not None and (generated.ROOT, generated.FLAG, generated.VERSION) == (
+    if generated is not None and (
         root,
         flag,
         fastjsonschema.VERSION,
-    ):
+    ) == (generated.ROOT, generated.FLAG, generated.VERSION):
         return generated.root.validate, generated.flag.validate
     return fastjsonschema.compile(root), fastjsonschema.compile(flag)
 

@@ -87,7 +87,9 @@ def check(data: dict[str, Any], locator: Locator) -> None:
             message = f"Powertools' feature flags validator rejects this flag: {reason}"
             problems.append(locator.problem([], message, "powertools", at_key=name))
     if not problems:  # refused as a whole, though every flag passes alone: never seen, kept for safety
-        problems.append(locator.problem([], "Powertools' feature flags validator rejects the file", "powertools"))
+        problems.append(
+            locator.problem([], "Powertools' feature flags validator rejects the file", "powertools")
+        )
     raise FeatureFileInvalid(problems)
 
 
@@ -100,6 +102,6 @@ def _refusal(document: dict[str, Any]) -> str | None:
     except schema.SchemaValidationError as error:
         # Its messages end with the names and values involved ("rule=..., action=..."): not for logs.
         return _NAMED.sub("", str(error)) or "a rule it does not accept"
-    except Exception as error:  # noqa: BLE001 - what crashes Powertools here crashes the consumers too
+    except Exception as error:
         return f"its validator fails with {type(error).__name__}"
     return None

@@ -59,8 +59,8 @@ def check(data: Any, locator: Locator) -> Report:
     try:
         root_ok(data)
     except fastjsonschema.JsonSchemaException:
-        problems, more = _take(_report("root", data, (), locator), MAX_REPORTED)
-        return Report(problems, len(problems) + more, at_least=more > 0)
+        found, more = _take(_report("root", data, (), locator), MAX_REPORTED)
+        return Report(found, len(found) + more, at_least=more > 0)
     problems: list[Problem] = []
     unlisted = 0
     for name, flag in data.items():

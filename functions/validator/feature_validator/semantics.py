@@ -70,7 +70,7 @@ def _known_zone(name: str) -> bool:
 
     try:
         return bool(tz.gettz(name))
-    except Exception:  # noqa: BLE001 - dateutil raises several kinds for names it cannot read
+    except Exception:
         return False
 
 

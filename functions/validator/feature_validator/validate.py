@@ -68,5 +68,5 @@ def _located(issue: Issue, locator: Locator) -> Problem:
 
 
 def _under(path: str, refused: str) -> bool:
-    """Whether the node at ``path`` is the refused node or inside it (paths as ``format_path`` writes them)."""
+    """Whether the node at ``path`` is the refused one or inside it (paths as ``format_path`` writes)."""
     return path == refused or (path.startswith(refused) and path[len(refused)] in ".[")

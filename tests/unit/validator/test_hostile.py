@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from feature_validator.guards import MAX_CONTENT_BYTES
 from appconfig_reading.yaml_loader import MAX_DEPTH
+from feature_validator.guards import MAX_CONTENT_BYTES
 
 from tests.unit.validator.conftest import only_problem, where
 

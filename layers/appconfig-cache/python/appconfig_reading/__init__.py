@@ -63,5 +63,7 @@ def read_document(body: bytes, content_type: str | None = None) -> Document:
     try:
         from appconfig_reading.yaml_loader import load_yaml
     except ImportError:
-        raise ImportError("reading YAML configurations needs PyYAML (in the function's requirements)") from None
+        raise ImportError(
+            "reading YAML configurations needs PyYAML (in the function's requirements)"
+        ) from None
     return Document(load_yaml(text).data, YAML)

@@ -19,7 +19,14 @@ if TYPE_CHECKING:
 
     from appconfig_reading.errors import PathPart
 
-_KINDS = {bool: "a boolean", int: "an integer", float: "a number", str: "text", list: "a list", dict: "a mapping"}
+_KINDS = {
+    bool: "a boolean",
+    int: "an integer",
+    float: "a number",
+    str: "text",
+    list: "a list",
+    dict: "a mapping",
+}
 
 
 def json_disagreement(text: str, data: Any) -> Issue | None:
@@ -38,7 +45,8 @@ def json_disagreement(text: str, data: Any) -> Issue | None:
         return None
     path, json_value, yaml_value = _first_difference(other, data, [])
     message = (
-        f"JSON reads {_kind(json_value)} here and YAML {_kind(yaml_value)}: write the value so both read it alike"
+        f"JSON reads {_kind(json_value)} here and YAML {_kind(yaml_value)}: "
+        "write the value so both read it alike"
     )
     return Issue(None, None, message, "json-yaml", path)
 

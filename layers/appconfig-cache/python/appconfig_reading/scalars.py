@@ -75,7 +75,9 @@ def read_plain(value: str) -> Any:
             "timestamp", "an unquoted date or time is read as a YAML timestamp, not text: quote it", value
         )
     elif tag in (MERGE, VALUE):
-        raise Refusal("yaml11-special", f"the unquoted sign has a meaning of its own in {_YAML11}: quote it", value)
+        raise Refusal(
+            "yaml11-special", f"the unquoted sign has a meaning of its own in {_YAML11}: quote it", value
+        )
     else:
         old = (tag, _construct(tag, value))
     new = _core_plain(value)
@@ -139,9 +141,9 @@ def _construct(tag: str, value: str) -> Any:
     """What PyYAML's SafeConstructor makes of ``value`` under ``tag`` (one of the JSON tags)."""
     try:
         if tag == INT:
-            return _SAFE.construct_yaml_int(ScalarNode(tag, value))  # type: ignore[no-untyped-call]
+            return _SAFE.construct_yaml_int(ScalarNode(tag, value))
         if tag == FLOAT:
-            return _SAFE.construct_yaml_float(ScalarNode(tag, value))  # type: ignore[no-untyped-call]
+            return _SAFE.construct_yaml_float(ScalarNode(tag, value))
         if tag == BOOL:
             return _SAFE.bool_values[value.lower()]
     except KeyError:
@@ -182,7 +184,7 @@ def _core_tagged(tag: str, value: str) -> tuple[str, Any] | None:
     return number
 
 
-def _core_number(value: str, *, floats: bool) -> tuple[str, Any] | None:
+def _core_number(value: str, *, floats: bool) -> tuple[str, Any] | None:  # noqa: PLR0911 - one per form
     try:
         if _CORE_INT10.fullmatch(value):
             return INT, int(value)
@@ -236,7 +238,8 @@ def _disagreement(value: str, old: tuple[str, Any], new: tuple[str, Any]) -> tup
             form, fix = "a number", ", or write the number in decimal"
         return (
             "yaml11-number",
-            f"the unquoted value is read as {form} by {_YAML11} but as text by YAML 1.2: quote it for text{fix}",
+            f"the unquoted value is read as {form} by {_YAML11} but as text by YAML 1.2: "
+            f"quote it for text{fix}",
         )
     if old[0] == STR:
         if value.startswith("0o"):

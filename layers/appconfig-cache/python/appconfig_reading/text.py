@@ -71,7 +71,9 @@ def character_issues(text: str, lines: Lines, limit: int) -> tuple[list[Issue], 
             if char == BOM:
                 reading = "libyaml skips it at the start of a line, other readers keep it as a character"
             else:
-                reading = "YAML 1.1 readers (PyYAML, libyaml) end the line there, YAML 1.2, JSON and editors do not"
+                reading = (
+                    "YAML 1.1 readers (PyYAML, libyaml) end the line there, YAML 1.2, JSON and editors do not"
+                )
             message = (
                 f"{_NAMES[char]}: {reading}; remove it, or write {_ESCAPES[char]} in a double-quoted string"
             )

@@ -332,7 +332,9 @@ class _Builder:
     def _alias(self, event: AliasEvent) -> Any:
         name = str(event.anchor)
         if name in self.open_anchors:
-            self._fatal(event, "an alias refers to a node that contains it (a recursive alias)", "alias-cycle")
+            self._fatal(
+                event, "an alias refers to a node that contains it (a recursive alias)", "alias-cycle"
+            )
         known = self.anchors.get(name)
         if known is None:  # the parsers report undefined aliases themselves; kept for safety
             self._fatal(event, "an alias refers to an anchor that is not defined", "yaml-syntax")
@@ -353,7 +355,7 @@ class _Builder:
             [],
         )
 
-    def _key(self, event: ScalarEvent, frame: _Frame) -> Any:
+    def _key(self, event: ScalarEvent, frame: _Frame) -> Any:  # noqa: PLR0911 - one return per kind of key
         value: str = event.value
         tag = event.tag
         if tag is None:
@@ -379,7 +381,7 @@ class _Builder:
             self._issue(event, [*self._path(), value], "keys must be strings", "key-type")
         return value
 
-    def _scalar(self, event: ScalarEvent, frame: _Frame | None) -> Any:
+    def _scalar(self, event: ScalarEvent, frame: _Frame | None) -> Any:  # noqa: PLR0911 - one per kind
         value: str = event.value
         tag = event.tag
         if tag is None:
