@@ -148,7 +148,7 @@ def _construct(tag: str, value: str) -> Any:
             return _SAFE.bool_values[value.lower()]
     except KeyError:
         raise Refusal("not-a-number", "not a boolean", value) from None
-    except ValueError:
+    except (ValueError, IndexError):  # IndexError: PyYAML's int and float constructors on ""
         if tag == INT and sum(c.isdigit() for c in value) > _MAX_DIGITS:
             raise Refusal(
                 "too-many-digits",
