@@ -13,19 +13,12 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from appconfig_reading.errors import DocumentError
-from appconfig_reading.scalars import STR, reads_as
 from appconfig_reading.yaml_loader import Loaded, load_yaml
-from yaml.nodes import ScalarNode
 
 from feature_validator.errors import MAX_REPORTED, FeatureFileInvalid, from_issue
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
-
-    from yaml.nodes import Node
-
-# Issues after which the document's nodes cannot be composed (PyYAML's composer refuses them).
-UNCOMPOSABLE = frozenset({"duplicate-anchor"})
 
 
 @contextmanager
@@ -45,10 +38,3 @@ def load(text: str) -> Loaded:
         return load_yaml(text, limit=MAX_REPORTED, stop=False)
     except DocumentError as error:
         raise FeatureFileInvalid([from_issue(i) for i in error.issues], error.total) from None
-
-
-def node_reads_as(node: Node) -> str | None:
-    """For a plain scalar node resolved to a non-string: how it was read; otherwise None."""
-    if isinstance(node, ScalarNode) and not node.style and node.tag != STR:
-        return reads_as(node.tag, node.value)
-    return None

@@ -17,9 +17,10 @@ from typing import TYPE_CHECKING, Any
 
 from feature_validator import compiled
 from feature_validator.errors import MAX_REPORTED, PathPart, Problem
+from feature_validator.locate import Finding
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator, Mapping
+    from collections.abc import Iterator, Mapping
 
     from feature_validator.locate import Locator
 
@@ -42,8 +43,23 @@ def schema() -> dict[str, Any]:
 
 
 @cache
-def _fast() -> tuple[Callable[[Any], Any], Callable[[Any], Any]]:
-    return compiled.validators(schema())
+def _fast() -> compiled.Validators:
+    return compiled.Validators(schema())
+
+
+def _flag_ok(flag: Any, fast: compiled.Validators) -> bool:
+    """The schema's verdict on one flag: its shape, then each condition by its action's validator."""
+    import fastjsonschema
+
+    try:
+        fast.check("flag")(flag)
+        for rule in (flag.get("rules") or {}).values():
+            for condition in rule["conditions"]:
+                action = condition.get("action") if type(condition) is dict else None
+                fast.condition(action)(condition)
+    except fastjsonschema.JsonSchemaException:
+        return False
+    return True
 
 
 def check(data: Any, locator: Locator) -> Report:
@@ -55,33 +71,31 @@ def check(data: Any, locator: Locator) -> Report:
     """
     import fastjsonschema
 
-    root_ok, flag_ok = _fast()
+    fast = _fast()
     try:
-        root_ok(data)
+        fast.check("root")(data)
     except fastjsonschema.JsonSchemaException:
-        found, more = _take(_report("root", data, (), locator), MAX_REPORTED)
-        return Report(found, len(found) + more, at_least=more > 0)
-    problems: list[Problem] = []
+        found, more = _take(_report("root", data, ()), MAX_REPORTED)
+        return Report(locator.locate(found), len(found) + more, at_least=more > 0)
+    findings: list[Finding] = []
     unlisted = 0
     for name, flag in data.items():
-        try:
-            flag_ok(flag)
-        except fastjsonschema.JsonSchemaException:
-            room = MAX_REPORTED - len(problems)
+        if not _flag_ok(flag, fast):
+            room = MAX_REPORTED - len(findings)
             if room <= 0:
                 unlisted += 1
                 continue
-            found, more = _take(_report("flag", flag, (name,), locator), room)
+            found, more = _take(_report("flag", flag, (name,)), room)
             # fastjsonschema and jsonschema agree on every verdict (a test holds them to it); if
             # they ever did not, the flag is still refused, at its name.
-            problems.extend(found or [locator.problem([], "breaks the schema", "schema", at_key=name)])
+            findings.extend(found or [Finding([], "breaks the schema", "schema", at_key=name)])
             unlisted += more
-    return Report(problems, len(problems) + unlisted, at_least=unlisted > 0)
+    return Report(locator.locate(findings), len(findings) + unlisted, at_least=unlisted > 0)
 
 
-def _take(problems: Iterator[Problem], room: int) -> tuple[list[Problem], int]:
-    """Up to ``room`` problems, and 1 if there are more (counted, not itemised: bounded cost)."""
-    taken = list(islice(problems, room + 1))
+def _take(findings: Iterator[Finding], room: int) -> tuple[list[Finding], int]:
+    """Up to ``room`` findings, and 1 if there are more (counted, not itemised: bounded cost)."""
+    taken = list(islice(findings, room + 1))
     return taken[:room], len(taken) - min(len(taken), room)
 
 
@@ -96,12 +110,12 @@ def _full(which: str) -> Any:
     return Draft202012Validator(root if which == "root" else flag)
 
 
-def _report(which: str, instance: Any, prefix: tuple[PathPart, ...], locator: Locator) -> Iterator[Problem]:
+def _report(which: str, instance: Any, prefix: tuple[PathPart, ...]) -> Iterator[Finding]:
     for error in _full(which).iter_errors(instance):
-        yield from _problems(error, prefix, locator)
+        yield from _findings(error, prefix)
 
 
-def _problems(error: Any, prefix: tuple[PathPart, ...], locator: Locator) -> Iterator[Problem]:
+def _findings(error: Any, prefix: tuple[PathPart, ...]) -> Iterator[Finding]:
     path = [*prefix, *error.absolute_path]
     keyword: str = error.validator
     expected = error.validator_value
@@ -110,7 +124,7 @@ def _problems(error: Any, prefix: tuple[PathPart, ...], locator: Locator) -> Ite
     if "propertyNames" in error.absolute_schema_path:
         # The error is about a key, not a value: jsonschema reports the key as the instance.
         what = "flag" if len(path) == len(prefix) == 0 else "rule"
-        yield locator.problem(path, f"a {what} name must be a non-empty string", code, at_key=str(instance))
+        yield Finding(path, f"a {what} name must be a non-empty string", code, at_key=str(instance))
         return
     if keyword == "additionalProperties":
         allowed = sorted((error.schema.get("properties") or {}).keys())
@@ -119,21 +133,18 @@ def _problems(error: Any, prefix: tuple[PathPart, ...], locator: Locator) -> Ite
                 message = (
                     f"unexpected key (allowed here: {', '.join(allowed)})" if allowed else "unexpected key"
                 )
-                yield locator.problem(path, message + _did_you_mean(key, allowed), code, at_key=key)
+                yield Finding(path, message + _did_you_mean(key, allowed), code, at_key=key)
         return
     if keyword == "required":
         for key in expected:
             if key not in instance:
-                yield locator.problem(path, f"missing required key '{key}'", code)
+                yield Finding(path, f"missing required key '{key}'", code)
         return
     message = _message(keyword, expected, instance, error.schema)
     if keyword == "enum" and isinstance(instance, str):
         message += _did_you_mean(instance, [str(v) for v in expected])
-    if _expects_string(keyword, expected) and not isinstance(instance, str):
-        reading = locator.reads_as(path)
-        if reading:
-            message = f"{message}: {reading}; quote it"
-    yield locator.problem(path, message, code)
+    hint = _expects_string(keyword, expected) and not isinstance(instance, str)
+    yield Finding(path, message, code, hint=hint)
 
 
 def _message(keyword: str, expected: Any, instance: Any, schema_node: Mapping[str, Any]) -> str:  # noqa: PLR0911 - one message per keyword

@@ -17,17 +17,14 @@ from appconfig_reading.agreement import json_disagreement
 
 from feature_validator import guards, loading, powertools, schema, semantics
 from feature_validator.errors import MAX_REPORTED, FeatureFileInvalid, Problem, format_path, from_issue
+from feature_validator.locate import Finding, Locator
 
 if TYPE_CHECKING:
     from appconfig_reading.errors import Issue
 
-    from feature_validator.locate import Locator
-
 
 def validate(content: bytes) -> dict[str, Any]:
     """The feature file as data, or ``FeatureFileInvalid`` with every problem located."""
-    from feature_validator.locate import Locator
-
     text = guards.decode(content)
     guards.check_single_document(text)
     loaded = loading.load(text)
@@ -39,21 +36,20 @@ def validate(content: bytes) -> dict[str, Any]:
         disagreement = json_disagreement(text, data)
         if disagreement is not None:
             raise FeatureFileInvalid([_located(disagreement, locator)])
-    if not {i.code for i in loaded.issues} & loading.UNCOMPOSABLE:
-        report = schema.check(data, locator)
-        later = report.problems
-        total += report.total
-        at_least = report.at_least
-        if not report.total:
-            findings = semantics.check(data)
-            later = [locator.problem(*finding) for finding in islice(findings, MAX_REPORTED)]
-            unlisted = sum(1 for _ in findings)
-            total += len(later) + unlisted
-            at_least = False
-        refused = [p.path for p in problems if p.path != format_path(())]
-        kept = [p for p in later if not any(_under(p.path, path) for path in refused)]
-        problems += kept
-        total -= len(later) - len(kept)
+    report = schema.check(data, locator)
+    later = report.problems
+    total += report.total
+    at_least = report.at_least
+    if not report.total:
+        findings = semantics.check(data)
+        later = locator.locate(Finding(*finding) for finding in islice(findings, MAX_REPORTED))
+        unlisted = sum(1 for _ in findings)
+        total += len(later) + unlisted
+        at_least = False
+    refused = [p.path for p in problems if p.path != format_path(())]
+    kept = [p for p in later if not any(_under(p.path, path) for path in refused)]
+    problems += kept
+    total -= len(later) - len(kept)
     if problems:
         raise FeatureFileInvalid(problems, total, at_least=at_least)
     powertools.check(data, locator)

@@ -96,7 +96,7 @@ def _flow(value: object) -> str:
 
 
 def _block(value: object, indent: int, flow_at: int) -> list[str]:
-    """Block lines for ``value`` at ``indent`` spaces; collections ``flow_at`` deep are written in flow style."""
+    """Block lines for ``value`` at ``indent`` spaces; collections ``flow_at`` deep are in flow style."""
     pad = " " * indent
     if not isinstance(value, dict | list) or flow_at <= 0:
         return [pad + _flow(value)]

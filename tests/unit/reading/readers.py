@@ -46,7 +46,7 @@ def canonical(data: Any) -> str:
 def _outcome(read: Any) -> Outcome:
     try:
         return Outcome(canonical(read()))
-    except Exception as error:  # noqa: BLE001 - any failure is that reader's outcome
+    except Exception as error:  # any failure is that reader's outcome
         return Outcome(None, type(error).__name__)
 
 

@@ -42,6 +42,7 @@ _CORE_INT16 = re.compile(r"0x[0-9a-fA-F]+")
 _CORE_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?")
 _CORE_INF = re.compile(r"[-+]?\.(?:inf|Inf|INF)")
 _CORE_NAN = re.compile(r"\.(?:nan|NaN|NAN)")
+_NUMERIC_FIRST = frozenset("0123456789+-.")
 
 _MAX_DIGITS = sys.get_int_max_str_digits() if hasattr(sys, "get_int_max_str_digits") else 4300
 _YAML11 = "YAML 1.1 (PyYAML)"
@@ -69,6 +70,9 @@ def read_plain(value: str) -> Any:
     """An unquoted scalar's value, or ``Refusal`` when YAML 1.1 and 1.2 read it differently."""
     tag = resolve_plain(value)
     if tag == STR:
+        # YAML 1.2's words (true, null, ...) are YAML 1.1's too: only a number can part them here.
+        if value[0] not in _NUMERIC_FIRST:
+            return value
         old: tuple[str, Any] = (STR, value)
     elif tag == TIMESTAMP:
         raise Refusal(

@@ -145,6 +145,7 @@ class _Frame:
 
 
 _NO_KEY = object()
+_TEXT_ONLY = object()  # an issue of the text itself (a tab): no path
 _REFUSED = object()  # a key that was refused: its value is built (to find problems in it), then dropped
 _COLLECTION_KEY = object()  # a mapping or sequence written as a key, refused, still open
 
@@ -233,9 +234,9 @@ class _Builder:
                 tag = event.tag
                 is_map = kind is MappingStartEvent
                 if tag is not None and tag not in ("!", MAP if is_map else SEQ):
-                    self._issue(event, self._path(), _tag_message(tag), "tag")
+                    self._issue(event, _tag_message(tag), "tag")
                 if stack and stack[-1].key is _NO_KEY and type(stack[-1].container) is dict:
-                    self._issue(event, self._path(), "keys must be strings, not collections", "key-type")
+                    self._issue(event, "keys must be strings, not collections", "key-type")
                     stack[-1].key = _COLLECTION_KEY
                 anchor = event.anchor
                 if anchor is not None:
@@ -279,7 +280,7 @@ class _Builder:
                 if isinstance(value, str):
                     self._take_key(frame, value, event)
                 else:
-                    self._issue(event, self._path(), "keys must be strings", "key-type")
+                    self._issue(event, "keys must be strings", "key-type")
                     frame.key = _REFUSED
                 continue
             if key is _COLLECTION_KEY:  # refused when it opened; the value after it is dropped too
@@ -310,7 +311,6 @@ class _Builder:
         if first != index or key in frame.container:
             self._issue(
                 event,
-                self._path(),
                 f"duplicate key: first at line {self.lines.position(first)[0]}, again at line "
                 f"{self.lines.position(index)[0]} (YAML loaders keep the last value silently)",
                 "duplicate-key",
@@ -321,7 +321,6 @@ class _Builder:
         if name in self.anchors or name in self.open_anchors:
             self._issue(
                 event,
-                self._path(),
                 "an anchor name used a second time: PyYAML's loaders refuse it, YAML 1.2 readers let "
                 "the second replace the first; give each anchor its own name",
                 "duplicate-anchor",
@@ -362,23 +361,23 @@ class _Builder:
             if not event.implicit[0]:
                 return value
             if frame.flow and "?" in value:
-                self._issue(event, [*self._path(), value], _FLOW_QUESTION, "flow-question-mark")
+                self._issue(event, _FLOW_QUESTION, "flow-question-mark", value)
             if value and value[0] not in MAYBE_TYPED:
                 return value
             try:
                 return read_plain_key(value)
             except Refusal as refused:
                 if refused.code == "merge-key":  # what the mapping should hold is unknown: refuse it
-                    self._issue(event, self._path(), refused.message, refused.code)
+                    self._issue(event, refused.message, refused.code)
                     return _REFUSED
-                self._issue(event, [*self._path(), value], refused.message, refused.code)
+                self._issue(event, refused.message, refused.code, value)
                 return value
         if tag == "!":
             if resolve_plain(value) != STR:
-                self._issue(event, [*self._path(), value], _BANG_MESSAGE, "tag")
+                self._issue(event, _BANG_MESSAGE, "tag", value)
             return value
         if tag != STR:
-            self._issue(event, [*self._path(), value], "keys must be strings", "key-type")
+            self._issue(event, "keys must be strings", "key-type", value)
         return value
 
     def _scalar(self, event: ScalarEvent, frame: _Frame | None) -> Any:  # noqa: PLR0911 - one per kind
@@ -388,25 +387,25 @@ class _Builder:
             if not event.implicit[0]:
                 return value
             if frame is not None and frame.flow and "?" in value:
-                self._issue(event, self._path(), _FLOW_QUESTION, "flow-question-mark")
+                self._issue(event, _FLOW_QUESTION, "flow-question-mark")
             if value and value[0] not in MAYBE_TYPED:
                 return value
             try:
                 return read_plain(value)
             except Refusal as refused:
-                self._issue(event, self._path(), refused.message, refused.code)
+                self._issue(event, refused.message, refused.code)
                 return refused.value
         if tag == "!":
             if resolve_plain(value) != STR:
-                self._issue(event, self._path(), _BANG_MESSAGE, "tag")
+                self._issue(event, _BANG_MESSAGE, "tag")
             return value
         if tag in JSON_TAGS:
             try:
                 return read_tagged(tag, value)
             except Refusal as refused:
-                self._issue(event, self._path(), refused.message, refused.code)
+                self._issue(event, refused.message, refused.code)
                 return refused.value
-        self._issue(event, self._path(), _tag_message(tag), "tag")
+        self._issue(event, _tag_message(tag), "tag")
         return value
 
     def _record_scalar(self, event: Any) -> None:
@@ -436,7 +435,7 @@ class _Builder:
                 ):
                     hash_at = text.find("#", hash_at + 1, index)
                 if hash_at < 0:
-                    self._record(index, [], _TAB_MESSAGE, "tab")
+                    self._record(index, _TEXT_ONLY, _TAB_MESSAGE, "tab")
             index = text.find("\t", index + 1)
 
     def _path(self) -> list[PathPart]:
@@ -449,12 +448,17 @@ class _Builder:
                 path.append(str(frame.key))
         return path
 
-    def _issue(self, event: Any, path: list[PathPart], message: str, code: str) -> None:
-        self._record(event.start_mark.index, path, message, code)
+    def _issue(self, event: Any, message: str, code: str, key: Any = _NO_KEY) -> None:
+        """An issue at ``event`` (at ``key`` of the open mapping, when given); its path is worked out
+        only if it is itemised: a file with 20,000 of them pays for 50."""
+        self._record(event.start_mark.index, None if key is _NO_KEY else key, message, code)
 
-    def _record(self, index: int, path: list[PathPart], message: str, code: str) -> None:
+    def _record(self, index: int, key: Any, message: str, code: str) -> None:
         self.count += 1
         if len(self.found) < self.limit:
+            path = self._path() if key is not _TEXT_ONLY else []
+            if key is not None and key is not _TEXT_ONLY:
+                path.append(key)
             self.found.append((index, path, message, code))
         if self.stop and self.count >= self.limit:
             raise _Stop
