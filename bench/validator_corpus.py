@@ -245,8 +245,8 @@ def many_errors(rng: random.Random, scale: int) -> bytes:
     if rng.random() < 0.5:
         head = "flag:\n  default: false\n  rules:\n    r:\n      when_match: true\n      conditions:\n"
         return (head + bad * count).encode()
-    flag = "f{}:\n  default: false\n  rules:\n    r:\n      when_match: true\n      conditions:\n" + bad
-    return "".join(flag.format(i) for i in range(count)).encode()
+    flag = "f{}:\n  default: false\n  rules:\n    r:\n      when_match: true\n      conditions:\n"
+    return "".join(flag.format(i) + bad for i in range(count)).encode()
 
 
 FAMILIES = {

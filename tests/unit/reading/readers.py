@@ -9,6 +9,7 @@ an editor reads it as YAML 1.2 (ruamel.yaml here). For each reader: its document
 from __future__ import annotations
 
 import json
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,7 +28,14 @@ from ruamel.yaml import YAML
 # the agent's local-development types, none, and the YAML types people set.
 UNTYPED = ["binary/octet-stream", "application/octet-stream", "text/plain", "", None]
 YAML_TYPES = ["application/x-yaml", "application/yaml", "text/yaml"]
-_RUAMEL = YAML(typ="safe", pure=True)
+
+
+def yaml12(body: bytes | str) -> Any:
+    """ruamel.yaml's YAML 1.2 reading, with a loader of its own each time (one that has raised
+    keeps state that changes what it reads next), quiet about the duplicate anchors it tolerates."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return YAML(typ="safe", pure=True).load(body)
 
 
 @dataclass(frozen=True)
@@ -83,7 +91,7 @@ def readings(body: bytes) -> dict[str, Outcome]:
     found = {
         "yaml.safe_load (libyaml)": _outcome(lambda: yaml.load(body, Loader=yaml.CSafeLoader)),
         "yaml.safe_load (pure Python)": _outcome(lambda: yaml.load(body, Loader=yaml.SafeLoader)),
-        "YAML 1.2 (ruamel.yaml)": _outcome(lambda: _RUAMEL.load(body)),
+        "YAML 1.2 (ruamel.yaml)": _outcome(lambda: yaml12(body)),
         "one reading, pure-Python parser": _outcome(lambda: load_yaml(decode(body), pure=True).data),
     }
     if is_json_text(body):

@@ -12,14 +12,15 @@ from __future__ import annotations
 import pytest
 from feature_validator.errors import FeatureFileInvalid
 from feature_validator.validate import validate
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import example, given, settings
 
+from tests.fuzz_settings import EXAMPLES, FUZZ
 from tests.unit.reading.documents import DOCUMENTS
 from tests.unit.reading.readers import CONSUMER_ERRORS, reading_accepts, readings
 
-pytestmark = pytest.mark.unit
+pytestmark = [pytest.mark.unit, pytest.mark.fuzz]
 
-SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(FUZZ, max_examples=EXAMPLES * 4)
 
 
 @SETTINGS

@@ -19,11 +19,10 @@ from appconfig_reading.text import Lines, decode
 from appconfig_reading.yaml_loader import load_yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from ruamel.yaml import YAML as Ruamel
+
+from tests.unit.reading.readers import yaml12
 
 pytestmark = pytest.mark.unit
-
-YAML12 = Ruamel(typ="safe", pure=True)
 
 
 def refused(text: str) -> tuple[int | None, int | None, str]:
@@ -187,7 +186,7 @@ def test_every_unquoted_scalar_the_reading_accepts_is_what_a_yaml_1_2_reader_rea
         value = read_plain(written)
     except Refusal:
         return
-    new = YAML12.load(f"x: {written}")["x"]
+    new = yaml12(f"x: {written}")["x"]
     assert (type(value), value) == (type(old), old) == (type(new), new)
 
 
