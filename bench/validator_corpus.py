@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-import random
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import random
 
 _DAYS = ["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"]
 
@@ -238,7 +241,8 @@ def many_errors(rng: random.Random, scale: int) -> bytes:
         [
             "        - {action: EQUAL, key: tier, value: x}\n",
             "        - {action: EQUALS, key: 7, value: null}\n",
-            "        - {action: SCHEDULE_BETWEEN_TIME_RANGE, key: CURRENT_TIME, value: {START: '09:00', END: '09:00'}}\n",
+            "        - {action: SCHEDULE_BETWEEN_TIME_RANGE, key: CURRENT_TIME,"
+            " value: {START: '09:00', END: '09:00'}}\n",
             "        - {action: EQUALS, key: tier, value: NO}\n",
         ]
     )

@@ -140,7 +140,7 @@ class Locator:
                     seen[()] = _Seen(_start(event))
                     break
 
-    def _follow(  # noqa: PLR0912 - one branch per kind of event
+    def _follow(  # noqa: PLR0912, PLR0915 - one branch per kind of event
         self, text: str, offset: int, wanted: set[Path], seen: dict[Path, _Seen], only: str | None = None
     ) -> bool:
         """Walk ``text``'s events noting the wanted paths; False when a piece does not stand alone."""

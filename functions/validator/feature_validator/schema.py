@@ -65,9 +65,9 @@ def _flag_ok(flag: Any, fast: compiled.Validators) -> bool:
 def check(data: Any, locator: Locator) -> Report:
     """The schema errors of ``data``, located; an empty report when it is valid.
 
-    Errors are itemised flag by flag until the report is full; the flags that fail after that are
-    only counted (each has at least one error), so a file that is wrong everywhere costs a quick
-    pass more than a valid one, not a full report of every error.
+    Errors are itemised flag by flag until the report is full; the first flag that fails after
+    that ends the check (the report says "at least"), so a file that is wrong everywhere costs no
+    more than a valid one, not a full report of every error.
     """
     import fastjsonschema
 
@@ -82,9 +82,9 @@ def check(data: Any, locator: Locator) -> Report:
     for name, flag in data.items():
         if not _flag_ok(flag, fast):
             room = MAX_REPORTED - len(findings)
-            if room <= 0:
+            if room <= 0:  # the report is full: the rest is not checked (bounded cost), only hinted at
                 unlisted += 1
-                continue
+                break
             found, more = _take(_report("flag", flag, (name,)), room)
             # fastjsonschema and jsonschema agree on every verdict (a test holds them to it); if
             # they ever did not, the flag is still refused, at its name.

@@ -144,6 +144,8 @@ class _Frame:
         self.flow = flow
 
 
+# Unquoted words YAML 1.1 and 1.2 read alike, looked up before any resolver runs.
+_SAME_WORDS = {"true": True, "false": False, "True": True, "False": False, "null": None, "~": None}
 _NO_KEY = object()
 _TEXT_ONLY = object()  # an issue of the text itself (a tab): no path
 _REFUSED = object()  # a key that was refused: its value is built (to find problems in it), then dropped
@@ -390,6 +392,8 @@ class _Builder:
                 self._issue(event, _FLOW_QUESTION, "flow-question-mark")
             if value and value[0] not in MAYBE_TYPED:
                 return value
+            if value in _SAME_WORDS:  # the words every file has, read alike by both versions
+                return _SAME_WORDS[value]
             try:
                 return read_plain(value)
             except Refusal as refused:
