@@ -361,3 +361,47 @@ def test_locations_in_a_json_document() -> None:
         ("$.b.rules.r.conditions", 2, 72, "schema-minItems"),
         ("$.b.rules.r.when_match", 2, 55, "schema-type"),
     ]
+
+
+# --- positions: every problem at its node, lines as editors count them ----------------------------
+
+
+def test_an_empty_flag_name_is_reported_at_the_name() -> None:
+    problem = only_problem('premium: {default: true}\n"": {default: true}\n')
+    assert where(problem) == ("$['']", 2, 1, "schema-minLength")
+    assert problem.message == "a flag name must be a non-empty string"
+
+
+def test_an_empty_rule_name_is_reported_at_the_name() -> None:
+    text = condition("EQUALS", "tier", "premium").replace("    a rule:", '    "":')
+    problem = only_problem(text)
+    assert where(problem) == ("$.flag.rules['']", 4, 5, "schema-minLength")
+    assert problem.message == "a rule name must be a non-empty string"
+
+
+def test_a_trailing_line_break_does_not_pass_a_pattern_and_is_reported_at_the_value() -> None:
+    text = condition("SCHEDULE_BETWEEN_TIME_RANGE", "CURRENT_TIME", '{START: "12:00\\n", END: "13:00"}')
+    problem = only_problem(text)
+    assert where(problem) == (f"{RULE}.conditions[0].value.START", 9, 26, "schema-pattern")
+    assert problem.message == "does not have the expected format (for example 09:00)"
+
+
+def test_a_block_scalar_time_with_its_line_break_is_reported_at_the_value() -> None:
+    text = condition(
+        "SCHEDULE_BETWEEN_TIME_RANGE",
+        "CURRENT_TIME",
+        "\n            START: |\n              12:00\n            END: '13:00'",
+    )
+    problem = only_problem(text)
+    assert (problem.path, problem.line, problem.code) == (
+        f"{RULE}.conditions[0].value.START",
+        10,
+        "schema-pattern",
+    )
+
+
+def test_lines_after_a_raw_line_separator_are_counted_as_editors_count_them() -> None:
+    # libyaml and PyYAML count U+2028 as a line break (YAML 1.1), editors and YAML 1.2 do not.
+    text = "# note\u2028# still a note\nflag:\n  default: maybe\n"
+    found = [where(p) for p in problems_of(text.encode())]
+    assert found == [("$", 1, 7, "invisible-character"), ("$.flag.default", 3, 12, "schema-type")]
