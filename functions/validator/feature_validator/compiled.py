@@ -18,22 +18,24 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from pathlib import Path
 
     Check = Callable[[Any], Any]
 
 GENERATED = "feature_schema_generated"
-SCHEMA_FILE = Path(__file__).with_name("feature-file.schema.json")
+SCHEMA_FILE = os.path.join(os.path.dirname(__file__), "feature-file.schema.json")
 _ANNOTATIONS = ("description", "title", "examples")
 
 
 def schema() -> dict[str, Any]:
-    loaded: dict[str, Any] = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    with open(SCHEMA_FILE, encoding="utf-8") as file:
+        loaded: dict[str, Any] = json.load(file)
     return loaded
 
 
@@ -139,4 +141,6 @@ def _bare(node: Any) -> Any:
 
 
 if __name__ == "__main__":
+    from pathlib import Path
+
     print(write(Path(sys.argv[1])))

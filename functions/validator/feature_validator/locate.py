@@ -12,8 +12,7 @@ lines and columns as editors count them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import yaml
 from appconfig_reading.scalars import STR, reads_as, resolve_plain
@@ -38,8 +37,7 @@ if TYPE_CHECKING:
 Path = tuple[PathPart, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
+class Finding(NamedTuple):
     """A problem before it is located: at the node on ``path`` or, with ``at_key``, at that key of
     the mapping there; ``hint`` adds how YAML read the node when it was an unquoted non-string."""
 
@@ -50,23 +48,29 @@ class Finding:
     hint: bool = False
 
 
-@dataclass(slots=True)
 class _Seen:
     """What the walk noted at a path: where the node starts, and its key's start if it has one."""
 
-    start: int
-    key_start: int | None = None
-    plain: str | None = None  # the text of an unquoted scalar
+    __slots__ = ("key_start", "plain", "start")
+
+    def __init__(self, start: int, key_start: int | None = None) -> None:
+        self.start = start
+        self.key_start = key_start
+        self.plain: str | None = None  # the text of an unquoted scalar
 
 
-@dataclass(slots=True)
 class _Frame:
-    path: Path
-    wanted: bool
-    is_map: bool
-    key: PathPart | None = None
-    key_start: int = 0
-    index: int = 0
+    """An open mapping or sequence in the walk: its path, and the key or index of what comes next."""
+
+    __slots__ = ("index", "is_map", "key", "key_start", "path", "wanted")
+
+    def __init__(self, path: Path, wanted: bool, is_map: bool) -> None:
+        self.path = path
+        self.wanted = wanted
+        self.is_map = is_map
+        self.key: PathPart | None = None
+        self.key_start = 0
+        self.index = 0
 
 
 class Locator:

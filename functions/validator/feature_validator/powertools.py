@@ -15,12 +15,12 @@ import importlib
 import importlib.machinery
 import importlib.util
 import logging
+import os
 import re
 import sys
 import types
 import warnings
 from functools import cache
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from feature_validator.errors import FeatureFileInvalid
@@ -46,11 +46,11 @@ def _modules() -> dict[str, types.ModuleType]:
     spec = importlib.util.find_spec(_TOP)
     if spec is None or spec.origin is None:
         raise ImportError("aws-lambda-powertools is not installed")
-    folder = Path(spec.origin).parent
+    folder = os.path.dirname(spec.origin)
     before = set(sys.modules)
     for name in _PACKAGES:
         if name not in sys.modules:
-            sys.modules[name] = _stand_in(name, folder.joinpath(*name.split(".")[1:]))
+            sys.modules[name] = _stand_in(name, os.path.join(folder, *name.split(".")[1:]))
     try:
         return {n: importlib.import_module(f"{_PACKAGES[-1]}.{n}") for n in wanted}
     finally:
@@ -59,11 +59,11 @@ def _modules() -> dict[str, types.ModuleType]:
                 del sys.modules[name]
 
 
-def _stand_in(name: str, folder: Path) -> types.ModuleType:
+def _stand_in(name: str, folder: str) -> types.ModuleType:
     module = types.ModuleType(name)
     module.__spec__ = importlib.machinery.ModuleSpec(name, None, is_package=True)
-    module.__spec__.submodule_search_locations = [str(folder)]
-    module.__path__ = [str(folder)]
+    module.__spec__.submodule_search_locations = [folder]
+    module.__path__ = [folder]
     parent, _, child = name.rpartition(".")
     if parent in sys.modules:
         setattr(sys.modules[parent], child, module)

@@ -9,11 +9,9 @@ slow part, kept off the valid path, limited to what is wrong and stopped once th
 
 from __future__ import annotations
 
-import difflib
-from dataclasses import dataclass
 from functools import cache
 from itertools import islice
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from feature_validator import compiled
 from feature_validator.errors import MAX_REPORTED, PathPart, Problem
@@ -28,8 +26,7 @@ SCHEMA_FILE = compiled.SCHEMA_FILE
 _JSON_TYPES = {bool: "boolean", int: "integer", float: "number", str: "string", list: "array", dict: "object"}
 
 
-@dataclass(frozen=True, slots=True)
-class Report:
+class Report(NamedTuple):
     """At most ``MAX_REPORTED`` problems of ``total``; ``at_least`` when some were only counted."""
 
     problems: list[Problem]
@@ -173,6 +170,8 @@ def _message(keyword: str, expected: Any, instance: Any, schema_node: Mapping[st
 
 def _did_you_mean(written: str, names: list[str]) -> str:
     """A close name from the schema (schema words only: nothing from the file is repeated)."""
+    import difflib
+
     close = difflib.get_close_matches(written, names, n=1, cutoff=0.75)
     return f"; did you mean {close[0]}?" if close else ""
 

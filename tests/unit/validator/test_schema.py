@@ -26,7 +26,7 @@ SCHEMA_FILE = ROOT / "schemas" / "feature-file.schema.json"
 
 
 def test_the_package_reads_the_one_schema_in_schemas() -> None:
-    assert schema.SCHEMA_FILE.resolve() == SCHEMA_FILE.resolve()
+    assert Path(schema.SCHEMA_FILE).resolve() == SCHEMA_FILE.resolve()
     assert schema.schema() == json.loads(SCHEMA_FILE.read_text())
 
 
