@@ -50,11 +50,10 @@ def parts(whole: dict[str, Any]) -> dict[str, dict[str, Any]]:
     - ``action.NAME``: a condition whose action is NAME.
     """
     defs = whole["$defs"]
-    root = {k: v for k, v in whole.items() if k not in ("additionalProperties", "$defs")}
-    relaxed = {**defs, "condition": {}}
+    root, flag = split(whole)
     found = {
         "root": root,
-        "flag": {"$schema": whole["$schema"], "$defs": relaxed, "$ref": "#/$defs/feature"},
+        "flag": {**flag, "$defs": {**defs, "condition": {}}},
         "condition": {"$schema": whole["$schema"], "$defs": defs, "$ref": "#/$defs/condition"},
     }
     condition = defs["condition"]
@@ -63,6 +62,12 @@ def parts(whole: dict[str, Any]) -> dict[str, dict[str, Any]]:
         own = {k: v for k, v in condition.items() if k != "allOf"} | ({"allOf": branches} if branches else {})
         found[f"action.{action}"] = {"$schema": whole["$schema"], "$defs": defs, **own}
     return {name: _bare(part) for name, part in found.items()}
+
+
+def split(whole: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The document's own constraints (not descending into the flags), and one flag's schema."""
+    root = {k: v for k, v in whole.items() if k not in ("additionalProperties", "$defs")}
+    return root, {"$schema": whole["$schema"], "$defs": whole["$defs"], "$ref": "#/$defs/feature"}
 
 
 def _actions(test: dict[str, Any]) -> list[str]:

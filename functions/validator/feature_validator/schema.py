@@ -101,9 +101,7 @@ def _full(which: str) -> Any:
     """jsonschema's validator, built once per process: building one costs more than using it."""
     from jsonschema import Draft202012Validator
 
-    whole = schema()
-    root = {k: v for k, v in whole.items() if k not in ("additionalProperties", "$defs")}
-    flag = {"$schema": whole["$schema"], "$defs": whole["$defs"], "$ref": "#/$defs/feature"}
+    root, flag = compiled.split(schema())
     return Draft202012Validator(root if which == "root" else flag)
 
 
