@@ -394,6 +394,13 @@ class _Builder:
                 return value
             if value in _SAME_WORDS:  # the words every file has, read alike by both versions
                 return _SAME_WORDS[value]
+            if (
+                value.isdigit()
+                and value.isascii()
+                and (value[0] != "0" or len(value) == 1)
+                and len(value) < 4300
+            ):
+                return int(value)  # a plain decimal: an integer to both versions (and to JSON)
             try:
                 return read_plain(value)
             except Refusal as refused:
