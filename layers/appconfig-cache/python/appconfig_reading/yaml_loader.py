@@ -219,15 +219,37 @@ class _Builder:
                 if scalars is not None and event.style:
                     self._record_scalar(event)
                 frame = stack[-1] if stack else None
+                text = event.value
+                # Most scalars are quoted, or plain text no reader could take for anything else:
+                # they are handled here, the rest by _key and _scalar.
+                simple = (
+                    event.tag is None
+                    and event.anchor is None
+                    and (
+                        not event.implicit[0]
+                        or (
+                            text and text[0] not in MAYBE_TYPED and not (frame and frame.flow and "?" in text)
+                        )
+                    )
+                )
                 if frame is not None and frame.key is _NO_KEY and type(frame.container) is dict:
+                    if simple and text not in frame.key_starts:  # a new text key: no duplicate to name
+                        frame.key_starts[text] = event.start_mark.index
+                        frame.key = text
+                        if len(stack) == 1:
+                            self.key_start = event.start_mark
+                        continue
                     key = self._key(event, frame)
                     if event.anchor is not None:
                         self._anchor(event, key if isinstance(key, str) else None, 1)
                     self._take_key(frame, key, event)
                     continue
-                value = self._scalar(event, frame)
-                if event.anchor is not None:
-                    self._anchor(event, value, 1)
+                if simple:
+                    value = text
+                else:
+                    value = self._scalar(event, frame)
+                    if event.anchor is not None:
+                        self._anchor(event, value, 1)
             elif kind is MappingStartEvent or kind is SequenceStartEvent:
                 self.nodes += 1
                 self.expanded += 1
