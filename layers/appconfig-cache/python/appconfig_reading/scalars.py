@@ -43,6 +43,7 @@ _CORE_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9
 _CORE_INF = re.compile(r"[-+]?\.(?:inf|Inf|INF)")
 _CORE_NAN = re.compile(r"\.(?:nan|NaN|NAN)")
 _NUMERIC_FIRST = frozenset("0123456789+-.")
+_SIGNED_RADIX = re.compile(r"[-+]0(?:o[0-7]+|x[0-9a-fA-F]+)")
 
 _MAX_DIGITS = sys.get_int_max_str_digits() if hasattr(sys, "get_int_max_str_digits") else 4300
 _YAML11 = "YAML 1.1 (PyYAML)"
@@ -73,6 +74,13 @@ def read_plain(value: str) -> Any:
         # YAML 1.2's words (true, null, ...) are YAML 1.1's too: only a number can part them here.
         if value[0] not in _NUMERIC_FIRST:
             return value
+        if _SIGNED_RADIX.fullmatch(value):
+            raise Refusal(
+                "yaml12-number",
+                "the unquoted value is text to YAML 1.1 (PyYAML) and to YAML 1.2's core schema, but "
+                "some YAML 1.2 readers take a signed 0o or 0x form for a number: quote it",
+                value,
+            )
         old: tuple[str, Any] = (STR, value)
     elif tag == TIMESTAMP:
         raise Refusal(
