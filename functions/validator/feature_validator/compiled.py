@@ -87,6 +87,7 @@ class Validators:
 
         self._parts = parts(whole)
         self._checks: dict[str, Check] = {}
+        self.by_action: dict[str, Check] = {}  # filled as actions are met: the hot path's lookup
         try:
             generated: Any = importlib.import_module(GENERATED)
         except ImportError:
@@ -115,7 +116,10 @@ class Validators:
     def condition(self, action: Any) -> Check:
         """The validator for conditions with ``action``; the generic one for an unknown action."""
         name = f"action.{action}"
-        return self.check(name if isinstance(action, str) and name in self._parts else "condition")
+        if isinstance(action, str) and name in self._parts:
+            found = self.by_action[action] = self.check(name)
+            return found
+        return self.check("condition")
 
 
 def _module_name(part: str) -> str:

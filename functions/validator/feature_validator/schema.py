@@ -48,12 +48,16 @@ def _flag_ok(flag: Any, fast: compiled.Validators) -> bool:
     """The schema's verdict on one flag: its shape, then each condition by its action's validator."""
     import fastjsonschema
 
+    by_action = fast.by_action
     try:
         fast.check("flag")(flag)
-        for rule in (flag.get("rules") or {}).values():
-            for condition in rule["conditions"]:
-                action = condition.get("action") if type(condition) is dict else None
-                fast.condition(action)(condition)
+        rules = flag.get("rules")
+        if rules:
+            for rule in rules.values():
+                for condition in rule["conditions"]:
+                    action = condition.get("action") if type(condition) is dict else None
+                    check = by_action.get(action) if type(action) is str else None
+                    (check or fast.condition(action))(condition)
     except fastjsonschema.JsonSchemaException:
         return False
     return True

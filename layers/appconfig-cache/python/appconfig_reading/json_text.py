@@ -14,7 +14,7 @@ import re
 import sys
 
 from appconfig_reading.errors import DocumentError, Issue
-from appconfig_reading.text import Lines
+from appconfig_reading.text import position_of
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -66,7 +66,7 @@ def read_json(text: str) -> Any:
 
 
 def _error(text: str, index: int, message: str, code: str) -> DocumentError:
-    line, column = Lines(text).position(index)
+    line, column = position_of(text, index)
     return DocumentError([Issue(line, column, message, code)])
 
 

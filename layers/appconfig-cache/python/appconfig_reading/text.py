@@ -38,6 +38,7 @@ class Lines:
         self._starts: list[int] | None = None
 
     def position(self, index: int) -> tuple[int, int]:
+        """The line and column of ``index``."""
         starts = self._starts
         if starts is None:
             starts = self._starts = [0, *(m.end() for m in _LINE_BREAK.finditer(self._text))]
@@ -46,13 +47,22 @@ class Lines:
         return line + 1, index - starts[line] + 1
 
 
+def position_of(text: str, index: int) -> tuple[int, int]:
+    """The line and column of one offset, scanning only the text before it (no table)."""
+    index = max(0, min(index, len(text)))
+    line, start = 1, 0
+    for match in _LINE_BREAK.finditer(text, 0, index):
+        line, start = line + 1, match.end()
+    return line, index - start + 1
+
+
 def decode(body: bytes) -> str:
     """The body as text: UTF-8, with one leading byte order mark dropped."""
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as error:
         before = body[: error.start].decode("utf-8")
-        line, column = Lines(before + "\0").position(len(before))
+        line, column = position_of(before, len(before))
         message = f"not UTF-8 text (an invalid byte at offset {error.start})"
         raise DocumentError([Issue(line, column, message, "not-utf8")]) from None
     return text[1:] if text.startswith(BOM) else text
