@@ -25,6 +25,7 @@ help:
 	@echo "make lint      ruff and mypy"
 	@echo "make build     sam build (no Docker needed)"
 	@echo "make bench     benchmarks side by side with their baselines -> bench-results.json"
+	@echo "make fuzz      the validator's fuzz tier for FUZZ_SECONDS (default 600)"
 	@echo "make demo      the whole pipeline on this machine, narrated (no AWS account)"
 	@echo "make local-up  the same local cloud for hands-on use; make local-status shows it"
 
@@ -107,6 +108,19 @@ e2e: $(VENV)/.synced
 # Every tier in one pytest run, so its closing line counts them all.
 test: lint $(SAM) $(CHECKOV)
 	$(PYTEST) tests/unit tests/integration tests/template $(wildcard tests/e2e)
+
+# The fuzz tier for as long as asked: rounds of the `fuzz` tests, each with a new seed, more
+# examples and larger inputs than `make test` runs, until FUZZ_SECONDS have passed.
+FUZZ_SECONDS ?= 600
+FUZZ_EXAMPLES ?= 2000
+FUZZ_SCALE ?= 200000
+.PHONY: fuzz
+fuzz: $(VENV)/.synced
+	end=$$((SECONDS + $(FUZZ_SECONDS))); round=0; \
+	while [ $$SECONDS -lt $$end ]; do \
+	  round=$$((round + 1)); seed=$$RANDOM$$RANDOM; echo "fuzz round $$round, seed $$seed"; \
+	  FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_SCALE=$(FUZZ_SCALE) $(PYTEST) -q -m fuzz tests/unit --hypothesis-seed=$$seed; \
+	done
 
 # --- the feature file -----------------------------------------------------------------------
 # `make validate FILE=path`: the validator Lambda's own checks, as `path:line:column: message`.
