@@ -65,7 +65,6 @@ class GatedPlane(MemoryPlane):
         return super().start_session(key)
 
 
-
 def test_150_concurrent_clients_on_an_uncached_configuration_all_get_200() -> None:
     plane = GatedPlane()
     cache = Cache(plane, Settings(poll_timeout_s=30.0), Logger("none"))

@@ -18,7 +18,15 @@ pytestmark = pytest.mark.unit
 PARTITIONS = json.loads((Path(botocore.__file__).parent / "data" / "partitions.json").read_text())
 REGIONS = sorted(
     {r for p in PARTITIONS["partitions"] for r in p["regions"] if not r.endswith("-global")}
-    | {"us-west-9", "eu-nowhere-3", "cn-far-2", "us-gov-inner-4", "us-isob-deep-7", "eusc-de-north-2", "zz-top-1"}
+    | {
+        "us-west-9",
+        "eu-nowhere-3",
+        "cn-far-2",
+        "us-gov-inner-4",
+        "us-isob-deep-7",
+        "eusc-de-north-2",
+        "zz-top-1",
+    }
 )
 
 

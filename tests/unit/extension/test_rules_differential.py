@@ -23,7 +23,18 @@ pytestmark = pytest.mark.unit
 
 KEYS = ["tier", "region", "n", "groups", "email", "absent"]
 WORDS = ["premium", "SE", "", "a", "ab", "x@example.com", "@example.com", "staff"]
-ZONES = ["UTC", "Europe/Copenhagen", "America/New_York", "Asia/Kolkata", "Pacific/Chatham", "EST5EDT", "Mars/Olympus", "", None, 3]
+ZONES = [
+    "UTC",
+    "Europe/Copenhagen",
+    "America/New_York",
+    "Asia/Kolkata",
+    "Pacific/Chatham",
+    "EST5EDT",
+    "Mars/Olympus",
+    "",
+    None,
+    3,
+]
 DAYS = ["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"]
 SCALARS = st.one_of(
     st.none(),
@@ -32,14 +43,18 @@ SCALARS = st.one_of(
     st.sampled_from([0.5, 2.0, 1e3]),
     st.sampled_from(WORDS),
 )
-VALUES = st.one_of(SCALARS, st.lists(SCALARS, max_size=4), st.dictionaries(st.sampled_from(WORDS), SCALARS, max_size=2))
+VALUES = st.one_of(
+    SCALARS, st.lists(SCALARS, max_size=4), st.dictionaries(st.sampled_from(WORDS), SCALARS, max_size=2)
+)
 PRESENT = VALUES.filter(lambda v: v is not None)  # what a document gives (null is refused: see rare())
 
 
 def rare(draw: st.DrawFn, usual: Any, unusual: Any, one_in: int = 40) -> Any:
     """``usual``, or now and then ``unusual``: documents Powertools refuses stay a minority."""
     return draw(unusual) if draw(st.integers(0, one_in - 1)) == 0 else draw(usual)
-JUNK = st.one_of(VALUES, st.just({}), st.just([]))
+
+
+JUNK: st.SearchStrategy[Any] = st.one_of(VALUES, st.just({}), st.just([]))
 
 
 def _hhmm(draw: st.DrawFn) -> str:
@@ -50,8 +65,14 @@ def _hhmm(draw: st.DrawFn) -> str:
 
 def _iso(draw: st.DrawFn) -> str:
     if draw(st.integers(0, 20)) == 0:
-        return draw(st.sampled_from(["2026-13-01T00:00:00", "2026-01-01T00:00:00Z", "2026-01-01T00:00:00+02:00", "yesterday"]))
-    moment = datetime.datetime(2024, 1, 1) + datetime.timedelta(minutes=draw(st.integers(0, 3 * 365 * 24 * 60)))
+        return draw(
+            st.sampled_from(
+                ["2026-13-01T00:00:00", "2026-01-01T00:00:00Z", "2026-01-01T00:00:00+02:00", "yesterday"]
+            )
+        )
+    moment = datetime.datetime(2024, 1, 1) + datetime.timedelta(
+        minutes=draw(st.integers(0, 3 * 365 * 24 * 60))
+    )
     return moment.isoformat()
 
 
@@ -75,12 +96,22 @@ def conditions(draw: st.DrawFn) -> dict[str, Any]:
     elif action == "SCHEDULE_BETWEEN_DAYS_OF_WEEK":
         key = draw(st.sampled_from(["CURRENT_DAY_OF_WEEK"] * 9 + ["tier"]))
         days = st.sampled_from(DAYS)
-        value = _zoned(draw, {"DAYS": draw(st.lists(rare(draw, st.just(days), st.just(st.sampled_from(["FUNDAY", "monday", 1]))), max_size=4))})
+        value = _zoned(
+            draw,
+            {
+                "DAYS": draw(
+                    st.lists(
+                        rare(draw, st.just(days), st.just(st.sampled_from(["FUNDAY", "monday", 1]))),
+                        max_size=4,
+                    )
+                )
+            },
+        )
     elif action == "MODULO_RANGE":
         base = draw(st.integers(0, 100))
-        start = draw(st.integers(0, max(base, 0))) if draw(st.integers(0, 30)) else -1
-        end = draw(st.integers(start, max(base - 1, start))) if draw(st.integers(0, 30)) else base
-        value = {"BASE": base, "START": start, "END": end}
+        low = draw(st.integers(0, max(base, 0))) if draw(st.integers(0, 30)) else -1
+        high = draw(st.integers(low, max(base - 1, low))) if draw(st.integers(0, 30)) else base
+        value = {"BASE": base, "START": low, "END": high}
     elif action in {"ALL_IN_VALUE", "ANY_IN_VALUE", "NONE_IN_VALUE"}:
         value = rare(draw, st.lists(SCALARS, max_size=4), st.sampled_from(WORDS))
     elif action in {"IN", "NOT_IN", "KEY_IN_VALUE", "KEY_NOT_IN_VALUE"}:
@@ -106,7 +137,9 @@ def features(draw: st.DrawFn) -> dict[str, Any]:
     boolean_feature = True if boolean is None else boolean
     feature["default"] = rare(draw, st.booleans() if boolean_feature else PRESENT, VALUES)
     if draw(st.integers(0, 4)):
-        rule_names = draw(st.lists(st.sampled_from(["r1", "r2", "r3", "r4"]), unique=True, min_size=1, max_size=3))
+        rule_names = draw(
+            st.lists(st.sampled_from(["r1", "r2", "r3", "r4"]), unique=True, min_size=1, max_size=3)
+        )
         feature["rules"] = {
             name: {
                 "when_match": rare(draw, st.booleans() if boolean_feature else VALUES, VALUES),
@@ -120,7 +153,8 @@ def features(draw: st.DrawFn) -> dict[str, Any]:
 
 
 DOCUMENTS = st.dictionaries(st.sampled_from(["f1", "f2", "f3"]), features(), max_size=3)
-CONTEXTS = st.dictionaries(st.sampled_from(KEYS[:-1] + ["targetingKey"]), VALUES, max_size=5)
+CONTEXTS = st.dictionaries(st.sampled_from([*KEYS[:-1], "targetingKey"]), VALUES, max_size=5)
+MISSING = object()  # no flag evaluated here is missing: this default must never come back
 INSTANTS = st.integers(1_704_067_200, 1_798_761_600)  # 2024 to 2027, to the second
 
 
@@ -139,7 +173,7 @@ class InMemoryStore(StoreProvider):
 def frozen(instant: int) -> Any:
     class Frozen(datetime.datetime):
         @classmethod
-        def now(cls, tz: Any = None) -> Any:  # type: ignore[override]
+        def now(cls, tz: Any = None) -> Any:
             return datetime.datetime.fromtimestamp(instant, tz)
 
     return Frozen
@@ -193,7 +227,7 @@ def test_evaluation_equals_feature_flags_evaluate(
         with mock.patch("aws_lambda_powertools.utilities.feature_flags.comparators.datetime", clock):
             for context in [*contexts, echoing(document, contexts[0])]:
                 for name in document:
-                    expected = flags.evaluate(name=name, context=context, default=object())
+                    expected = flags.evaluate(name=name, context=context, default=MISSING)  # type: ignore[arg-type]
                     got = rules.evaluate(document, name, context, now=clock.now).value
                     assert same(got, expected), (name, context)
 
@@ -219,7 +253,9 @@ def test_sticky_rollout_is_powertools_over_the_documented_bucket(
                 digest = hashlib.sha256(f"{name}\0{targeting_key}".encode()).digest()
                 assert bucket(name, targeting_key) == int.from_bytes(digest[:8], "big") % 100
                 with_bucket = {**context, BUCKET_KEY: bucket(name, targeting_key)}
-                expected = FeatureFlags(store=InMemoryStore(document)).evaluate(name=name, context=with_bucket, default=None)
+                expected = FeatureFlags(store=InMemoryStore(document)).evaluate(
+                    name=name, context=with_bucket, default=None
+                )
                 assert same(ours.evaluate(name, context).value, expected)
 
 

@@ -19,15 +19,13 @@ pytestmark = pytest.mark.unit
 
 # What a path or a value on the wire may hold: no controls (urlsplit drops tabs and newlines),
 # no ? or # in paths. Non-ASCII, %, spaces, dots and repeated slashes all occur.
-_TEXT = st.text(
-    st.characters(blacklist_categories=("Cc", "Cs"), blacklist_characters="?#"), max_size=12
-)
+_TEXT = st.text(st.characters(blacklist_categories=("Cc", "Cs"), blacklist_characters="?#"), max_size=12)
 _SEGMENT = st.one_of(_TEXT, st.sampled_from(["", ".", "..", "%2F", "a b", "~x", "%"]))
 _NAME = st.text(string.ascii_letters + string.digits + "-_", min_size=1, max_size=10).filter(
     lambda n: n.lower() not in {"host", "authorization", "x-amz-date", "date", "x-amz-security-token"}
 )
 _VALUE = st.text(
-    st.characters(blacklist_characters="\r\n", blacklist_categories=("Cs",), max_codepoint=0x2FF), max_size=16
+    st.characters(blacklist_characters="\r\n", blacklist_categories=["Cs"], max_codepoint=0x2FF), max_size=16
 )
 
 
@@ -67,10 +65,10 @@ def test_signatures_equal_botocores(case: dict[str, object]) -> None:
     url = f"{r['scheme']}://{netloc}{r['path']}" + (f"?{r['query']}" if r["query"] else "")
     headers = dict(r["headers"])  # type: ignore[call-overload]
     body = bytes(r["body"])  # type: ignore[call-overload]
-    moment = datetime.datetime.fromtimestamp(int(r["now"]), datetime.timezone.utc).replace(tzinfo=None)  # type: ignore[call-overload]
+    moment = datetime.datetime.fromtimestamp(int(r["now"]), datetime.UTC).replace(tzinfo=None)  # type: ignore[call-overload]
     theirs = AWSRequest(method=str(r["method"]), url=url, headers=dict(headers), data=body)
     credentials = Credentials(str(r["access_key"]), str(r["secret_key"]), r["token"])  # type: ignore[arg-type]
-    with mock.patch("botocore.auth.get_current_datetime", lambda: moment):  # botocore's clock, frozen
+    with mock.patch("botocore.auth.get_current_datetime", return_value=moment):  # botocore's clock, frozen
         SigV4Auth(credentials, str(r["service"]), str(r["region"])).add_auth(theirs)
 
     host = sigv4.host_header(str(r["scheme"]), str(r["host"]), r["port"])  # type: ignore[arg-type]
@@ -87,7 +85,11 @@ def test_signatures_equal_botocores(case: dict[str, object]) -> None:
         str(r["service"]),
         now=float(r["now"]),  # type: ignore[arg-type]
     )
-    expected = {name: theirs.headers[name] for name in ("Authorization", "X-Amz-Date", "X-Amz-Security-Token") if name in theirs.headers}
+    expected = {
+        name: theirs.headers[name]
+        for name in ("Authorization", "X-Amz-Date", "X-Amz-Security-Token")
+        if name in theirs.headers
+    }
     assert ours == expected
 
 
@@ -111,7 +113,7 @@ def test_a_known_vector_from_the_sigv4_test_suite() -> None:
         sigv4.Credentials("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"),
         "us-east-1",
         "service",
-        now=datetime.datetime(2015, 8, 30, 12, 36, tzinfo=datetime.timezone.utc).timestamp(),
+        now=datetime.datetime(2015, 8, 30, 12, 36, tzinfo=datetime.UTC).timestamp(),
     )
     assert signed["Authorization"] == (
         "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, "

@@ -128,7 +128,9 @@ def route(request: Request) -> Route:
     except PathError as error:
         raise HttpError(400, str(error)) from None
     if split is None:
-        raise HttpError(404, "no such route; use /applications/{app}/environments/{env}/configurations/{profile}")
+        raise HttpError(
+            404, "no such route; use /applications/{app}/environments/{env}/configurations/{profile}"
+        )
     key, rest = split
     if not rest:
         _require(request, "GET")
@@ -199,40 +201,47 @@ class Api:
 
     def respond(self, request: Request, body: bytes = b"", resumed: bool = False) -> Reply | Flight:
         """The reply, or the flight to wait for (then this is called again with ``resumed``)."""
+        found = request.route
         try:
-            found = request.route
             if found is None:
                 found = request.route = route(request)
             elif isinstance(found, HttpError):
                 raise found
-            assert isinstance(found, Route)
-            if found.kind == "ping":
-                return text_reply(200, f"appconfig-cache {VERSION} healthy")
-            assert found.key is not None
-            current = self._cache.peek(found.key) if resumed else self._cache.lookup(found.key)
-            if isinstance(current, Flight):
-                return current
-            if isinstance(current, PlaneError):
-                return self._plane_error(found, current)
-            if found.kind == "config" and not found.flags and found.context is None:
-                return _raw_reply(current, request.header("if-none-match"))
-            flags = self._cache.prepared(found.key, current)
-            if isinstance(flags, Flight):
-                return flags
-            if isinstance(flags, Exception):
-                raise flags
-            assert isinstance(flags, Flags)
-            if found.kind == "config":
-                return _flags_reply(current, flags, found)
-            return self._ofrep(found, current, flags, body, request)
         except HttpError as error:
-            if request.route is None:
-                request.route = error  # the same head is refused the same way, without parsing again
+            request.route = error  # the same head is refused the same way, without parsing again
+            return text_reply(error.status, error.message, extra=error.extra)
+        assert isinstance(found, Route)
+        try:
+            return self._answer(found, request, body, resumed)
+        except HttpError as error:
             return text_reply(error.status, error.message, extra=error.extra)
         except FlagError as error:
             if found.kind.startswith("ofrep"):
                 return _ofrep_error(error, found)
             return text_reply(error.status, str(error))
+
+    def _answer(  # noqa: PLR0911 - one return per outcome
+        self, found: Route, request: Request, body: bytes, resumed: bool
+    ) -> Reply | Flight:
+        if found.kind == "ping":
+            return text_reply(200, f"appconfig-cache {VERSION} healthy")
+        assert found.key is not None
+        current = self._cache.peek(found.key) if resumed else self._cache.lookup(found.key)
+        if isinstance(current, Flight):
+            return current
+        if isinstance(current, PlaneError):
+            return self._plane_error(found, current)
+        if found.kind == "config" and not found.flags and found.context is None:
+            return _raw_reply(current, request.header("if-none-match"))
+        flags = self._cache.prepared(found.key, current)
+        if isinstance(flags, Flight):
+            return flags
+        if isinstance(flags, Exception):
+            raise flags
+        assert isinstance(flags, Flags)
+        if found.kind == "config":
+            return _flags_reply(current, flags, found)
+        return self._ofrep(found, current, flags, body, request)
 
     def _plane_error(self, found: Route, error: PlaneError) -> Reply:
         if found.kind.startswith("ofrep"):
@@ -257,6 +266,8 @@ def _raw_reply(snapshot: Snapshot, if_none_match: str | None) -> Reply:
     rendered = snapshot.rendered
     if rendered is None:  # rendered once per version, so a warm read formats nothing
         rendered = snapshot.rendered = {"raw": _render(snapshot)}
+    ok: Reply
+    not_modified: Reply
     ok, not_modified = rendered["raw"]
     if if_none_match is not None and _matches(if_none_match, snapshot.etag):
         return not_modified
@@ -285,7 +296,7 @@ def _flags_reply(snapshot: Snapshot, flags: Flags, found: Route) -> Reply:
         rendered = snapshot.rendered
         if rendered is None:
             rendered = snapshot.rendered = {"raw": _render(snapshot)}
-        reply = rendered.get(found.flags)
+        reply: Reply | None = rendered.get(found.flags)
         if reply is None:
             reply = json_reply(200, {name: flags.raw(name) for name in found.flags}, version)
             if len(rendered) < MAX_RENDERED:
@@ -305,7 +316,7 @@ def _ofrep_context(body: bytes) -> dict[str, Any]:
         raise FlagError(400, "INVALID_CONTEXT", "the request body is not JSON") from None
     context = request.get("context", {}) if isinstance(request, dict) else None
     if not isinstance(context, dict):
-        raise FlagError(400, "INVALID_CONTEXT", "the request body must be {\"context\": {...}}")
+        raise FlagError(400, "INVALID_CONTEXT", 'the request body must be {"context": {...}}')
     targeting_key = context.get(TARGETING_KEY)
     if targeting_key is not None and not isinstance(targeting_key, str):
         raise FlagError(400, "INVALID_CONTEXT", f"{TARGETING_KEY} must be a string")

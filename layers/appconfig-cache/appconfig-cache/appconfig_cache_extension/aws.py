@@ -64,7 +64,9 @@ class AppConfigDataPlane:
     ) -> None:
         self._settings = settings
         self._env = os.environ if env is None else env
-        self.region = settings.service_region or self._env.get("AWS_REGION") or self._env.get("AWS_DEFAULT_REGION")
+        self.region = (
+            settings.service_region or self._env.get("AWS_REGION") or self._env.get("AWS_DEFAULT_REGION")
+        )
         self.http = http or HttpClient(
             timeout=settings.poll_timeout_s,
             max_idle=settings.max_connections,
@@ -118,7 +120,9 @@ class AppConfigDataPlane:
     def url(self) -> Url:
         if self._url is None:
             if not self.region:
-                raise Unavailable("no Region: AWS_REGION is not set (or set AWS_APPCONFIG_EXTENSION_SERVICE_REGION)")
+                raise Unavailable(
+                    "no Region: AWS_REGION is not set (or set AWS_APPCONFIG_EXTENSION_SERVICE_REGION)"
+                )
             try:
                 self._url = Url(endpoint_url(SERVICE, self.region, self._env))
             except (EndpointError, ValueError) as error:
@@ -134,7 +138,18 @@ class AppConfigDataPlane:
         if body:
             headers["Content-Type"] = "application/json"
         headers.update(
-            sigv4.sign(method, url.scheme, host, full_path, query, headers, body, credentials, str(self.region), SERVICE)
+            sigv4.sign(
+                method,
+                url.scheme,
+                host,
+                full_path,
+                query,
+                headers,
+                body,
+                credentials,
+                str(self.region),
+                SERVICE,
+            )
         )
         target = full_path + ("?" + query if query else "")
         try:
@@ -170,7 +185,7 @@ def sts_client(env: Mapping[str, str], http: HttpClient, region: str | None) -> 
     return StsClient(http, Url(endpoint_url("sts", region, env)), region)
 
 
-def translate(status: int, headers: dict[str, str], body: bytes) -> PlaneError:  # noqa: PLR0911 - one return per kind
+def translate(status: int, headers: dict[str, str], body: bytes) -> PlaneError:
     """An AppConfigData error response as the kind the cache acts on."""
     document: dict[str, Any] = {}
     try:

@@ -319,7 +319,9 @@ class HttpClient:
         tunnel = _Connection(sock)
         authority = f"{url.host}:{url.port}"
         tunnel.send(
-            f"CONNECT {authority} HTTP/1.1\r\nHost: {authority}\r\n{self._proxy_headers}\r\n".encode("latin-1")
+            f"CONNECT {authority} HTTP/1.1\r\nHost: {authority}\r\n{self._proxy_headers}\r\n".encode(
+                "latin-1"
+            )
         )
         status_line, _ = _read_head(tunnel)
         status = _status(status_line)

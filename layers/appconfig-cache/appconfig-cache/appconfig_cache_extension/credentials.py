@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import UTC
 
 from appconfig_cache_extension.plane import Unavailable
 from appconfig_cache_extension.sigv4 import Credentials
@@ -26,6 +27,19 @@ if TYPE_CHECKING:
 
     class CredentialSource(Protocol):
         def get(self) -> Credentials: ...
+
+    class RoleIssuer(Protocol):
+        """What issues a role's credentials: STS's AssumeRole."""
+
+        def assume_role(
+            self,
+            credentials: Credentials,
+            *,
+            role_arn: str,
+            session_name: str,
+            external_id: str | None,
+            duration_s: int,
+        ) -> Credentials: ...
 
 
 ADVISORY_S, MANDATORY_S = 15 * 60, 10 * 60
@@ -51,9 +65,9 @@ class EnvironmentCredentials:
 class AssumedRole:
     """Credentials of ``role_arn``, assumed with ``source``'s credentials and renewed in time."""
 
-    def __init__(  # noqa: PLR0913 - AssumeRole's parameters
+    def __init__(
         self,
-        sts: StsClient,
+        sts: RoleIssuer,
         source: CredentialSource,
         role_arn: str,
         *,
@@ -109,7 +123,9 @@ class AssumedRole:
 class StsClient:
     """STS AssumeRole over the Query protocol (a form POST answered with XML)."""
 
-    def __init__(self, http: HttpClient, url: Url, region: str, *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self, http: HttpClient, url: Url, region: str, *, clock: Callable[[], float] = time.time
+    ) -> None:
         self._http = http
         self._url = url
         self._region = region
@@ -157,7 +173,7 @@ class StsClient:
 
 
 def _xml(body: bytes) -> Any:
-    import xml.etree.ElementTree as ElementTree  # noqa: N813 - only STS answers need it
+    from xml.etree import ElementTree
 
     return ElementTree.fromstring(body)  # noqa: S314 - STS's own answer over TLS
 
@@ -185,18 +201,25 @@ def _error(body: bytes) -> tuple[str, str]:
 def _credentials(body: bytes, role_arn: str) -> Credentials:
     try:
         root = _xml(body)
-        found = {name: _find(root, name) for name in ("AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration")}
-        values = {name: (element.text or "").strip() for name, element in found.items() if element is not None}
+        found = {
+            name: _find(root, name)
+            for name in ("AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration")
+        }
+        values = {
+            name: (element.text or "").strip() for name, element in found.items() if element is not None
+        }
         expires_at = _parse_timestamp(values["Expiration"])
-        return Credentials(values["AccessKeyId"], values["SecretAccessKey"], values["SessionToken"], expires_at)
+        return Credentials(
+            values["AccessKeyId"], values["SecretAccessKey"], values["SessionToken"], expires_at
+        )
     except (KeyError, ValueError, SyntaxError) as error:
         raise Unavailable(f"STS answered AssumeRole for {role_arn} with no usable credentials") from error
 
 
 def _parse_timestamp(text: str) -> float:
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return moment.timestamp()

@@ -69,7 +69,9 @@ def build_plane(settings: Settings, env: Mapping[str, str], log: Logger) -> tupl
             session_name=spec.session_name,
             external_id=spec.external_id,
             duration_s=spec.duration_s,
-            on_failed_renewal=lambda error: log.warn("role renewal failed", role=spec.role_arn, error=str(error)),
+            on_failed_renewal=lambda error: log.warn(
+                "role renewal failed", role=spec.role_arn, error=str(error)
+            ),
         )
 
     source_key = None
@@ -182,7 +184,9 @@ def _start_with_manifest(settings: Settings, cache: Cache, manifest: Manifest, l
                 text = source.value
             apply(text, source.kind)
         except (OSError, ManifestError) as error:
-            raise InitProblem("Extension.InvalidManifest", f"AWS_APPCONFIG_EXTENSION_MANIFEST: {error}") from None
+            raise InitProblem(
+                "Extension.InvalidManifest", f"AWS_APPCONFIG_EXTENSION_MANIFEST: {error}"
+            ) from None
         cache.prefetch(settings.prefetch)
         return
 
@@ -201,7 +205,8 @@ def _start_with_manifest(settings: Settings, cache: Cache, manifest: Manifest, l
             log.error("manifest refused", source=str(manifest_key), error=str(error))
 
     cache.on_new_version(on_version)
-    [flight] = cache.prefetch([manifest_key]) or [None]
+    flights = cache.prefetch([manifest_key])
+    flight = flights[0] if flights else None
     if not settings.wait_on_manifest:
         if flight is not None:
             flight.add_done_callback(manifest.ready.set)  # processed or not: stop holding fetches
@@ -211,7 +216,9 @@ def _start_with_manifest(settings: Settings, cache: Cache, manifest: Manifest, l
         flight.done.wait(MANIFEST_WAIT_S)
     if not manifest.ready.is_set():
         found = cache.peek(manifest_key)
-        reason = failures[-1] if failures else str(found) if isinstance(found, Exception) else "no answer in time"
+        reason = (
+            failures[-1] if failures else str(found) if isinstance(found, Exception) else "no answer in time"
+        )
         raise InitProblem(
             "Extension.InvalidManifest",
             f"AWS_APPCONFIG_EXTENSION_MANIFEST={source.value}: the manifest could not be read ({reason}); "
@@ -220,7 +227,9 @@ def _start_with_manifest(settings: Settings, cache: Cache, manifest: Manifest, l
     cache.prefetch(settings.prefetch)
 
 
-def _event_loop(extensions: ExtensionsApi, cache: Cache, server: Server, settings: Settings, log: Logger) -> int:
+def _event_loop(
+    extensions: ExtensionsApi, cache: Cache, server: Server, settings: Settings, log: Logger
+) -> int:
     while True:
         event = extensions.next_event()
         if event.type == "SHUTDOWN":

@@ -12,8 +12,8 @@ import hashlib
 import json
 import os
 
-from appconfig_cache_extension.plane import NotFound, Poll, TokenRejected
 from appconfig_cache_extension.paths import ConfigKey
+from appconfig_cache_extension.plane import NotFound, Poll, TokenRejected
 
 CONTENT_TYPES = {
     "json": "application/json",

@@ -26,6 +26,7 @@ import threading
 
 from appconfig_cache_extension.paths import PathError, parse_colon_form
 from appconfig_cache_extension.settings import (
+    EXTERNAL_ID_FORMS,
     EXTERNAL_ID_PATTERN,
     ROLE_ARN_PATTERN,
     SESSION_NAME_PATTERN,
@@ -119,7 +120,9 @@ def parse_manifest(text: str | bytes, *, default_session_name: str) -> dict[Conf
         unknown = sorted(set(features) - set(FEATURES))
         if unknown:
             raise ManifestError(f"{name}: unknown feature {unknown[0]!r}; known: {', '.join(FEATURES)}")
-        role = _role(name, features["credentials"], default_session_name) if "credentials" in features else None
+        role = (
+            _role(name, features["credentials"], default_session_name) if "credentials" in features else None
+        )
         write_to = _write_to(name, features["writeTo"]) if "writeTo" in features else None
         entries[key] = Entry(key, role, write_to)
     return entries
@@ -130,16 +133,24 @@ def _role(name: str, credentials: Any, default_session_name: str) -> RoleSpec:
         raise ManifestError(f"{name}: credentials must be an object")
     unknown = sorted(set(credentials) - set(CREDENTIAL_FIELDS))
     if unknown:
-        raise ManifestError(f"{name}: unknown credentials field {unknown[0]!r}; known: {', '.join(CREDENTIAL_FIELDS)}")
+        raise ManifestError(
+            f"{name}: unknown credentials field {unknown[0]!r}; known: {', '.join(CREDENTIAL_FIELDS)}"
+        )
     role_arn = credentials.get("roleArn")
     if not isinstance(role_arn, str) or not re.fullmatch(ROLE_ARN_PATTERN, role_arn):
-        raise ManifestError(f"{name}: credentials.roleArn must be an IAM role ARN, arn:aws:iam::123456789012:role/Name")
+        raise ManifestError(
+            f"{name}: credentials.roleArn must be an IAM role ARN, arn:aws:iam::123456789012:role/Name"
+        )
     external_id = credentials.get("roleExternalId")
-    if external_id is not None and (not isinstance(external_id, str) or not re.fullmatch(EXTERNAL_ID_PATTERN, external_id)):
-        raise ManifestError(f"{name}: credentials.roleExternalId must be 2 to 1224 characters of letters, digits and +=,.@:/-_")
+    if external_id is not None and (
+        not isinstance(external_id, str) or not re.fullmatch(EXTERNAL_ID_PATTERN, external_id)
+    ):
+        raise ManifestError(f"{name}: credentials.roleExternalId must be {EXTERNAL_ID_FORMS}")
     session_name = credentials.get("roleSessionName", default_session_name)
     if not isinstance(session_name, str) or not re.fullmatch(SESSION_NAME_PATTERN, session_name):
-        raise ManifestError(f"{name}: credentials.roleSessionName must be 2 to 64 characters of letters, digits and +=,.@-_")
+        raise ManifestError(
+            f"{name}: credentials.roleSessionName must be 2 to 64 characters of letters, digits and +=,.@-_"
+        )
     duration = DEFAULT_DURATION_S
     if "credentialsDuration" in credentials:
         text = credentials["credentialsDuration"]
@@ -152,7 +163,7 @@ def _role(name: str, credentials: Any, default_session_name: str) -> RoleSpec:
 
 def _write_to(name: str, write_to: Any) -> str:
     if not isinstance(write_to, dict) or set(write_to) != {"path"}:
-        raise ManifestError(f"{name}: writeTo must be {{\"path\": \"/absolute/path\"}}")
+        raise ManifestError(f'{name}: writeTo must be {{"path": "/absolute/path"}}')
     path = write_to["path"]
     if not isinstance(path, str) or not path.startswith("/") or "\0" in path or path.endswith("/"):
         raise ManifestError(f"{name}: writeTo.path must be an absolute file path")

@@ -139,7 +139,10 @@ class Server:
         wait_timeout_s: float = WAIT_TIMEOUT_S,
         tick_s: float = TICK_S,
         max_clients: int = MAX_CLIENTS,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        """``clock`` measures the timeouts; ``tick_s`` (real seconds) is how often they are checked."""
+        self._clock = clock
         self._listener = listener
         self._listener_fd = listener.fileno()
         self._head_timeout = head_timeout_s
@@ -191,7 +194,7 @@ class Server:
             while self._running:
                 timeout = next_tick - time.monotonic()
                 if self._parked:
-                    timeout = min(timeout, min(c.deadline for c in self._parked) - time.monotonic())
+                    timeout = min(timeout, min(c.deadline for c in self._parked) - self._clock())
                 for fd, mask in self._poller.poll(max(0.0, timeout)):
                     if fd == listener_fd:
                         self._accept()
@@ -201,12 +204,12 @@ class Server:
                         conn = clients.get(fd)
                         if conn is not None:
                             self._on_event(conn, mask)
-                now = time.monotonic()
+                now = self._clock()
                 if self._parked:
                     for conn in [c for c in self._parked if c.deadline <= now]:
                         self._resume(conn)
-                if now >= next_tick:
-                    next_tick = now + self._tick
+                if time.monotonic() >= next_tick:
+                    next_tick = time.monotonic() + self._tick
                     self._expire(now)
         finally:
             for conn in list(clients.values()):
@@ -226,7 +229,7 @@ class Server:
                 return
             sock.setblocking(False)
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            conn = Connection(sock, time.monotonic())
+            conn = Connection(sock, self._clock())
             self._clients[conn.fd] = conn
             self._poller.register(conn.fd, _IN)
             if len(self._clients) > self._max_clients and not self._evict_idle():
@@ -251,7 +254,7 @@ class Server:
             data = conn.sock.recv(READ_SIZE)
         except (BlockingIOError, InterruptedError):
             return
-        conn.active = time.monotonic()
+        conn.active = self._clock()
         if conn.draining:
             if not data:
                 self._close(conn)
@@ -294,14 +297,14 @@ class Server:
                 break
             body = buffer[start : start + length] if length else b""
             conn.inbuf = buffer[start + length :]
-            conn.head_since = time.monotonic() if conn.inbuf else None
+            conn.head_since = self._clock() if conn.inbuf else None
             self._handle(conn, request, body)
         self._update_interest(conn)
 
     def _incomplete(self, conn: Connection) -> None:
         buffered = len(conn.inbuf)
         if buffered and conn.head_since is None:
-            conn.head_since = time.monotonic()
+            conn.head_since = self._clock()
         first_line_end = conn.inbuf.find(b"\r\n", 0, MAX_REQUEST_LINE + 2)
         if first_line_end < 0 and buffered > MAX_REQUEST_LINE:
             self._send(conn, error_reply(HttpError(414, "request line too long")))
@@ -328,7 +331,7 @@ class Server:
     # ------------------------------------------------------------------ waiting for AppConfig
     def _park(self, conn: Connection, request: Request, body: bytes, flight: Flight) -> None:
         conn.parked = (request, body)
-        conn.deadline = time.monotonic() + self._wait_timeout if flight.bounded else float("inf")
+        conn.deadline = self._clock() + self._wait_timeout if flight.bounded else float("inf")
         self._parked.add(conn)
         flight.add_done_callback(lambda: self._land(conn))
 
@@ -413,7 +416,7 @@ class Server:
                 sent = conn.sock.sendmsg(list(conn.out)[:8])
             except (BlockingIOError, InterruptedError):
                 break
-            conn.active = time.monotonic()
+            conn.active = self._clock()
             while sent and conn.out:
                 first = conn.out[0]
                 if sent >= len(first):
@@ -445,7 +448,7 @@ class Server:
             self._close(conn)
             return
         conn.draining, conn.inbuf = True, b""
-        conn.head_since = time.monotonic()
+        conn.head_since = self._clock()
         self._set_events(conn, _IN)
 
     def _update_interest(self, conn: Connection) -> None:

@@ -280,7 +280,7 @@ def parse_session_name(value: str | None) -> str | None:
 
 
 # RFC 9110 field names are tokens; values here cannot hold the comma that separates items.
-_TOKEN = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
+_FIELD_NAME = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
 
 
 def parse_proxy_headers(value: str) -> tuple[tuple[str, str], ...]:
@@ -289,7 +289,7 @@ def parse_proxy_headers(value: str) -> tuple[tuple[str, str], ...]:
     for item in value.split(","):
         name, colon, field = item.partition(":")
         name, field = name.strip(), field.strip()
-        if not colon or not re.fullmatch(_TOKEN, name) or not field or not field.isprintable():
+        if not colon or not re.fullmatch(_FIELD_NAME, name) or not field or not field.isprintable():
             raise SettingsError(
                 "PROXY_HEADERS", value, "comma-separated name: value pairs, e.g. h1: v1, h2: v2"
             )

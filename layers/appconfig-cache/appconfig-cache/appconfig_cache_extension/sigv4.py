@@ -65,7 +65,7 @@ def query_string(params: Iterable[tuple[str, str]]) -> str:
     return "&".join(f"{quote(k)}={quote(v)}" for k, v in params)
 
 
-def sign(  # noqa: PLR0913, PLR0917 - the parts of a request, as SigV4 defines them
+def sign(  # noqa: PLR0917 - the parts of a request, as SigV4 defines them
     method: str,
     scheme: str,
     host: str,
@@ -87,7 +87,9 @@ def sign(  # noqa: PLR0913, PLR0917 - the parts of a request, as SigV4 defines t
     if credentials.token:
         added["X-Amz-Security-Token"] = credentials.token
     # botocore replaces these before signing (a Date header would make it sign Date instead).
-    replaced = {"authorization", "x-amz-date", "date"} | ({"x-amz-security-token"} if credentials.token else set())
+    replaced = {"authorization", "x-amz-date", "date"} | (
+        {"x-amz-security-token"} if credentials.token else set()
+    )
     signed: dict[str, list[str]] = {}
     for name, value in headers.items():
         lname = name.lower()
@@ -98,9 +100,7 @@ def sign(  # noqa: PLR0913, PLR0917 - the parts of a request, as SigV4 defines t
     if "host" not in signed:
         signed["host"] = [host]
     names = sorted(signed)
-    canonical_headers = "\n".join(
-        f"{n}:{','.join(' '.join(v.split()) for v in signed[n])}" for n in names
-    )
+    canonical_headers = "\n".join(f"{n}:{','.join(' '.join(v.split()) for v in signed[n])}" for n in names)
     signed_headers = ";".join(names)
     canonical_request = "\n".join(
         (
