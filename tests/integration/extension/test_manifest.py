@@ -68,9 +68,7 @@ def test_a_manifest_deployed_in_appconfig_is_waited_for_and_applied(
     assert wait_for_file(copy) == FLAGS_V1
 
 
-def test_an_invalid_manifest_file_fails_init(
-    start_extension: Callable[..., Running], tmp_path: Path
-) -> None:
+def test_an_invalid_manifest_file_fails_init(start_extension: Callable[..., Running], tmp_path: Path) -> None:
     manifest = tmp_path / "manifest.json"
     manifest.write_text(json.dumps({"A:E:C": {"writeTo": {"path": "relative"}}}))
     running = start_extension({P + "MANIFEST": f"file:{manifest}"}, ready=False)

@@ -13,12 +13,22 @@ import pytest
 
 pytestmark = pytest.mark.unit
 ROOT = Path(__file__).resolve().parents[3]
-ENV = {"APPCONFIG_APPLICATION": "a", "APPCONFIG_ENVIRONMENT": "e", "APPCONFIG_PROFILE": "p", "AWS_REGION": "us-east-1"}
+ENV = {
+    "APPCONFIG_APPLICATION": "a",
+    "APPCONFIG_ENVIRONMENT": "e",
+    "APPCONFIG_PROFILE": "p",
+    "AWS_REGION": "us-east-1",
+}
 
 
-@pytest.mark.parametrize(("folder", "module"), [("flags_api", "flags_api.handler"), ("order_worker", "order_worker.handler")])
+@pytest.mark.parametrize(
+    ("folder", "module"), [("flags_api", "flags_api.handler"), ("order_worker", "order_worker.handler")]
+)
 def test_the_handler_imports_no_sdk_client_no_feature_flags_and_no_yaml(folder: str, module: str) -> None:
-    code = f"import importlib, json, sys; importlib.import_module({module!r}); print(json.dumps(sorted(sys.modules)))"
+    code = (
+        f"import importlib, json, sys; importlib.import_module({module!r}); "
+        "print(json.dumps(sorted(sys.modules)))"
+    )
     path = [ROOT / "functions" / folder, ROOT / "layers" / "appconfig-cache" / "python"]
     loaded = set(
         json.loads(

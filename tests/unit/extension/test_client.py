@@ -12,6 +12,7 @@ from aws_lambda_powertools.utilities.feature_flags import FeatureFlags
 from aws_lambda_powertools.utilities.feature_flags.exceptions import ConfigurationStoreError
 
 from tests.unit.extension.conftest import KEY, Serving
+from tests.unit.extension.test_flags_http import DOCUMENT
 
 pytestmark = pytest.mark.unit
 
@@ -148,34 +149,21 @@ def test_after_max_age_a_new_version_is_seen(serving: Serving) -> None:
     assert client.get("app", "env", "profile").document == {"a": {"default": False}}
 
 
-FLAGS = b"""
-premium:
-  default: false
-  rules:
-    tier is premium:
-      when_match: true
-      conditions:
-        - {action: EQUALS, key: tier, value: premium}
-limits:
-  boolean_type: false
-  default: {max: 1}
-"""
-
-
 def test_flags_evaluated_by_the_extension(serving: Serving) -> None:
     from appconfig_cache.flags import ExtensionFlags
 
-    serving.plane.configs[type(KEY)("app", "env", "flags")] = (FLAGS, "application/x-yaml")
+    serving.plane.configs[type(KEY)("app", "env", "flags")] = (DOCUMENT, "application/x-yaml")
     client = ConfigurationClient(serving.port)
     assert client.evaluate("app", "env", "flags", {"tier": "premium"}) == {
         "premium": True,
-        "limits": {"max": 1},
+        "limits": {"max_items": 20},
+        "rollout": False,
     }
     assert client.evaluate_flag("app", "env", "flags", "premium", {"tier": "basic"}) is False
     flags = ExtensionFlags("app", "env", "flags", client=client)
     assert flags.evaluate(name="premium", context={"tier": "premium"}, default=False) is True
     assert flags.evaluate(name="nope", context={}, default="fallback") == "fallback"
-    assert flags.evaluate_all(context={"tier": "x"}) == {"premium": False, "limits": {"max": 1}}
+    assert flags.evaluate_all(context={"email": "a@example.com"})["limits"] == {"max_items": 500}
     # A configuration that cannot be read gives the default, as FeatureFlags does with its store.
     missing = ExtensionFlags("app", "env", "missing", client=client)
     assert missing.evaluate(name="premium", default="fallback") == "fallback"

@@ -36,7 +36,9 @@ SAMPLE = {
             "roleSessionName": "AwsAppConfigAgent",
             "credentialsDuration": "2h",
         },
-        "writeTo": {"path": "/tmp/aws-appconfig/my-2nd-app/beta/my-enable-payments-feature-flag-configuration.json"},
+        "writeTo": {
+            "path": "/tmp/aws-appconfig/my-2nd-app/beta/my-enable-payments-feature-flag-configuration.json"
+        },
     },
 }
 
@@ -79,9 +81,15 @@ def test_the_documented_sample_reads_as_written() -> None:
     assert (plain.role, plain.write_to) == (None, None)
     payments = entries[ConfigKey("My2ndApp", "Beta", "MyEnableMobilePaymentsFeatureFlagConfiguration")]
     assert payments.role == RoleSpec(
-        "arn:aws:iam::123456789012:role/MyTestRole", "00b148e2-4ea4-46a1-ab0f-c422b54d0aac", "AwsAppConfigAgent", 7200
+        "arn:aws:iam::123456789012:role/MyTestRole",
+        "00b148e2-4ea4-46a1-ab0f-c422b54d0aac",
+        "AwsAppConfigAgent",
+        7200,
     )
-    assert payments.write_to == SAMPLE["My2ndApp:Beta:MyEnableMobilePaymentsFeatureFlagConfiguration"]["writeTo"]["path"]  # type: ignore[index]
+    assert (
+        payments.write_to
+        == SAMPLE["My2ndApp:Beta:MyEnableMobilePaymentsFeatureFlagConfiguration"]["writeTo"]["path"]
+    )
 
 
 @pytest.mark.parametrize(
@@ -93,16 +101,58 @@ def test_the_documented_sample_reads_as_written() -> None:
         ({"A:E:C": []}, "must be an object"),
         ({"A:E:C": {"backup": {}}}, "unknown feature 'backup'"),
         ({"A:E:C": {"credentials": {"roleArn": "arn:aws:us-west-1:iam::123456789012:role/R"}}}, "roleArn"),
-        ({"A:E:C": {"credentials": {"roleArn": "arn:aws:iam::123456789012:role/R", "role": "x"}}}, "unknown credentials field"),
-        ({"A:E:C": {"credentials": {"roleArn": "arn:aws:iam::123456789012:role/R", "credentialsDuration": "5m"}}}, "15m to 12h"),
-        ({"A:E:C": {"credentials": {"roleArn": "arn:aws:iam::123456789012:role/R", "credentialsDuration": "13h"}}}, "15m to 12h"),
-        ({"A:E:C": {"credentials": {"roleArn": "arn:aws:iam::123456789012:role/R", "roleSessionName": "has space"}}}, "roleSessionName"),
-        ({"A:E:C": {"credentials": {"roleArn": "arn:aws:iam::123456789012:role/R", "roleExternalId": "x"}}}, "roleExternalId"),
+        (
+            {"A:E:C": {"credentials": {"roleArn": "arn:aws:iam::123456789012:role/R", "role": "x"}}},
+            "unknown credentials field",
+        ),
+        (
+            {
+                "A:E:C": {
+                    "credentials": {
+                        "roleArn": "arn:aws:iam::123456789012:role/R",
+                        "credentialsDuration": "5m",
+                    }
+                }
+            },
+            "15m to 12h",
+        ),
+        (
+            {
+                "A:E:C": {
+                    "credentials": {
+                        "roleArn": "arn:aws:iam::123456789012:role/R",
+                        "credentialsDuration": "13h",
+                    }
+                }
+            },
+            "15m to 12h",
+        ),
+        (
+            {
+                "A:E:C": {
+                    "credentials": {
+                        "roleArn": "arn:aws:iam::123456789012:role/R",
+                        "roleSessionName": "has space",
+                    }
+                }
+            },
+            "roleSessionName",
+        ),
+        (
+            {
+                "A:E:C": {
+                    "credentials": {"roleArn": "arn:aws:iam::123456789012:role/R", "roleExternalId": "x"}
+                }
+            },
+            "roleExternalId",
+        ),
         ({"A:E:C": {"writeTo": {"path": "relative/file"}}}, "absolute"),
         ({"A:E:C": {"writeTo": {"path": "/tmp/x", "mode": "0644"}}}, "writeTo"),
     ],
 )
-def test_an_invalid_manifest_is_refused_naming_the_configuration_and_field(manifest: Any, problem: str) -> None:
+def test_an_invalid_manifest_is_refused_naming_the_configuration_and_field(
+    manifest: Any, problem: str
+) -> None:
     text = manifest if isinstance(manifest, str) else json.dumps(manifest)
     with pytest.raises(ManifestError, match=problem):
         parse_manifest(text, default_session_name="reader")
@@ -129,7 +179,9 @@ def test_each_configuration_is_read_with_its_own_role(data: FakeAppConfigData) -
     base = AppConfigDataPlane(Settings(), environment(data.endpoint)).base_credentials
 
     def role(spec: RoleSpec) -> AssumedRole:
-        return AssumedRole(sts, base, spec.role_arn, session_name=spec.session_name, duration_s=spec.duration_s)  # type: ignore[arg-type]
+        return AssumedRole(
+            sts, base, spec.role_arn, session_name=spec.session_name, duration_s=spec.duration_s
+        )
 
     manifest = Manifest(role, Logger("none"), base)
     manifest.apply(
@@ -143,7 +195,9 @@ def test_each_configuration_is_read_with_its_own_role(data: FakeAppConfigData) -
             default_session_name="reader",
         )
     )
-    plane = AppConfigDataPlane(Settings(), environment(data.endpoint), credentials_for=manifest.credentials_for)
+    plane = AppConfigDataPlane(
+        Settings(), environment(data.endpoint), credentials_for=manifest.credentials_for
+    )
     for key in (ConfigKey("B", "E", "C"), ConfigKey("C", "E", "C"), ConfigKey("Own", "E", "C")):
         plane.get_latest(key, plane.start_session(key))
     signers = [r.headers["Authorization"].split("Credential=")[1].split("/")[0] for r in data.requests]
@@ -158,7 +212,9 @@ def test_write_to_replaces_the_copy_atomically_readable_by_the_owner_only(tmp_pa
     path = tmp_path / "deep" / "folder" / "config.json"
     manifest = Manifest(lambda spec: None, Logger("none"), None)  # type: ignore[arg-type,return-value]
     key = ConfigKey("A", "E", "C")
-    manifest.apply(parse_manifest(json.dumps({"A:E:C": {"writeTo": {"path": str(path)}}}), default_session_name="reader"))
+    manifest.apply(
+        parse_manifest(json.dumps({"A:E:C": {"writeTo": {"path": str(path)}}}), default_session_name="reader")
+    )
     manifest.write(key, Snapshot(b"v1", "application/json", '"1"'))
     assert path.read_bytes() == b"v1"
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600

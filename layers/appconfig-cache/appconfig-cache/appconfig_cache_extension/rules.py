@@ -72,7 +72,7 @@ def system_clock(timezone: tzinfo | None) -> datetime:
 
 def gettz(name: Any) -> Any:
     """dateutil's zone lookup, as Powertools uses it (it accepts more than IANA names)."""
-    from dateutil import tz  # vendored in the layer; only documents with schedules need it
+    from dateutil import tz  # type: ignore[import-untyped]  # vendored in the layer; only schedules need it
 
     return tz.gettz(name)
 
