@@ -42,6 +42,8 @@ class Request:
     service: str
     operation: str
     params: dict[str, Any]
+    region: str | None = None
+    """The Region the request is signed for; None when it is not signed."""
 
 
 @dataclass(frozen=True)
