@@ -106,11 +106,12 @@ class TlsFront:
         except OSError:
             client.close()
             return
-        threading.Thread(target=_pump, args=(upstream, tls), daemon=True).start()
-        _pump(tls, upstream)
+        threading.Thread(target=pump, args=(upstream, tls), daemon=True).start()
+        pump(tls, upstream)
 
 
-def _pump(source: socket.socket, target: socket.socket) -> None:
+def pump(source: socket.socket, target: socket.socket) -> None:
+    """Copy ``source`` to ``target`` until either end closes, then close both."""
     try:
         while data := source.recv(65536):
             target.sendall(data)

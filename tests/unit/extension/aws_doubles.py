@@ -4,7 +4,6 @@ TLS), and a certificate authority for TLS."""
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 import json
 import socket
@@ -19,7 +18,7 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-from bench.tls_front import make_certificates
+from bench.tls_front import make_certificates, pump
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -241,19 +240,8 @@ class Proxy:
 
     @staticmethod
     def _pipe(client: Any, upstream: socket.socket) -> None:
-        def forward(source: Any, target: Any) -> None:
-            try:
-                while data := source.recv(65536):
-                    target.sendall(data)
-            except OSError:
-                pass
-            finally:
-                for sock in (source, target):
-                    with contextlib.suppress(OSError):
-                        sock.close()
-
-        threading.Thread(target=forward, args=(upstream, client), daemon=True).start()
-        forward(client, upstream)
+        threading.Thread(target=pump, args=(upstream, client), daemon=True).start()
+        pump(client, upstream)
 
 
 def serving(double: Any) -> Iterator[Any]:
