@@ -130,12 +130,12 @@ class ConfigurationClient:
         """
         key = (application, environment, profile)
         known = self._known.get(key)
-        if (
-            known is not None
-            and conditional
-            and self._clock() - known.checked < (self.max_age if max_age is None else max_age)
-        ):
-            return known.configuration  # the fast path: no lock, no socket
+        if known is not None and conditional:
+            if self._clock() - known.checked < (self.max_age if max_age is None else max_age):
+                return known.configuration  # the fast path: no lock, no socket
+            with self._lock:
+                if self._revalidated(known):
+                    return known.configuration
         with self._lock:
             known = self._known.get(key)
             if known is None:
@@ -235,6 +235,32 @@ class ConfigurationClient:
         except OSError as error:
             self.close_unlocked()
             raise ExtensionUnavailable(f"cannot reach the extension on {self._where()}: {error}") from None
+
+    def _revalidated(self, known: _Known) -> bool:
+        """Under the lock: True when the extension answered the conditional read with a bare 304
+        on the open connection. False when there is no connection, or any other answer: the
+        general path then asks again (every read here is idempotent)."""
+        sock = self._sock
+        if sock is None:
+            return False
+        buffer = self._buffer
+        try:
+            sock.sendall(known.conditional)
+            got = sock.recv_into(self._view)
+        except OSError:
+            self.close_unlocked()
+            return False
+        # A whole 304 head in one segment, and no Connection field that could close it.
+        if (
+            got > 12
+            and buffer.startswith(b"304", 9)
+            and buffer.find(b"\r\n\r\n", 0, got) == got - 4
+            and buffer.find(b"onnection", 0, got) < 0
+        ):
+            known.checked = self._clock()
+            return True
+        self.close_unlocked()  # a partial or other answer: start over on a fresh connection
+        return False
 
     def _round_trip(self, request: bytes) -> tuple[int, dict[str, str], bytes]:
         sock = self._sock or self._connect()
