@@ -74,10 +74,11 @@ LAMBDA_LOCK_FLAGS := --python-version 3.13 --python-platform aarch64-manylinux_2
 LAYER_LOCK_FLAGS := --python-version 3.13 --python-platform aarch64-manylinux_2_17 --generate-hashes --no-header -q
 
 # --- build ----------------------------------------------------------------------------------
-ARCH ?= arm64
+# One artifact runs on arm64 and x86_64 (both platforms' wheels side by side): the architecture
+# is chosen at deploy time, `sam deploy --parameter-overrides Architecture=x86_64`.
 .PHONY: build
 build: $(SAM)
-	$(SAM) build --parameter-overrides Architecture=$(ARCH)
+	$(SAM) build
 
 # --- checks ---------------------------------------------------------------------------------
 # Source folders whose code is ours (lint and types); each later part adds its folder here.
@@ -129,10 +130,11 @@ demo: $(VENV)/.synced
 # The same local cloud as the demo, kept running on 127.0.0.1 until Ctrl-C (moto on port 5000,
 # AppConfig + AppConfigData on 4780): upload with any S3 client and the pipeline runs. Prints the
 # `export AWS_ENDPOINT_URL_...` lines. TIME_SCALE (default 60) speeds up deployment strategies.
+# HOLD=1: the deploy function gets nothing; its events go to .localcloud/events/ for `sam local invoke`.
 TIME_SCALE ?= 60
 .PHONY: local-up
 local-up: $(VENV)/.synced
-	$(PY) -m localcloud up --time-scale $(TIME_SCALE)
+	$(PY) -m localcloud up --time-scale $(TIME_SCALE)$(if $(HOLD), --hold)
 
 # Against a running `make local-up`: the deployments and what the flags API returns.
 .PHONY: local-status

@@ -3,24 +3,18 @@
 from __future__ import annotations
 
 import os
-import re
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from pathlib import Path
 
 pytestmark = pytest.mark.template
-LAYER = Path(__file__).resolve().parents[2] / "layers" / "appconfig-cache"
-
-
-def layer_python_versions() -> list[str]:
-    """LAYER_PYTHON_VERSIONS of the layer's Makefile: the runtimes its C loader is built for."""
-    match = re.search(r"^LAYER_PYTHON_VERSIONS := (.+)$", (LAYER / "Makefile").read_text(), re.MULTILINE)
-    assert match
-    return match[1].split()
+# Where the extension runs: the Python runtimes the layer is built and tested for (README,
+# "Where it runs"). Elsewhere its launcher can only fail Init, so no other runtime is listed.
+RUNTIMES = ["python3.12", "python3.13", "python3.14"]
 
 
 def test_layer_is_a_makefile_build_for_both_architectures_and_both_runtimes(template: dict[str, Any]) -> None:
@@ -30,28 +24,24 @@ def test_layer_is_a_makefile_build_for_both_architectures_and_both_runtimes(temp
     assert layer["Metadata"]["BuildMethod"] == "makefile"
     properties = layer["Properties"]
     assert properties["ContentUri"].rstrip("/") == "layers/appconfig-cache"
-    # Exactly the runtimes the build makes the C loader for (and no non-Python runtime: there the
-    # launcher can only fail Init, see the README).
-    assert sorted(properties["CompatibleRuntimes"]) == [f"python{v}" for v in layer_python_versions()]
+    assert sorted(properties["CompatibleRuntimes"]) == RUNTIMES
     assert sorted(properties["CompatibleArchitectures"]) == ["arm64", "x86_64"]
     assert template["Outputs"]["AppConfigCacheLayerArn"]["Value"] == {"Ref": "AppConfigCacheLayer"}
 
 
-@pytest.mark.parametrize("architecture", ["arm64"])
-def test_sam_build_holds_an_executable_extension_and_the_client(
-    sam_build: Callable[[str], Path], architecture: str
-) -> None:
-    layer = sam_build(architecture) / "AppConfigCacheLayer"
+def test_sam_build_holds_an_executable_extension_and_the_client(sam_build: Callable[[], Path]) -> None:
+    layer = sam_build() / "AppConfigCacheLayer"
     launcher = layer / "extensions" / "appconfig-cache"
     assert launcher.is_file()
     assert os.access(launcher, os.X_OK)
     assert (layer / "appconfig-cache" / "main.py").is_file()
     assert (layer / "appconfig-cache" / "yaml" / "__init__.py").is_file()
     assert (layer / "appconfig-cache" / "dateutil" / "tz" / "__init__.py").is_file()
-    # Compiled code is PyYAML's C loader alone, once per runtime and CPU: one artifact for both.
+    # Compiled code is PyYAML's C loader alone, once per listed runtime and CPU (the build reads
+    # the list from CompatibleRuntimes): one artifact for both architectures.
     expected = {
-        f"_yaml.cpython-{v.replace('.', '')}-{cpu}-linux-gnu.so"
-        for v in layer_python_versions()
+        f"_yaml.cpython-{runtime.removeprefix('python').replace('.', '')}-{cpu}-linux-gnu.so"
+        for runtime in RUNTIMES
         for cpu in ("aarch64", "x86_64")
     }
     assert {p.name for p in layer.rglob("*.so")} == expected
