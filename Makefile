@@ -63,14 +63,20 @@ lock: $(UV)
 	$(UV) pip compile requirements/sam.in --python-version 3.11 --generate-hashes --no-header -q -o requirements/sam.lock
 	$(UV) pip compile requirements/checkov.in --python-version 3.11 --generate-hashes --no-header -q -o requirements/checkov.lock
 	$(UV) pip compile requirements/rollout.in -c requirements/dev.lock --python-version 3.11 --generate-hashes --no-header -q -o requirements/rollout.lock
-	for req in functions/*/requirements.in layers/*/requirements.in; do \
+	for req in functions/*/requirements.in; do \
 	  $(UV) pip compile "$$req" -o "$${req%.in}.txt" $(LAMBDA_LOCK_FLAGS); \
+	done
+	for req in layers/*/requirements.in; do \
+	  $(UV) pip compile "$$req" -o "$${req%.in}.txt" $(LAYER_LOCK_FLAGS); \
 	done
 
 # Function locks: the runtime's Python; every wheel hash (both architectures); without the AWS
 # SDK and what it brings, which the Lambda runtime provides.
 LAMBDA_LOCK_FLAGS := --python-version 3.13 --python-platform aarch64-manylinux_2_17 --generate-hashes \
 	--no-header -q $(foreach p,boto3 botocore jmespath s3transfer urllib3 python-dateutil six,--no-emit-package $(p))
+
+# The extension runs beside any function, so it vendors what it needs (dateutil and six too).
+LAYER_LOCK_FLAGS := --python-version 3.13 --python-platform aarch64-manylinux_2_17 --generate-hashes --no-header -q
 
 # --- build ----------------------------------------------------------------------------------
 # One artifact runs on arm64 and x86_64 (both platforms' wheels side by side): the architecture

@@ -188,14 +188,14 @@ class SlowPlane(MemoryPlane):
         self.most = 0
         self._lock = threading.Lock()
 
-    def get_latest(self, token: str) -> Poll:
+    def get_latest(self, key: ConfigKey, token: str) -> Poll:
         with self._lock:
             self.running += 1
             self.most = max(self.most, self.running)
         time.sleep(self.delay)
         with self._lock:
             self.running -= 1
-        return super().get_latest(token)
+        return super().get_latest(key, token)
 
 
 def threaded_cache(plane: MemoryPlane, **settings: Any) -> Cache:
