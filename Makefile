@@ -34,9 +34,12 @@ $(UV):
 	$(PYTHON) -m venv $(TOOLS)/uv
 	$(TOOLS)/uv/bin/python -m pip install --quiet uv==$(UV_VERSION)
 
-$(VENV)/.synced: requirements/dev.lock $(UV)
+# The project itself goes in editable, after the locked dependencies: the `rollout` and
+# `validate-feature-file` commands in .venv/bin.
+$(VENV)/.synced: requirements/dev.lock pyproject.toml $(UV)
 	$(UV) venv --quiet --allow-existing --python $(PYTHON) $(VENV)
 	$(UV) pip sync --quiet --compile-bytecode --python $(PY) --require-hashes requirements/dev.lock
+	$(UV) pip install --quiet --no-deps --python $(PY) -e .
 	touch $@
 
 $(SAM): requirements/sam.lock $(UV)
@@ -59,6 +62,7 @@ lock: $(UV)
 	$(UV) pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes --no-header -q -o requirements/dev.lock
 	$(UV) pip compile requirements/sam.in --python-version 3.11 --generate-hashes --no-header -q -o requirements/sam.lock
 	$(UV) pip compile requirements/checkov.in --python-version 3.11 --generate-hashes --no-header -q -o requirements/checkov.lock
+	$(UV) pip compile requirements/rollout.in -c requirements/dev.lock --python-version 3.11 --generate-hashes --no-header -q -o requirements/rollout.lock
 	for req in functions/*/requirements.in; do \
 	  $(UV) pip compile "$$req" -o "$${req%.in}.txt" $(LAMBDA_LOCK_FLAGS); \
 	done
@@ -83,7 +87,7 @@ build: $(SAM)
 
 # --- checks ---------------------------------------------------------------------------------
 # Source folders whose code is ours (lint and types); each later part adds its folder here.
-CODE := functions layers localcloud bench tests
+CODE := functions layers localcloud bench tests rollout
 PYTEST := $(PY) -m pytest
 
 .PHONY: lint types unit integration template e2e test

@@ -89,7 +89,10 @@ def up(args: argparse.Namespace) -> int:
     print("# the local cloud is up: paste these into another shell", flush=True)
     for name, value in env.items():
         print(f"export {name}={value}")
-    print(f"# upload: aws s3 cp feature-file.yml s3://{cloud.bucket}/{cloud.key}")
+    rollout = f".venv/bin/rollout --stack {cloud.stack_name}"
+    print(f"# push and wait for the answer: {rollout} push feature-file.yml --wait")
+    print(f"#   (or --bucket {cloud.bucket} --key {cloud.key}); every version: {rollout} status")
+    print(f"# or upload with any S3 client: aws s3 cp feature-file.yml s3://{cloud.bucket}/{cloud.key}")
     print("# then:   make local-status")
     print(f"# sam local invoke DeployFunction --env-vars {SAM_ENV.relative_to(ROOT)} -e EVENT_FILE", end="")
     print(f"   (events held in {HELD.relative_to(ROOT)}/)" if args.hold else "")

@@ -8,11 +8,12 @@ template's own strategy (two minutes of rollout, three of bake) takes five secon
 from __future__ import annotations
 
 import json
-import re
+import subprocess
 import sys
+import tempfile
 import time
-from collections import defaultdict
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from localcloud.delivery import DeliveryChaos
@@ -80,7 +81,10 @@ def step_valid_upload(
     cloud: LocalPipeline, n: Narrator, api: ConsumerEnvironment
 ) -> tuple[str, list[dict[str, Any]]]:
     n.step("1. Upload a valid feature-file.yml")
-    first = _upload(cloud, n, "1-launch.yml")
+    code, first = _push(cloud, n, "1-launch.yml")
+    assert first is not None
+    cloud.settle()
+    n.check(code == 0, "rollout push --wait answered 0: deployed")
     n.check(_fate(cloud, first) == "deployed", "the deploy function deployed exactly this version")
     n.check(_state_of(cloud, first) == "COMPLETE", "AppConfig validated it and completed the deployment")
     flags = _evaluate(api, n)
@@ -95,10 +99,19 @@ def step_broken_upload(
     cloud: LocalPipeline, n: Narrator, api: ConsumerEnvironment, flags: list[dict[str, Any]]
 ) -> None:
     n.step("2. Upload a broken file")
-    broken = _upload(cloud, n, "2-broken.yml")
+    versions_before = len(_versions(cloud))
+    code, _ = _push(cloud, n, "2-broken.yml")
+    n.check(
+        code == 1 and len(_versions(cloud)) == versions_before,
+        "rollout refused it with line:column, 1, and uploaded nothing",
+    )
+    n.say("uploaded anyway, past the command's own check: the validator in the pipeline refuses it")
+    code, broken = _push(cloud, n, "2-broken.yml", "--no-validate")
+    assert broken is not None
+    cloud.settle()
+    n.check(code == 1, "rollout push --wait answered 1: rejected, with the validator's problems")
     n.check(_fate(cloud, broken) == "rejected", "the validator refused it")
-    for line in re.split(r"; |\n", _reason(cloud, broken)):
-        n.say(f"  validator: {line[:140]}{'…' if len(line) > 140 else ''}")
+    n.check(_status_tag(cloud, broken) == "rejected", "the version is tagged rollout-status=rejected")
     complete = [d["ConfigurationVersion"] for d in cloud.deployments() if d["State"] == "COMPLETE"]
     n.check(broken not in complete, "nothing of it was deployed")
     time.sleep(float(POLL_INTERVAL) + 0.2)
@@ -107,7 +120,10 @@ def step_broken_upload(
 
 def step_changed_upload(cloud: LocalPipeline, n: Narrator, api: ConsumerEnvironment) -> None:
     n.step("3. Upload a changed valid file")
-    changed = _upload(cloud, n, "3-search-for-everyone.yml")
+    code, changed = _push(cloud, n, "3-search-for-everyone.yml")
+    assert changed is not None
+    cloud.settle()
+    n.check(code == 0, "rollout push --wait answered 0: deployed")
     n.check(_state_of(cloud, changed) == "COMPLETE", "deployed and complete")
     time.sleep(float(POLL_INTERVAL) + 0.2)
     n.say(f"waited the consumers' poll interval ({POLL_INTERVAL} s)")
@@ -118,11 +134,13 @@ def step_changed_upload(cloud: LocalPipeline, n: Narrator, api: ConsumerEnvironm
 def step_restore(
     cloud: LocalPipeline, n: Narrator, api: ConsumerEnvironment, first: str, flags: list[dict[str, Any]]
 ) -> None:
-    n.step("4. Restore the first version: copy it onto the key, as S3 documents restoring one")
-    restored = cloud.restore(first)
-    n.say(f"CopyObject {first[:8]}… onto {cloud.key} -> new versionId {restored[:8]}…")
+    n.step(
+        "4. Restore the first version: rollout restore copies it onto the key, as S3 documents restoring one"
+    )
+    code, restored = _rollout(cloud, n, "restore", first, "--wait")
+    assert restored is not None
     cloud.settle()
-    n.say(f"deploy function: {_fate(cloud, restored)}; deployment: {_state_of(cloud, restored) or 'none'}")
+    n.check(code == 0, "rollout restore --wait answered 0: deployed")
     n.check(_fate(cloud, restored) == "deployed", "the copy is a new version, and it was deployed")
     n.check(_state_of(cloud, restored) == "COMPLETE", "AppConfig validated it and completed the deployment")
     time.sleep(float(POLL_INTERVAL) + 0.2)
@@ -130,44 +148,118 @@ def step_restore(
 
 
 def step_burst(cloud: LocalPipeline, n: Narrator) -> None:
-    n.step("5. A burst of uploads; S3 and EventBridge duplicate and reorder the deliveries")
+    n.step(
+        "5. A burst of uploads, each waiting for its answer; S3 and EventBridge duplicate and reorder "
+        "the deliveries"
+    )
     cloud.deliveries.chaos = DeliveryChaos(duplicate_probability=0.5, max_delay=1.0, seed=4)
     document = (FILES / "3-search-for-everyone.yml").read_text()
-    burst = [cloud.upload(f"{document}\n# burst upload {i}\n".encode()) for i in range(6)]
+    with tempfile.TemporaryDirectory() as folder:
+        files = [Path(folder) / f"burst-{i}.yml" for i in range(4)]
+        for i, path in enumerate(files):
+            path.write_text(f"{document}\n# burst upload {i}\n")
+        pushes = [
+            subprocess.Popen(  # noqa: S603 - our own interpreter and command
+                _rollout_command(cloud, "push", str(path), "--wait"),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                text=True,
+                cwd=ROOT,
+            )
+            for path in files
+        ]
+        answers = [(p.wait(timeout=60), p.communicate()[0]) for p in pushes]
     cloud.settle()
     cloud.deliveries.chaos = DeliveryChaos()
-    deliveries: dict[str, list[str]] = defaultdict(list)
-    for event in cloud.deploy_events():
-        if event.attempts and not event.attempts[-1].failed:
-            for result in event.attempts[-1].payload["results"]:
-                deliveries[result["versionId"]].append(result["outcome"])
-    for i, version in enumerate(burst):
-        fates = ", ".join(deliveries[version])
-        n.say(f"upload {i} {version[:8]}…: {len(deliveries[version])} deliveries -> {fates}")
+    burst = {}
+    for i, (code, out) in enumerate(answers):
+        first = out.splitlines()[0] if out else ""
+        version = first.rsplit(" ", 1)[-1]
+        burst[version] = code
+        answer = out.splitlines()[1] if len(out.splitlines()) > 1 else ""
+        n.say(f"push {i} -> {version[:8]}…: exit {code}, {answer[:110]}")
+    tags = {version: _status_tag(cloud, version) for version in burst}
     newest = cloud.deployments()[0]
     n.check(
-        (newest["ConfigurationVersion"], newest["State"]) == (burst[-1], "COMPLETE"), "the last upload won"
+        (newest["ConfigurationVersion"], newest["State"]) == (_versions(cloud)[0], "COMPLETE"),
+        "the last upload won",
     )
-    n.check(all(deliveries[v] for v in burst), "every version is accounted for")
-    deployed = [
-        d for d in cloud.deployments() if d["State"] == "COMPLETE" and d["ConfigurationVersion"] in burst
-    ]
-    n.check(len(deployed) == 1, "only the last one was deployed, once")
+    n.check(sorted(tags.values()).count("deployed") == 1, "exactly one version is tagged deployed")
+    n.check(
+        all(t in ("deployed", "superseded", "rejected") for t in tags.values()),
+        "every other version is tagged superseded: none untagged",
+    )
+    n.check(sorted(burst.values()) == [0] + [3] * (len(burst) - 1), "its push answered 0, every other push 3")
 
 
 def step_harmful_upload(cloud: LocalPipeline, n: Narrator, worker: ConsumerEnvironment) -> None:
     n.step("6. A configuration that makes a consumer fail")
     before = _orders(worker)
-    harmful = _upload(cloud, n, "5-harmful.yml", settle=False)
+    args = (str((FILES / "5-harmful.yml").relative_to(ROOT)), "--wait")
     n.say("the order worker keeps taking orders while AppConfig rolls the new version out")
-    failures = _until_settled(cloud, worker, harmful)
+    with subprocess.Popen(  # noqa: S603 - our own interpreter and command
+        _rollout_command(cloud, "push", *args),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        cwd=ROOT,
+    ) as push:
+        failures = 0
+        while push.poll() is None:
+            failures += _orders(worker).startswith("failed")
+            time.sleep(0.25)
+        out = push.communicate()[0]
+    harmful = _show_push(n, args, push.returncode, out)
+    cloud.settle()
     n.say(f"the order worker failed {failures} invocation(s); the alarm: {_alarm_state(cloud)}")
     deployment = next(d for d in cloud.deployments() if d["ConfigurationVersion"] == harmful)
     n.check(failures > 0, "the harmful version reached the worker and made it fail")
     n.check(deployment["State"] == "ROLLED_BACK", "the alarm fired and AppConfig rolled the deployment back")
+    n.check(
+        push.returncode == 2 and "alarm: " in out,
+        "rollout push --wait answered 2: rolled back, naming the alarm",
+    )
     time.sleep(float(POLL_INTERVAL) + 0.2)
     after = _orders(worker)
     n.check(after == before, f"the worker serves the previous version again: {after}")
+
+
+def _rollout_command(cloud: LocalPipeline, *args: str) -> list[str]:
+    return [sys.executable, "-m", "rollout", "--stack", cloud.stack_name, *args]
+
+
+def _show_push(n: Narrator, args: tuple[str, ...], code: int, out: str, command: str = "push") -> str | None:
+    """Print what the uploader sees; return the uploaded version, if any."""
+    n.say(f"$ rollout {command} {' '.join(args)}")
+    for line in out.splitlines():
+        n.say(f"  {line if len(line) <= 150 else line[:149] + '…'}")
+    n.say(f"  (exit {code})")
+    first = out.splitlines()[0] if out else ""
+    return first.rsplit(" ", 1)[-1] if " as version " in first else None
+
+
+def _push(cloud: LocalPipeline, n: Narrator, name: str, *extra: str) -> tuple[int, str | None]:
+    """``rollout push demo/NAME --wait``, as an uploader runs it: its own process, its exit code."""
+    return _rollout(cloud, n, "push", str((FILES / name).relative_to(ROOT)), "--wait", *extra)
+
+
+def _rollout(cloud: LocalPipeline, n: Narrator, command: str, *args: str) -> tuple[int, str | None]:
+    """The command's own code, run here rather than in a process of its own to keep the demo
+    within its minute (the burst and the harmful upload run it as processes)."""
+    import contextlib
+    import io
+
+    from rollout.cli import main as rollout
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = rollout(["--stack", cloud.stack_name, command, *args])
+    return code, _show_push(n, args, code, out.getvalue(), command)
+
+
+def _status_tag(cloud: LocalPipeline, version: str) -> str:
+    tags = cloud.client("s3").get_object_tagging(Bucket=cloud.bucket, Key=cloud.key, VersionId=version)
+    return str({t["Key"]: t["Value"] for t in tags["TagSet"]}.get("rollout-status", "untagged"))
 
 
 def _describe(cloud: LocalPipeline, n: Narrator) -> None:
@@ -187,13 +279,11 @@ def _describe(cloud: LocalPipeline, n: Narrator) -> None:
     n.say(f"environment {environment['Name']} watches {len(environment.get('Monitors', []))} alarm(s)")
 
 
-def _upload(cloud: LocalPipeline, n: Narrator, name: str, *, settle: bool = True) -> str:
-    version = cloud.upload((FILES / name).read_bytes())
-    n.say(f"PUT {name} as s3://{cloud.bucket[:22]}…/{cloud.key} -> versionId {version[:8]}…")
-    if settle:
-        cloud.settle()
-        n.say(f"deploy function: {_fate(cloud, version)}; deployment: {_state_of(cloud, version) or 'none'}")
-    return version
+def _versions(cloud: LocalPipeline) -> list[str]:
+    listed = (
+        cloud.client("s3").list_object_versions(Bucket=cloud.bucket, Prefix=cloud.key).get("Versions", [])
+    )
+    return [v["VersionId"] for v in listed if v["Key"] == cloud.key]
 
 
 def _results(cloud: LocalPipeline, version: str) -> list[dict[str, Any]]:
@@ -209,11 +299,6 @@ def _results(cloud: LocalPipeline, version: str) -> list[dict[str, Any]]:
 def _fate(cloud: LocalPipeline, version: str) -> str:
     results = _results(cloud, version)
     return results[0]["outcome"] if results else "none"
-
-
-def _reason(cloud: LocalPipeline, version: str) -> str:
-    results = _results(cloud, version)
-    return str(results[0]["reason"]) if results else ""
 
 
 def _state_of(cloud: LocalPipeline, version: str) -> str | None:
@@ -242,27 +327,10 @@ def _orders(worker: ConsumerEnvironment) -> str:
     return ", ".join(f"{f['order_id']} via {f['provider']}" for f in result.payload["fulfilled"])
 
 
-def _until_settled(
-    cloud: LocalPipeline, worker: ConsumerEnvironment, version: str, timeout: float = 30.0
-) -> int:
-    """Feed orders to the worker from the moment ``version``'s deployment exists until it has ended;
-    count failed invocations. (S3's event reaches the deploy function a moment after the upload.)"""
-    failures = 0
-    deadline = time.monotonic() + timeout
-    while _state_of(cloud, version) is None and _fate(cloud, version) == "none":
-        if time.monotonic() > deadline:
-            return failures
-        time.sleep(0.05)
-    while time.monotonic() < deadline:
-        failures += _orders(worker).startswith("failed")
-        if _state_of(cloud, version) in ("COMPLETE", "ROLLED_BACK", "REVERTED"):
-            break
-        time.sleep(0.25)
-    return failures
-
-
 def _alarm_state(cloud: LocalPipeline) -> str:
-    alarms = cloud.client("cloudwatch").describe_alarms()["MetricAlarms"]
+    alarms = cloud.client("cloudwatch").describe_alarms(AlarmNames=[cloud.stack.ref("ConsumerErrorsAlarm")])[
+        "MetricAlarms"
+    ]
     return ", ".join(f"{a['AlarmName']} {a['StateValue']}" for a in alarms)
 
 

@@ -9,6 +9,8 @@ moto (running in this process), it lets moto's own rule matching decide, then
   at least once and unordered), if the function's resource-based policy lets
   ``events.amazonaws.com`` invoke it for this rule, as Lambda checks;
 * publishes each SNS target's event to the topic in moto's SNS;
+* sends each SQS target's event to the queue in moto's SQS, shaped by the target's ``Input``,
+  ``InputPath`` or ``InputTransformer`` (moto applies only the transformer);
 * leaves every other target to moto.
 
 Whatever puts the event on a bus (``PutEvents`` from any client, S3's EventBridge
@@ -108,6 +110,8 @@ class EventBus:
                 self._to_function(rule, target, delivered)
             elif service == "sns":
                 self._to_topic(rule, target, delivered)
+            elif service == "sqs" and "MessageGroupId" not in str(target.get("SqsParameters", "")):
+                self._to_queue(rule, target, delivered)
             else:
                 others.append(target)
         if others:
@@ -138,11 +142,23 @@ class EventBus:
 
         arn = str(target["Arn"])
         account, region = arn.split(":")[4], arn.split(":")[3]
-        message = json.dumps(target_input(target, event))
         try:
+            message = json.dumps(target_input(target, event))
             sns_backends[account][region].publish(message=message, arn=arn)
         except Exception as error:  # EventBridge retries, then drops: never fails the PutEvents
             self._drop(rule, arn, event, f"publishing to {arn} failed: {error}")
+
+    def _to_queue(self, rule: Any, target: dict[str, Any], event: dict[str, Any]) -> None:
+        from moto.sqs.models import sqs_backends
+
+        arn = str(target["Arn"])
+        account, region, name = arn.split(":")[4], arn.split(":")[3], arn.split(":")[5]
+        try:
+            sqs_backends[account][region].send_message(
+                queue_name=name, message_body=json.dumps(target_input(target, event))
+            )
+        except Exception as error:  # EventBridge retries, then drops: never fails the PutEvents
+            self._drop(rule, arn, event, f"sending to {arn} failed: {error}")
 
     def _drop(self, rule: Any, target_arn: str, event: dict[str, Any], reason: str) -> None:
         _log.warning("EventBridge rule %s could not deliver to %s: %s", rule.arn, target_arn, reason)
@@ -168,10 +184,12 @@ def target_input(target: dict[str, Any], event: dict[str, Any]) -> Any:
         from moto.events.utils import EventTemplateParser
 
         transformer = target["InputTransformer"]
+        # moto's parser offers <aws.events.event.ingestion-time> from a field targets never see.
+        parsed: Any = {"ingestion-time": event.get("time"), **event}
         return EventTemplateParser.parse(
             input_template=transformer.get("InputTemplate"),
             input_paths_map=transformer.get("InputPathsMap", {}),
-            event=event,  # type: ignore[arg-type]
+            event=parsed,
         )
     return event
 

@@ -2,18 +2,44 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import json
 import logging
 import socket
+import threading
 import urllib.request
 from functools import cache
 from typing import Any
 
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+from moto.s3.responses import S3Response
 
 ACCOUNT_ID = "123456789012"
 REGION = "us-east-1"
+
+
+def _atomic_object_writes() -> None:
+    """S3 applies a conditional write (``If-Match``/``If-None-Match``) atomically; moto checks the
+    condition and then writes, so two threads of its server could both pass the check. Object
+    writes are serialised here, which makes the check and the write one step, as in S3
+    (https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html)."""
+    if getattr(S3Response.put_object, "_localcloud_atomic", False):
+        return
+    lock = threading.RLock()
+    for name in ("put_object", "delete_object"):
+        original = getattr(S3Response, name)
+
+        @functools.wraps(original)
+        def serialised(self: S3Response, *args: Any, _original: Any = original, **kwargs: Any) -> Any:
+            with lock:
+                return _original(self, *args, **kwargs)
+
+        serialised._localcloud_atomic = True  # type: ignore[attr-defined]
+        setattr(S3Response, name, serialised)
+
+
+_atomic_object_writes()
 
 
 def fake_aws_environment() -> dict[str, str]:

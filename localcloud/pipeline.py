@@ -98,12 +98,14 @@ class LocalPipeline:
         # Each function calls AWS with its execution role's session, as Lambda runs it.
         for spec in self.stack.function_specs():
             self.functions.register(spec)
+        self._publish_outputs()
         self.invoker = AsyncInvoker(
             self.functions,
             configs=self.stack.invoke_configs,
             time_scale=self.time_scale,
             concurrency=self._concurrency,
             sqs=self.client("sqs"),
+            events=self.client("events"),
         )
         self.deliveries = LambdaDeliveries(self._invoke, self._chaos)
         self.events = EventBus(self.deliveries, self.stack.records, self.stack.function_policies).install()
@@ -111,7 +113,15 @@ class LocalPipeline:
             self.deliveries, lambda arn: self.stack.records.function(arn).logical_id
         ).install()
         self.alarms = LambdaErrorAlarms(
-            self.client("cloudwatch"), self.stack.alarms, time_scale=self.time_scale
+            self.client("cloudwatch"),
+            self.stack.alarms,
+            time_scale=self.time_scale,
+            sqs=self.client("sqs"),
+            sns=self.client("sns"),
+        ).start()
+        # Lambda publishes every invocation's metrics, whoever invoked: S3, EventBridge, AppConfig.
+        self.functions.observers.append(
+            lambda spec, result: self.alarms.record(spec.function_name, failed=result.failed)
         )
         return self
 
@@ -126,7 +136,7 @@ class LocalPipeline:
         }
         consumer = ConsumerEnvironment(
             self.functions, function, layer=LAYER, environment=environment,
-            resolver=self.stack.resolver, alarms=self.alarms,
+            resolver=self.stack.resolver,
         )  # fmt: skip
         self._consumers.append(consumer)
         return consumer.start()
@@ -134,6 +144,7 @@ class LocalPipeline:
     def stop(self) -> None:
         for consumer in self._consumers:
             consumer.stop()
+        self.alarms.stop()
         self.notifications.uninstall()
         self.events.uninstall()
         self.invoker.stop()
@@ -232,6 +243,34 @@ class LocalPipeline:
 
     def _invoke(self, function: str, event: dict[str, Any], delay: float) -> None:
         self.invoker.invoke(function, event, delay=delay)
+
+    def outputs(self) -> dict[str, str]:
+        """The stack's outputs, as DescribeStacks gives them (those whose condition holds)."""
+        template = self.stack.resolver.template
+        found: dict[str, str] = {}
+        for name, output in template.get("Outputs", {}).items():
+            condition = output.get("Condition")
+            if condition and not self.stack.resolver.condition(condition):
+                continue
+            found[name] = str(self.stack.output(name))
+        return found
+
+    def _publish_outputs(self) -> None:
+        """A stack of the same name in moto's CloudFormation that carries the outputs, so that
+        tools that read a stack (``rollout --stack NAME``) find it, as they would in AWS. Its one
+        resource is a placeholder: the resources themselves were created by ``provision``."""
+        import json
+        import warnings
+
+        template = {
+            "Resources": {"Provisioned": {"Type": "AWS::CloudFormation::WaitConditionHandle"}},
+            "Outputs": {name: {"Value": value} for name, value in self.outputs().items()},
+        }
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # moto: "WaitConditionHandle ... not supported"
+            self.client("cloudformation").create_stack(
+                StackName=self.stack_name, TemplateBody=json.dumps(template)
+            )
 
     def _set_environment(self, variables: dict[str, str]) -> None:
         for name, value in variables.items():

@@ -37,6 +37,7 @@ def env_vars(cloud: LocalPipeline, host: str = DOCKER_HOST) -> dict[str, dict[st
             **cloud.stack.functions[FUNCTION].environment,
             "AWS_ENDPOINT_URL_S3": f"http://{host}:{moto.port}",
             "AWS_ENDPOINT_URL_APPCONFIG": f"http://{host}:{appconfig.port}",
+            "AWS_ENDPOINT_URL_EVENTBRIDGE": f"http://{host}:{moto.port}",
         }
     }
 

@@ -84,6 +84,27 @@ def zero_time_strategy(appconfig: Any, name: str = "zero") -> str:
     return str(created["Id"])
 
 
+def versioned_bucket(s3: Any, name: str) -> Any:
+    """Create a versioned bucket (what AppConfig needs of an S3 configuration); returns ``s3``."""
+    s3.create_bucket(Bucket=name)
+    s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+    return s3
+
+
+def drain_queue(sqs: Any, url: str) -> list[dict[str, Any]]:
+    """Every message now on the queue, JSON-decoded, deleted as read."""
+    import json
+
+    out: list[dict[str, Any]] = []
+    while True:
+        messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+        if not messages:
+            return out
+        for message in messages:
+            out.append(json.loads(message["Body"]))
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+
+
 def appconfig_role(iam: Any, name: str, *, bucket: str | None = None, alarms: bool = False) -> str:
     """A role AppConfig may assume, as AWS documents it; returns its ARN.
 

@@ -76,6 +76,18 @@ RULES: dict[str, NameRule] = {
         r".{1,255}",
         source="https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html",
     ),
+    "AWS::SNS::Topic": NameRule(
+        "TopicName",
+        256,
+        r"[A-Za-z0-9_-]{1,256}(\.fifo)?",
+        source="https://docs.aws.amazon.com/sns/latest/api/API_CreateTopic.html",
+    ),
+    "AWS::CloudWatch::Dashboard": NameRule(
+        "DashboardName",
+        255,
+        r"[A-Za-z0-9_-]{1,255}",
+        source="https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutDashboard.html",
+    ),
     "AWS::AppConfig::Application": NameRule("Name", 64, r".{1,64}", source=_APPCONFIG.format("Application")),
     "AWS::AppConfig::Environment": NameRule("Name", 64, r".{1,64}", source=_APPCONFIG.format("Environment")),
     "AWS::AppConfig::ConfigurationProfile": NameRule(

@@ -136,6 +136,11 @@ class Creators:
             "AWS::AppConfig::ConfigurationProfile": self._profile,
             "AWS::AppConfig::DeploymentStrategy": self._strategy,
             "AWS::AppConfig::ExtensionAssociation": self._extension_association,
+            "AWS::SNS::Topic": self._topic,
+            "AWS::SNS::Subscription": self._subscription,
+            "AWS::SNS::TopicPolicy": self._topic_policy,
+            "AWS::KMS::Key": self._key,
+            "AWS::CloudWatch::Dashboard": self._dashboard,
         }
 
     @property
@@ -331,18 +336,23 @@ class Creators:
         destinations = props.get("DestinationConfig", {})
         if "OnSuccess" in destinations:
             raise ProvisioningError(f"{logical_id}: the local cloud has no OnSuccess destinations")
-        queue_url = None
+        queue_url = bus_arn = None
         failure = destinations.get("OnFailure", {}).get("Destination")
-        if failure is not None:
-            if ":sqs:" not in str(failure):
-                raise ProvisioningError(
-                    f"{logical_id}: the local cloud delivers OnFailure records to SQS only"
-                )
+        if failure is not None and ":sqs:" in str(failure):
             queue_url = self._client("sqs").get_queue_url(QueueName=str(failure).rsplit(":", 1)[-1])[
                 "QueueUrl"
             ]
+        elif failure is not None and ":events:" in str(failure) and ":event-bus/" in str(failure):
+            bus_arn = str(failure)
+        elif failure is not None:
+            raise ProvisioningError(
+                f"{logical_id}: the local cloud delivers OnFailure records to SQS queues and event buses only"
+            )
         function.invoke_config = InvokeConfig(
-            maximum_retry_attempts=retries, maximum_event_age=float(age), on_failure_queue_url=queue_url
+            maximum_retry_attempts=retries,
+            maximum_event_age=float(age),
+            on_failure_queue_url=queue_url,
+            on_failure_bus_arn=bus_arn,
         )
         return {"Ref": f"{function.name}:{props.get('Qualifier', '$LATEST')}"}
 
@@ -498,6 +508,60 @@ class Creators:
         self._only(logical_id, props, {*keys, "Tags"})
         created = self._appconfig_create("create_extension_association", props, keys)
         return {"Ref": created["Id"], **{k: created[k] for k in ("Id", "Arn", "ExtensionArn", "ResourceArn")}}
+
+    # ---------------------------------------------------------------- SNS, KMS, dashboards
+    def _topic(self, logical_id: str, props: dict[str, Any]) -> Created:
+        attributes = {"DisplayName", "KmsMasterKeyId", "FifoTopic", "ContentBasedDeduplication"}
+        self._only(logical_id, props, {"TopicName", "Tags", *attributes})
+        name = self._name("AWS::SNS::Topic", logical_id, props.get("TopicName"))
+        values = {
+            k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in props.items() if k in attributes
+        }
+        arn = self._client("sns").create_topic(Name=name, Attributes=values)["TopicArn"]
+        return {"Ref": arn, "TopicArn": arn, "TopicName": name}
+
+    def _subscription(self, logical_id: str, props: dict[str, Any]) -> Created:
+        self._only(
+            logical_id, props, {"TopicArn", "Protocol", "Endpoint", "RawMessageDelivery", "FilterPolicy"}
+        )
+        attributes = {k: str(props[k]).lower() if isinstance(props[k], bool) else str(props[k])
+                      for k in ("RawMessageDelivery",) if k in props}  # fmt: skip
+        if "FilterPolicy" in props:
+            attributes["FilterPolicy"] = json.dumps(props["FilterPolicy"])
+        created = self._client("sns").subscribe(
+            TopicArn=props["TopicArn"], Protocol=props["Protocol"], Endpoint=props["Endpoint"],
+            Attributes=attributes, ReturnSubscriptionArn=True,
+        )  # fmt: skip
+        return {"Ref": created["SubscriptionArn"], "Arn": created["SubscriptionArn"]}
+
+    def _topic_policy(self, logical_id: str, props: dict[str, Any]) -> Created:
+        self._only(logical_id, props, {"Topics", "PolicyDocument"})
+        sns = self._client("sns")
+        for arn in props["Topics"]:
+            sns.set_topic_attributes(
+                TopicArn=arn, AttributeName="Policy", AttributeValue=json.dumps(props["PolicyDocument"])
+            )
+        return {"Ref": logical_id}
+
+    def _key(self, logical_id: str, props: dict[str, Any]) -> Created:
+        self._only(logical_id, props, {"Description", "KeyPolicy", "EnableKeyRotation", "KeyUsage", "KeySpec",
+                                       "Enabled", "Tags"})  # fmt: skip
+        kms = self._client("kms")
+        request: dict[str, Any] = {"Policy": json.dumps(props["KeyPolicy"])} if "KeyPolicy" in props else {}
+        if "Description" in props:
+            request["Description"] = str(props["Description"])
+        metadata = kms.create_key(**request)["KeyMetadata"]
+        if props.get("EnableKeyRotation") in (True, "true"):
+            kms.enable_key_rotation(KeyId=metadata["KeyId"])
+        return {"Ref": metadata["KeyId"], "KeyId": metadata["KeyId"], "Arn": metadata["Arn"]}
+
+    def _dashboard(self, logical_id: str, props: dict[str, Any]) -> Created:
+        self._only(logical_id, props, {"DashboardName", "DashboardBody"})
+        name = self._name("AWS::CloudWatch::Dashboard", logical_id, props.get("DashboardName"))
+        body = props["DashboardBody"]
+        json.loads(body)  # CloudWatch refuses a body that is not JSON; so does the local cloud
+        self._client("cloudwatch").put_dashboard(DashboardName=name, DashboardBody=body)
+        return {"Ref": name}
 
     def _appconfig_create(
         self, operation: str, props: dict[str, Any], keys: tuple[str, ...]

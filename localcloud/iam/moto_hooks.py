@@ -10,6 +10,9 @@ moto's own stays off. What is added besides the evaluation, as S3 documents it:
 
 * GetObject/HeadObject with a ``versionId`` need ``s3:GetObjectVersion``
   (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html, "Permissions");
+* GetObjectTagging/PutObjectTagging with a ``versionId`` need ``s3:GetObjectVersionTagging`` /
+  ``s3:PutObjectVersionTagging`` as well ("You also need permission for the
+  s3:PutObjectVersionTagging action", https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObjectTagging.html);
 * a missing key (or version) is answered 404 only when the caller also has ``s3:ListBucket`` on
   the bucket, and 403 AccessDenied otherwise (HeadObject's and GetObject's "Permissions");
 * CopyObject needs read access to the source object besides ``s3:PutObject`` on the target;
@@ -183,6 +186,12 @@ class MotoEnforcement:
         query = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
         moto_action = str(response.data.get("Action") or "ListAllMyBuckets")
         action = "s3:" + _S3_ACTIONS.get(moto_action, moto_action)
+        if key and "tagging" in query:  # moto names the object's tagging subresource as the object
+            action = {
+                "GET": "s3:GetObjectTagging",
+                "PUT": "s3:PutObjectTagging",
+                "DELETE": "s3:DeleteObjectTagging",
+            }.get(str(response.method), action)
         if action == "s3:GetObject" and "versionId" in query:
             action = "s3:GetObjectVersion"
         context = self._s3_context(principal, query)
@@ -200,6 +209,8 @@ class MotoEnforcement:
             )
 
         authorize(action, bucket, key)
+        if action in ("s3:GetObjectTagging", "s3:PutObjectTagging") and "versionId" in query:
+            authorize(action.replace("ObjectTagging", "ObjectVersionTagging"), bucket, key)
         source = response.headers.get("x-amz-copy-source")
         if source and action == "s3:PutObject":
             source_path, _, source_query = unquote(source).lstrip("/").partition("?")
@@ -273,6 +284,7 @@ class MotoEnforcement:
             request = Request(principal, sar.canonical(action), resources, context_of({
                 "aws:SecureTransport": False, "aws:PrincipalArn": principal.role_arn or principal.arn,
                 "aws:PrincipalAccount": principal.account, "aws:RequestedRegion": region,
+                **_service_keys(action, response),
             }))  # fmt: skip
             self._decide(request, None, lambda message: _Denied(message, code))
         except _Denied as denial:
@@ -294,6 +306,10 @@ class MotoEnforcement:
                     if value:
                         found[variable] = value
                         break
+        if action == "events:PutEvents" and "EventBusName" not in found:
+            # Each entry names its bus, the account's default bus when it names none (PutEvents).
+            entries = response._get_param("Entries") or [{}]
+            found["EventBusName"] = str(entries[0].get("EventBusName") or "default").rsplit("/", 1)[-1]
         return found
 
     @staticmethod
@@ -314,3 +330,17 @@ class MotoEnforcement:
         error = HTTPException(description=body)
         error.code = 403 if denial.code.startswith("Access") else int(headers.get("status", status) or 403)
         raise error
+
+
+def _service_keys(action: str, response: Any) -> dict[str, list[str]]:
+    """Service condition keys of the request: ``events:source`` of PutEvents, the sources of its
+    entries (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-conditions.html)."""
+    if action != "events:PutEvents":
+        return {}
+    import json
+
+    try:
+        entries = json.loads(response.body or "{}").get("Entries", [])
+    except ValueError:
+        return {}
+    return {"events:source": [str(e.get("Source", "")) for e in entries if isinstance(e, dict)]}

@@ -5,9 +5,15 @@ What AWS documents and this keeps (https://docs.aws.amazon.com/lambda/latest/dg/
 * events queue and run concurrently, each in an execution environment of its own;
 * a function error is retried ``MaximumRetryAttempts`` times (0-2, default 2), one minute
   before the first retry and two minutes before the second (scaled by ``time_scale`` here);
-* an event older than ``MaximumEventAgeInSeconds`` is not retried again;
+* an event older than ``MaximumEventAgeInSeconds`` is not retried again. Its age counts what
+  Lambda itself spends on it (its attempts and the waits before retries), scaled, but not the
+  time it waits for one of the local cloud's few workers: Lambda would run it at once (the
+  template reserves no concurrency), and at a time scale of 600 a few seconds of local queue
+  would otherwise read as an hour;
 * after the last attempt the event goes to the ``OnFailure`` destination with Lambda's
-  destination record (request context, the event, the error), here an SQS queue in moto.
+  destination record (request context, the event, the error): an SQS queue in moto, or an
+  EventBridge bus, where it is the ``detail`` of a ``Lambda Function Invocation Result -
+  Failure`` event from ``lambda`` (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html).
 
 Every attempt is kept in ``history`` so tests and the demo can account for every event.
 """
@@ -37,6 +43,7 @@ class InvokeConfig:
     maximum_retry_attempts: int = 2
     maximum_event_age: float = 21600.0
     on_failure_queue_url: str | None = None
+    on_failure_bus_arn: str | None = None
 
 
 @dataclass
@@ -45,6 +52,8 @@ class AsyncEvent:
     payload: Any
     request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     received: float = field(default_factory=time.monotonic)
+    lambda_seconds: float = 0.0
+    """Real seconds Lambda spent on the event: its attempts and the waits before its retries."""
     attempts: list[Invocation] = field(default_factory=list)
     outcome: str = "queued"
     """queued, succeeded, or failed (retries exhausted: sent to the on-failure destination)."""
@@ -59,12 +68,14 @@ class AsyncInvoker:
         time_scale: float = 1.0,
         concurrency: int = 4,
         sqs: Any = None,
+        events: Any = None,
         on_event: Callable[[AsyncEvent], None] | None = None,
     ) -> None:
         self._functions = functions
         self._configs = configs or {}
         self._scale = time_scale
         self._sqs = sqs
+        self._events = events
         self._on_event = on_event
         self._due: list[tuple[float, int, AsyncEvent]] = []
         self._order = itertools.count()
@@ -130,8 +141,10 @@ class AsyncInvoker:
         else:
             retries = len(event.attempts) - 1
             delay = RETRY_DELAYS[min(retries, len(RETRY_DELAYS) - 1)] / self._scale
-            age = (time.monotonic() - event.received + delay) * self._scale
+            event.lambda_seconds += result.duration_ms / 1000
+            age = (event.lambda_seconds + delay) * self._scale
             if retries < config.maximum_retry_attempts and age <= config.maximum_event_age:
+                event.lambda_seconds += delay
                 with self._cond:
                     heapq.heappush(self._due, (time.monotonic() + delay, next(self._order), event))
                 return
@@ -141,7 +154,9 @@ class AsyncInvoker:
             self._on_event(event)
 
     def _send_to_destination(self, event: AsyncEvent, config: InvokeConfig, last: Invocation) -> None:
-        if not (config.on_failure_queue_url and self._sqs):
+        to_queue = bool(config.on_failure_queue_url and self._sqs)
+        to_bus = bool(config.on_failure_bus_arn and self._events)
+        if not (to_queue or to_bus):
             return
         arn = self._functions.spec(event.function).arn or (
             f"arn:aws:lambda:us-east-1:123456789012:function:{event.function}"
@@ -163,4 +178,17 @@ class AsyncInvoker:
             },
             "responsePayload": last.error,
         }
-        self._sqs.send_message(QueueUrl=config.on_failure_queue_url, MessageBody=json.dumps(record))
+        if to_queue:
+            self._sqs.send_message(QueueUrl=config.on_failure_queue_url, MessageBody=json.dumps(record))
+        if to_bus:
+            self._events.put_events(
+                Entries=[
+                    {
+                        "Source": "lambda",
+                        "DetailType": "Lambda Function Invocation Result - Failure",
+                        "Resources": [f"{arn}:$LATEST"],
+                        "Detail": json.dumps(record),
+                        "EventBusName": config.on_failure_bus_arn,
+                    }
+                ]
+            )

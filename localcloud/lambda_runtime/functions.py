@@ -38,9 +38,12 @@ from collections import deque
 from dataclasses import dataclass, replace
 from pathlib import Path
 from queue import Empty, Queue
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from localcloud.template import NO_VALUE, Resolver, Unresolved, load
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 WORKER = Path(__file__).with_name("_worker.py")
 DEFAULT_TIMEOUT = 3.0  # Lambda's default function timeout, seconds
@@ -113,6 +116,8 @@ class TemplateFunctions:
         self._pools: dict[str, _Pool] = {}
         self._registered: dict[str, FunctionSpec] = {}
         self._lock = threading.Lock()
+        self.observers: list[Callable[[FunctionSpec, Invocation], None]] = []
+        """Called after every invocation, as Lambda publishes each one's metrics."""
         self.logs: deque[str] = deque(maxlen=log_lines)
         """The newest lines the functions wrote (stdout and stderr), for diagnostics."""
 
@@ -209,7 +214,10 @@ class TemplateFunctions:
             pool = self._pools.get(spec.name)
             if pool is None:
                 pool = self._pools[spec.name] = _Pool(spec, self._python, self.logs)
-        return pool.invoke(event, limit)
+        result = pool.invoke(event, limit)
+        for observer in self.observers:
+            observer(spec, result)
+        return result
 
     def close(self) -> None:
         with self._lock:

@@ -181,6 +181,39 @@ def scenario_rollback(cloud: LocalPipeline) -> bool:
     raise AssertionError(f"AppConfig neither rolled {version} back nor was refused reading the alarm")
 
 
+def scenario_refusal(cloud: LocalPipeline) -> bool:
+    """A broken upload: the validator leaves its problems beside the version's record."""
+    from rollout_status.reports import read_report
+
+    broken = (ROOT / "demo" / "2-broken.yml").read_bytes()
+    version, invocation = _deploy(cloud, broken)
+    report = read_report(cloud.client("s3"), cloud.bucket, cloud.key, version)
+    return _outcomes(invocation) == ["rejected"] and bool(report)
+
+
+def scenario_status(cloud: LocalPipeline) -> bool:
+    """AppConfig's completion event reaches the status function, which tags the version deployed:
+    GetDeployment, the record, the tags and the status event."""
+    version, invocation = _deploy(cloud)
+    if _outcomes(invocation) != ["deployed"]:
+        return False
+    deadline = time.monotonic() + 60
+    while True:  # AppConfig's events are held like every delivery here
+        complete = [
+            d.event
+            for d in cloud.deliveries.held
+            if d.function == "StatusFunction" and d.event.get("detail-type") == "On Deployment Complete"
+        ]
+        if complete or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    if not complete:
+        raise AssertionError(f"AppConfig sent no completion event for {version}")
+    result = cloud.functions.invoke("StatusFunction", complete[0])
+    tags = cloud.client("s3").get_object_tagging(Bucket=cloud.bucket, Key=cloud.key, VersionId=version)
+    return not result.failed and {"Key": "rollout-status", "Value": "deployed"} in tags["TagSet"]
+
+
 SLOW_BAKE = {"CustomStrategyDurationMinutes": "0", "CustomStrategyBakeMinutes": "600"}
 SLOW_ROLLOUT = {"CustomStrategyDurationMinutes": "600", "CustomStrategyBakeMinutes": "0"}
 SCENARIOS: dict[str, tuple[Callable[[LocalPipeline], bool], dict[str, str]]] = {
@@ -190,6 +223,8 @@ SCENARIOS: dict[str, tuple[Callable[[LocalPipeline], bool], dict[str, str]]] = {
     "OrderWorkerFunction": (scenario_consumer("OrderWorkerFunction"), FAST),
     "RetrievalRole": (scenario_deploy_twice, SLOW_ROLLOUT),
     "MonitorRole": (scenario_rollback, SLOW_BAKE),
+    "StatusFunction": (scenario_status, FAST),
+    "ValidatorFunction": (scenario_refusal, FAST),
 }
 
 

@@ -286,20 +286,26 @@ def deploy_handler(
         "CONFIG_KEY": KEY,
         "APPCONFIG_APPLICATION_ID": setup.app_id,
         "APPCONFIG_ENVIRONMENT_ID": setup.env_id,
+        "APPCONFIG_ENVIRONMENT_NAME": "production",
         "APPCONFIG_PROFILE_ID": setup.profile_id,
         "APPCONFIG_DEPLOYMENT_STRATEGY_ID": setup.zero,
         "POWERTOOLS_METRICS_NAMESPACE": "ConfigRollout",
     }.items():
         monkeypatch.setenv(name, value)
     handler.rollout.cache_clear()
+    handler.statuses.cache_clear()
     yield lambda version: handler.lambda_handler(s3_event(version), Context())
     handler.rollout.cache_clear()
+    handler.statuses.cache_clear()
 
 
 def test_handler_reports_the_outcome(setup: Setup, deploy_handler: Callable[[str], dict[str, Any]]) -> None:
     version = setup.put("flag: on")
     (result,) = deploy_handler(version)["results"]
     assert (result["outcome"], result["versionId"], result["deploymentNumber"]) == ("deployed", version, 1)
+    # The version says so too, on its tags.
+    tags = setup.s3.get_object_tagging(Bucket=BUCKET, Key=KEY, VersionId=version)["TagSet"]
+    assert {t["Key"]: t["Value"] for t in tags} == {"rollout-status": "deploying", "rollout-deployment": "1"}
 
 
 def test_throttling_that_outlasts_sdk_retries_is_raised_for_lambda_to_retry(

@@ -85,7 +85,12 @@ def test_each_function_runs_with_its_role_environment_layers_and_invoke_config(s
     for absent in ("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL_APPCONFIG", "APPCONFIG_KMS_KEY_IDENTIFIER"):
         assert absent not in deploy.environment
     assert deploy.invoke_config.maximum_retry_attempts == 2
-    assert deploy.invoke_config.on_failure_queue_url == stack.ref("DeployFailureQueue")
+    # Lambda's failure record goes to the default bus; DeployFailuresRule keeps it on the queue.
+    assert (
+        deploy.invoke_config.on_failure_bus_arn == "arn:aws:events:us-east-1:123456789012:event-bus/default"
+    )
+    status = stack.functions["StatusFunction"]
+    assert status.invoke_config.on_failure_queue_url == stack.ref("StatusFailureQueue")
     policy = stack.function_policies.policy(deploy.arn)
     assert policy is not None
     (permission,) = policy["Statement"]

@@ -43,6 +43,10 @@ def test_the_order_check_fails_for_a_profile_that_only_names_the_bucket() -> Non
     profile = source["Resources"]["ConfigurationProfile"]["Properties"]
     profile["LocationUri"] = "s3://a-bucket-named-by-hand/feature-file.yml"
     profile["RetrievalRoleArn"] = "arn:aws:iam::123456789012:role/named-by-hand"
+    # Its validator's variables name the bucket too (the object it leaves refusal reports for).
+    validator = source["Resources"]["ValidatorFunction"]["Properties"]
+    validator["Environment"]["Variables"]["CONFIG_BUCKET"] = "a-bucket-named-by-hand"
+    validator["Policies"] = []
     assert not created_before(transform(source), "ConfigBucket", "ConfigurationProfile")
 
 

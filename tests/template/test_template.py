@@ -105,7 +105,8 @@ def test_bucket_is_versioned_private_encrypted_and_tls_only(template: dict[str, 
     assert all(bucket["PublicAccessBlockConfiguration"].values())
     assert bucket["OwnershipControls"]["Rules"] == [{"ObjectOwnership": "BucketOwnerEnforced"}]
     assert bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"]
-    (rule,) = bucket["LifecycleConfiguration"]["Rules"]
+    rules = bucket["LifecycleConfiguration"]["Rules"]
+    rule = next(r for r in rules if r["Id"] == "BoundNoncurrentVersions")
     # Noncurrent versions are rollback history: bounded, but the newest are kept at any age.
     assert rule["NoncurrentVersionExpiration"]["NewerNoncurrentVersions"] >= 10
     assert "ExpirationInDays" not in rule
@@ -148,13 +149,19 @@ def test_deploy_function_policy_is_scoped_to_this_configuration(template: dict[s
         "appconfig:StopDeployment",
         "kms:GenerateDataKey",
         "s3:GetObject",
+        "s3:GetObject",
+        "s3:GetObjectTagging",
+        "s3:GetObjectVersionTagging",
         "s3:ListBucket",
+        "s3:PutObject",
+        "s3:PutObjectTagging",
+        "s3:PutObjectVersionTagging",
     ]
     for statement in statements:
         for resource in _as_list(statement["Resource"]):
             text = json.dumps(resource)
             assert text != '"*"'
-            assert "*" not in text or '/deployment/*"' in text, text
+            assert "*" not in text or '/deployment/*"' in text or '.rollout/*"' in text, text
     s3 = next(s for s in statements if s["Action"] == "s3:GetObject")
     assert _resource(s3["Resource"]) == OBJECT_ARN
     # Listing is limited to the configuration object's own key (after S3's 403 for a deleted key).
@@ -168,10 +175,19 @@ def test_failed_events_are_retried_then_kept_on_an_encrypted_queue(template: dic
     config = resources["DeployFunction"]["Properties"]["EventInvokeConfig"]
     assert 0 < config["MaximumRetryAttempts"] <= 2
     assert 60 <= config["MaximumEventAgeInSeconds"] <= 21600
-    assert config["DestinationConfig"]["OnFailure"] == {
-        "Type": "SQS",
-        "Destination": {"Fn::GetAtt": ["DeployFailureQueue", "Arn"]},
+    # Through the default bus, whose rule keeps the record itself on the queue and tells the
+    # status function.
+    assert config["DestinationConfig"]["OnFailure"]["Type"] == "EventBridge"
+    assert _resource(config["DestinationConfig"]["OnFailure"]["Destination"]).endswith(":event-bus/default")
+    rule = resources["DeployFailuresRule"]["Properties"]
+    assert rule["EventPattern"]["detail-type"] == ["Lambda Function Invocation Result - Failure"]
+    targets = {t["Id"]: t for t in rule["Targets"]}
+    assert targets["FailureQueue"] == {
+        "Id": "FailureQueue",
+        "Arn": {"Fn::GetAtt": ["DeployFailureQueue", "Arn"]},
+        "InputPath": "$.detail",
     }
+    assert targets["StatusFunction"]["Arn"] == {"Fn::GetAtt": ["StatusFunction", "Arn"]}
     assert resources["DeployFailureQueue"]["Properties"]["SqsManagedSseEnabled"] is True
 
 

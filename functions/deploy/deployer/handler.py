@@ -19,14 +19,17 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
+from rollout_status.store import StatusStore, StoreBusy
 
 from deployer.aws import AppConfigDeployments, S3ObjectVersions
 from deployer.errors import RetryableError
 from deployer.rollout import Rollout, Target
+from deployer.statuses import Environment, VersionStatuses
 from deployer.uploads import NotAnUpload, items_from_event
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
+    from rollout_status.model import Entry
 
     from deployer.outcomes import Result
 
@@ -38,6 +41,21 @@ metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "Conf
 
 # The SDK's own retries absorb short throttling; what outlasts them is left to Lambda's retries.
 _SDK_CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=5, read_timeout=20)
+
+
+@cache
+def statuses() -> VersionStatuses:
+    env = os.environ
+    s3 = boto3.client("s3", config=_SDK_CONFIG)
+    store = StatusStore(
+        s3, boto3.client("events", config=_SDK_CONFIG), bucket=env["CONFIG_BUCKET"], key=env["CONFIG_KEY"]
+    )
+    environment = Environment(
+        name=env["APPCONFIG_ENVIRONMENT_NAME"],
+        application_id=env["APPCONFIG_APPLICATION_ID"],
+        environment_id=env["APPCONFIG_ENVIRONMENT_ID"],
+    )
+    return VersionStatuses(store, s3, environment, on_change=_count_status)
 
 
 @cache
@@ -56,6 +74,7 @@ def rollout() -> Rollout:
             kms_key_identifier=env.get("APPCONFIG_KMS_KEY_IDENTIFIER") or None,
         ),
         sleep=time.sleep,
+        before_stop=statuses().before_stop,
     )
 
 
@@ -74,7 +93,9 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         upload = item
         try:
             result = rollout().decide(upload)
-        except (RetryableError, BotoCoreError, ClientError) as error:
+            # Told before the outcome is logged: a failed status write is retried with the event.
+            statuses().report(upload, result)
+        except (RetryableError, StoreBusy, BotoCoreError, ClientError) as error:
             logger.warning("Deployment will be retried", extra={"error": str(error)})
             metrics.add_metric(name="UploadsRetried", unit=MetricUnit.Count, value=1)
             retry.append(f"{upload.key}@{upload.version_id}: {error}")
@@ -85,6 +106,10 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     if retry:
         raise RetryableError("; ".join(retry))
     return {"results": results}
+
+
+def _count_status(entry: Entry) -> None:
+    metrics.add_metric(name=entry.status.metric_name, unit=MetricUnit.Count, value=1)
 
 
 def _report(result: Result) -> None:

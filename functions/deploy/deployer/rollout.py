@@ -58,11 +58,15 @@ class Rollout:
         *,
         sleep: Callable[[float], None],
         validation_wait_seconds: float = 20.0,
+        before_stop: Callable[[str, int, str], None] = lambda version, number, reason: None,
     ) -> None:
         self._target = target
         self._objects = objects
         self._deployments = deployments
         self._sleep = sleep
+        # Called with (version, deployment number, why) before a deployment is stopped because a
+        # newer upload won, so the version is marked superseded before AppConfig reports the stop.
+        self._before_stop = before_stop
         # AppConfig gives a Lambda validator 15 s; a deployment still VALIDATING after this
         # long is reported as deployed and AppConfig finishes it.
         self._validation_wait = validation_wait_seconds
@@ -163,6 +167,7 @@ class Rollout:
             # AppConfig cannot stop a deployment while its validators run; they take 15 s at most.
             self._await_validation(active)
         else:
+            self._before_stop(active.version, active.number, f"stopped: the newer version {version} won")
             self._deployments.stop(active.number, allow_revert=active.state == "BAKING")
         return None, latest
 
@@ -173,6 +178,7 @@ class Rollout:
         superseded = self._superseded(version)
         if superseded:
             # A newer upload landed while we started: never leave an older version in service.
+            self._before_stop(version, deployment.number, superseded.reason + "; this deployment was stopped")
             self._deployments.stop(deployment.number, allow_revert=True)
             return Result(
                 superseded.outcome,

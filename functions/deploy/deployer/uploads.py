@@ -47,6 +47,9 @@ class Upload:
     """None when the bucket is not versioned (S3 then sends null, or no version at all)."""
     sequencer: str | None
     event_time: datetime | None
+    uploader: str | None = None
+    """Who created the version: a record's ``userIdentity.principalId``, an EventBridge event's
+    ``detail.requester`` (an account ID or a service principal)."""
 
     @property
     def is_object_created(self) -> bool:
@@ -117,6 +120,7 @@ def _record(number: int, record: object) -> Item:
         version_id=_version(obj.get("versionId")),
         sequencer=_text(obj.get("sequencer")),
         event_time=_parse_time(record.get("eventTime")),
+        uploader=_text(_get(record, "userIdentity", "principalId")),
     )
 
 
@@ -140,6 +144,7 @@ def _eventbridge(event: dict[str, Any]) -> Item:
         version_id=_version(obj.get("version-id")),
         sequencer=_text(obj.get("sequencer")),
         event_time=_parse_time(event.get("time")),
+        uploader=_text(_get(detail, "requester")),
     )
 
 

@@ -24,15 +24,20 @@ def check_file(name: str) -> int:
     try:
         validate(content)
     except FeatureFileInvalid as error:
-        for problem in error.problems:
-            print(f"{name}:{problem.line}:{problem.column}: {problem.path}: {problem.message}")
-        if error.more:
-            print(f"{name}: ... and {error.more_prefix()}{error.more} more")
+        print_problems(name, error)
         return INVALID
     except Exception as error:  # the Lambda refuses such a file too; the fuzz tests find none
         print(f"{name}:1:1: $: the validator failed on this file ({type(error).__name__}); it is refused")
         return INVALID
     return VALID
+
+
+def print_problems(name: str, error: FeatureFileInvalid) -> None:
+    """One ``FILE:LINE:COLUMN: PATH: MESSAGE`` line per problem (also what ``rollout push`` prints)."""
+    for problem in error.problems:
+        print(f"{name}:{problem.line}:{problem.column}: {problem.path}: {problem.message}")
+    if error.more:
+        print(f"{name}: ... and {error.more_prefix()}{error.more} more")
 
 
 def main(argv: list[str]) -> int:

@@ -11,6 +11,7 @@ of the file.
 
 from __future__ import annotations
 
+import os
 import traceback
 from typing import TYPE_CHECKING, Any
 
@@ -45,6 +46,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> None:
             extra={"problemCount": error.total, "problems": [p.location() for p in error.problems]},
         )
         _rejected()
+        _record_problems(event, error)
         raise
     except InvalidEvent:
         logger.exception("Not an AppConfig validation event")
@@ -63,6 +65,37 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> None:
         ) from None
     logger.info("Feature file accepted")
     metrics.add_metric(name="FeatureFileAccepted", unit=MetricUnit.Count, value=1)
+
+
+def _record_problems(event: Any, error: FeatureFileInvalid) -> None:
+    """Leave the problems beside the version's status record, for the deploy function to report.
+
+    Only for the configuration object this stack deploys (``CONFIG_BUCKET``/``CONFIG_KEY``), and
+    never at the cost of the refusal itself: a failed write is logged and the version is still
+    refused. boto3 is imported here, on refusals only, so valid files keep the fast cold start.
+    """
+    bucket, key = os.environ.get("CONFIG_BUCKET"), os.environ.get("CONFIG_KEY")
+    if not (bucket and key and isinstance(event, dict)):
+        return
+    from rollout_status.locations import parse_s3_uri
+
+    version = event.get("configurationVersion") or event.get("ConfigurationVersion")
+    if parse_s3_uri(str(event.get("uri") or event.get("Uri") or "")) != (bucket, key) or not version:
+        return
+    try:
+        import boto3
+        from botocore.config import Config
+        from rollout_status.model import Problem
+        from rollout_status.reports import write_report
+
+        # AppConfig gives the whole validation 15 s: this write gets a small part of it.
+        config = Config(retries={"mode": "standard", "max_attempts": 2}, connect_timeout=2, read_timeout=3)
+        problems = [Problem(p.path, p.line, p.column, p.message) for p in error.problems]
+        write_report(
+            boto3.client("s3", config=config), bucket, key, str(version), problems=problems, total=error.total
+        )
+    except Exception:  # the refusal stands whatever happens to its report
+        logger.exception("Could not record the problems for the deploy function")
 
 
 def _rejected(kind: str | None = None) -> None:

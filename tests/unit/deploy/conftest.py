@@ -153,3 +153,22 @@ def logs() -> Iterator[io.StringIO]:
     previous = handler.logger.registered_handler.setStream(stream)  # type: ignore[attr-defined]
     yield stream
     handler.logger.registered_handler.setStream(previous)  # type: ignore[attr-defined]
+
+
+class ReportedStatuses:
+    """What the handler tells the status records (their store runs against S3 in tests/integration)."""
+
+    def __init__(self) -> None:
+        self.reported: list[tuple[str | None, str]] = []
+
+    def report(self, upload: Any, result: Any) -> None:
+        self.reported.append((upload.version_id, result.outcome.value))
+
+
+@pytest.fixture(autouse=True)
+def statuses(monkeypatch: pytest.MonkeyPatch) -> ReportedStatuses:
+    reported = ReportedStatuses()
+    from deployer import handler
+
+    monkeypatch.setattr(handler, "statuses", lambda: reported)
+    return reported

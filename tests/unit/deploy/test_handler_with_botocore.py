@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from mypy_boto3_appconfig import AppConfigClient
     from mypy_boto3_s3 import S3Client
 
+    from tests.unit.deploy.conftest import ReportedStatuses
+
 EVENTS = Path(__file__).resolve().parents[3] / "events"
 BUCKET, KEY, VERSION = "config-bucket", "feature-file.yml", "3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY"
 IDS = {"ApplicationId": "app1234", "EnvironmentId": "env1234"}
@@ -30,7 +32,7 @@ IDS = {"ApplicationId": "app1234", "EnvironmentId": "env1234"}
 
 @pytest.fixture
 def wired(
-    clients: tuple[Stubber, Stubber, Rollout], monkeypatch: pytest.MonkeyPatch
+    clients: tuple[Stubber, Stubber, Rollout], monkeypatch: pytest.MonkeyPatch, statuses: ReportedStatuses
 ) -> tuple[Stubber, Stubber]:
     """The handler with the stubbed clients in place of the ones it builds from the environment."""
     s3_stub, appconfig_stub, rollout = clients
@@ -71,7 +73,10 @@ def log_lines(stream: io.StringIO) -> list[dict[str, Any]]:
 
 
 def test_versioned_put_starts_a_deployment_of_that_exact_version(
-    wired: tuple[Stubber, Stubber], logs: io.StringIO, capsys: pytest.CaptureFixture[str]
+    wired: tuple[Stubber, Stubber],
+    statuses: ReportedStatuses,
+    logs: io.StringIO,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     s3_stub, appconfig_stub = wired
     s3_stub.add_response("head_object", {"VersionId": VERSION}, {"Bucket": BUCKET, "Key": KEY})
@@ -95,6 +100,7 @@ def test_versioned_put_starts_a_deployment_of_that_exact_version(
 
     assert result["results"][0]["outcome"] == "deployed"
     assert result["results"][0]["deploymentNumber"] == 4
+    assert statuses.reported == [(VERSION, "deployed")]
     lines = log_lines(logs)
     outcome_line = next(line for line in lines if line.get("outcome") == "deployed")
     assert outcome_line["versionId"] == VERSION

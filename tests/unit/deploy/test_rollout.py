@@ -207,3 +207,49 @@ def test_a_deployment_still_validating_is_waited_for_not_stopped(
     result = rollout.decide(upload("v2"))
     assert result.outcome is Outcome.DEPLOYED
     assert environment.stopped == [(older.number, False)]
+
+
+def _marking_rollout(objects: Objects, environment: Environment, marks: list[object]) -> Rollout:
+    def before_stop(version: str, number: int, reason: str) -> None:
+        # The deployment must still be running: the mark comes before the stop, never after.
+        state = next(d.state for d in environment.items if d.number == number)
+        marks.append((version, number, state, reason))
+
+    return Rollout(
+        Target(BUCKET, KEY, PROFILE), objects, environment, sleep=lambda _: None, before_stop=before_stop
+    )
+
+
+def test_an_older_version_is_marked_superseded_before_its_deployment_is_stopped(
+    objects: Objects, environment: Environment
+) -> None:
+    marks: list[object] = []
+    older = environment.add("v1", "DEPLOYING")
+    result = _marking_rollout(objects, environment, marks).decide(upload("v2"))
+    assert result.outcome is Outcome.DEPLOYED
+    assert marks == [("v1", older.number, "DEPLOYING", "stopped: the newer version v2 won")]
+    assert environment.stopped == [(older.number, False)]
+
+
+def test_our_own_deployment_is_marked_superseded_before_a_newer_upload_stops_it(
+    objects: Objects, environment: Environment
+) -> None:
+    marks: list[object] = []
+    objects.after_reads = ["v3"]
+    result = _marking_rollout(objects, environment, marks).decide(upload("v2"))
+    assert result.outcome is Outcome.SUPERSEDED
+    assert [(m[0], m[1], m[2]) for m in marks] == [("v2", 1, "DEPLOYING")]  # type: ignore[index]
+
+
+def test_a_duplicate_deployment_of_the_same_version_is_stopped_without_a_mark(
+    objects: Objects, environment: Environment
+) -> None:
+    marks: list[object] = []
+
+    def concurrent_delivery(env: Environment) -> None:
+        env.add("v2", "COMPLETE")  # the same version's other delivery got there first
+
+    environment.before_start = concurrent_delivery
+    result = _marking_rollout(objects, environment, marks).decide(upload("v2"))
+    assert result.outcome is Outcome.DUPLICATE
+    assert marks == []

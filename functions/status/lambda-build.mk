@@ -1,0 +1,1 @@
+../lambda-build.mk

@@ -1,0 +1,125 @@
+"""The AWS calls of the command: what an uploader's credentials are used for, nothing more.
+
+Endpoints come from the standard ``AWS_ENDPOINT_URL_<SERVICE>`` variables (``make local-up``
+prints them), so the same command works against AWS and against the local cloud.
+"""
+
+from __future__ import annotations
+
+import urllib.parse
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from rollout_status.locations import OUR_TAGS
+from rollout_status.store import StatusStore
+
+if TYPE_CHECKING:
+    from rollout_status.model import Record
+
+    from rollout.target import Target
+
+CONTENT_TYPE = "application/x-yaml"
+
+
+class Clients:
+    def __init__(self, region: str | None = None) -> None:
+        self._region = region
+
+    def client(self, service: str) -> Any:
+        import boto3
+        from botocore.config import Config
+
+        config = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=5, read_timeout=20)
+        return boto3.client(service, region_name=self._region, config=config)  # type: ignore[call-overload]
+
+    @cached_property
+    def s3(self) -> Any:
+        return self.client("s3")
+
+    @cached_property
+    def appconfig(self) -> Any:
+        return self.client("appconfig")
+
+    @cached_property
+    def cloudformation(self) -> Any:
+        return self.client("cloudformation")
+
+
+class Configuration:
+    """One configuration object: its versions, their records, uploads and restores."""
+
+    def __init__(self, clients: Clients, target: Target) -> None:
+        self._clients = clients
+        self.target = target
+        self._progress_denied = False
+        self.record_refused = False
+        """Whether S3 answered 403 for a record (not written yet, to a caller that may not list)."""
+
+    @property
+    def _s3(self) -> Any:
+        return self._clients.s3
+
+    def upload(self, body: bytes) -> str:
+        response = self._s3.put_object(
+            Bucket=self.target.bucket, Key=self.target.key, Body=body, ContentType=CONTENT_TYPE
+        )
+        return str(response["VersionId"])
+
+    def read_version(self, version_id: str) -> bytes:
+        response = self._s3.get_object(Bucket=self.target.bucket, Key=self.target.key, VersionId=version_id)
+        return bytes(response["Body"].read())
+
+    def restore(self, version_id: str) -> str:
+        """Copy the version onto the key: a new version, which deploys like any upload.
+
+        Its status tags are not copied (a copy would otherwise arrive looking deployed); any
+        other tags are."""
+        tags = self._s3.get_object_tagging(
+            Bucket=self.target.bucket, Key=self.target.key, VersionId=version_id
+        ).get("TagSet", [])
+        kept = urllib.parse.urlencode({t["Key"]: t["Value"] for t in tags if t["Key"] not in OUR_TAGS})
+        response = self._s3.copy_object(
+            Bucket=self.target.bucket,
+            Key=self.target.key,
+            CopySource={"Bucket": self.target.bucket, "Key": self.target.key, "VersionId": version_id},
+            MetadataDirective="COPY",
+            TaggingDirective="REPLACE",
+            Tagging=kept,
+        )
+        return str(response["VersionId"])
+
+    def record(self, version_id: str) -> Record | None:
+        record, _ = StatusStore(self._s3, None, bucket=self.target.bucket, key=self.target.key).read(
+            version_id
+        )
+        return record
+
+    def versions(self, limit: int) -> list[dict[str, Any]]:
+        """The newest ``limit`` versions of the key (records live under the same prefix: skipped)."""
+        found: list[dict[str, Any]] = []
+        paginator = self._s3.get_paginator("list_object_versions")
+        for page in paginator.paginate(Bucket=self.target.bucket, Prefix=self.target.key):
+            found += [v for v in page.get("Versions", []) if v["Key"] == self.target.key]
+            # Keys come in order: once past ours, only records follow.
+            if len(found) >= limit or any(v["Key"] > self.target.key for v in page.get("Versions", [])):
+                break
+        return found[:limit]
+
+    def deployment(self, application_id: str, environment_id: str, number: int) -> dict[str, Any] | None:
+        """The deployment's state and percentage; None once the caller turned out not to be allowed."""
+        if self._progress_denied:
+            return None
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            return dict(
+                self._clients.appconfig.get_deployment(
+                    ApplicationId=application_id, EnvironmentId=environment_id, DeploymentNumber=number
+                )
+            )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") in ("AccessDeniedException", "AccessDenied"):
+                self._progress_denied = True
+            return None
+        except BotoCoreError:
+            return None

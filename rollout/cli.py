@@ -1,0 +1,258 @@
+"""Arguments, exit codes and the three commands.
+
+Exit codes of ``push --wait`` and ``restore --wait``: 0 deployed, 1 rejected (or, before any
+upload, the file is invalid), 2 rolled back, 3 superseded by a newer upload, 4 failed or timed
+out. 5: AWS refused or could not be reached; 64: the command line or the file is unusable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
+
+from rollout_status.model import Status
+
+from rollout import show
+from rollout.target import Target, TargetError, from_stack
+from rollout.waiting import status_in
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from rollout.aws import Clients, Configuration
+
+EXIT = {Status.DEPLOYED: 0, Status.REJECTED: 1, Status.ROLLED_BACK: 2, Status.SUPERSEDED: 3, Status.FAILED: 4}
+INVALID, TIMED_OUT, AWS_ERROR, USAGE = 1, 4, 5, 64
+DEFAULT_TIMEOUT = 3600.0
+EPILOG = """exit codes of push --wait and restore --wait:
+  0 deployed, 1 rejected (or the file is invalid: nothing uploaded), 2 rolled back,
+  3 superseded by a newer upload, 4 failed or timed out; 5 AWS error; 64 usage error"""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        # argparse's own 2 would read as "rolled back" to a CI job.
+        self.print_usage(sys.stderr)
+        self.exit(USAGE, f"{self.prog}: error: {message}\n")
+
+
+def parser() -> argparse.ArgumentParser:
+    common = _Parser(add_help=False)
+    where = common.add_argument_group("which configuration (a stack's outputs, or the bucket and key)")
+    where.add_argument(
+        "--stack", default=argparse.SUPPRESS, help="CloudFormation stack name (env ROLLOUT_STACK)"
+    )
+    where.add_argument(
+        "--bucket", default=argparse.SUPPRESS, help="the configuration bucket (env ROLLOUT_BUCKET)"
+    )
+    where.add_argument(
+        "--key", default=argparse.SUPPRESS, help="the configuration object's key (env ROLLOUT_KEY)"
+    )
+    where.add_argument(
+        "--environment", default=argparse.SUPPRESS, help="the AppConfig environment to wait for"
+    )
+    where.add_argument("--region", default=argparse.SUPPRESS, help="AWS Region (default: the SDK's)")
+
+    top = _Parser(
+        prog="rollout",
+        description="Push a feature file and wait for its answer; show every version's status.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        parents=[common],
+    )
+    commands = top.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    push = commands.add_parser(
+        "push", parents=[common], help="validate, upload and (with --wait) wait for the answer"
+    )
+    push.add_argument("file", type=Path)
+    push.add_argument(
+        "--no-validate", action="store_true", help="upload without running the validator's checks"
+    )
+    _wait_options(push)
+
+    status = commands.add_parser(
+        "status", parents=[common], help="recent versions, or one version's whole record"
+    )
+    status.add_argument("version_id", nargs="?")
+    status.add_argument(
+        "--limit", type=int, default=10, help="how many versions the table shows (default 10)"
+    )
+
+    restore = commands.add_parser("restore", parents=[common], help="copy an older version onto the key")
+    restore.add_argument("version_id")
+    restore.add_argument(
+        "--no-validate", action="store_true", help="restore without running the validator's checks"
+    )
+    _wait_options(restore)
+    return top
+
+
+def _wait_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--wait", action="store_true", help="wait for the version's final status")
+    command.add_argument(
+        "--timeout", type=float, default=DEFAULT_TIMEOUT, help="seconds to wait (default 3600)"
+    )
+    command.add_argument(
+        "--outputs",
+        type=Path,
+        help="append version-id=, status= and deployment-number= lines (GitHub's $GITHUB_OUTPUT)",
+    )
+
+
+def main(argv: Sequence[str] | None = None, clients: Clients | None = None) -> int:
+    args = parser().parse_args(argv)
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from rollout.aws import Clients, Configuration
+
+    clients = clients or Clients(getattr(args, "region", None))
+    try:
+        target = _target(args, clients)
+        configuration = Configuration(clients, target)
+        if args.command == "push":
+            return _push(args, configuration)
+        if args.command == "restore":
+            return _restore(args, configuration)
+        return _status(args, configuration)
+    except TargetError as error:
+        print(f"rollout: {error}", file=sys.stderr)
+        return USAGE
+    except (ClientError, BotoCoreError) as error:
+        print(f"rollout: AWS refused or could not be reached: {error}", file=sys.stderr)
+        return AWS_ERROR
+
+
+def run() -> None:
+    """The ``rollout`` console script."""
+    sys.exit(main())
+
+
+def _target(args: argparse.Namespace, clients: Clients) -> Target:
+    stack = getattr(args, "stack", None) or os.environ.get("ROLLOUT_STACK")
+    bucket = getattr(args, "bucket", None) or os.environ.get("ROLLOUT_BUCKET")
+    key = getattr(args, "key", None) or os.environ.get("ROLLOUT_KEY")
+    environment = getattr(args, "environment", None)
+    if bucket and key:
+        return Target(bucket, key, environment)
+    if stack:
+        found = from_stack(clients.cloudformation, stack)
+        return Target(found.bucket, found.key, environment or found.environment)
+    raise TargetError("name the configuration: --stack NAME, or --bucket B --key K")
+
+
+def _validate(name: str, content: bytes) -> bool:
+    """The validator Lambda's own checks; prints ``FILE:line:column: path: message`` lines."""
+    from feature_validator.__main__ import print_problems
+    from feature_validator.errors import FeatureFileInvalid
+    from feature_validator.validate import validate
+
+    try:
+        validate(content)
+    except FeatureFileInvalid as error:
+        print_problems(name, error)
+        print(f"{name}: not uploaded: the validator would refuse it", file=sys.stderr)
+        return False
+    return True
+
+
+def _push(args: argparse.Namespace, configuration: Configuration) -> int:
+    try:
+        content = args.file.read_bytes()
+    except OSError as error:
+        print(f"rollout: cannot read {args.file}: {error.strerror or error}", file=sys.stderr)
+        return USAGE
+    if not args.no_validate and not _validate(str(args.file), content):
+        return INVALID
+    version = configuration.upload(content)
+    print(f"uploaded {args.file} to {configuration.target.uri} as version {version}")
+    return _maybe_wait(args, configuration, version, str(args.file))
+
+
+def _restore(args: argparse.Namespace, configuration: Configuration) -> int:
+    content = configuration.read_version(args.version_id)
+    name = f"{configuration.target.key}@{args.version_id}"
+    if not args.no_validate and not _validate(name, content):
+        return INVALID
+    version = configuration.restore(args.version_id)
+    print(f"restored version {args.version_id} of {configuration.target.uri} as version {version}")
+    return _maybe_wait(args, configuration, version, name)
+
+
+def _maybe_wait(args: argparse.Namespace, configuration: Configuration, version: str, name: str) -> int:
+    _outputs(args.outputs, {"version-id": version})
+    if not args.wait:
+        return 0
+    from rollout.waiting import Waiter
+
+    progress = show.ProgressLine(sys.stderr)
+    waiter = Waiter(
+        configuration.record,
+        configuration.deployment,
+        monotonic=time.monotonic,
+        sleep=time.sleep,
+        on_progress=progress,
+        environment=configuration.target.environment,
+    )
+    record = waiter.wait(version, args.timeout)
+    progress.done()
+    if record is None:
+        print(f"timed out after {args.timeout:g} s: version {version} has no final status yet")
+        if configuration.record_refused:
+            print(
+                f"(S3 refused to read its record: the caller needs s3:GetObject on "
+                f"{configuration.target.key}.rollout/* and s3:ListBucket on the bucket)"
+            )
+        _outputs(args.outputs, {"status": "timed-out"})
+        return TIMED_OUT
+    for line in show.final_lines(record, name, configuration.target.environment):
+        print(line)
+    final = status_in(record, configuration.target.environment)
+    assert final is not None  # the waiter returns only records with a final status
+    _outputs(args.outputs, {"status": final.status.value, "deployment-number": final.deployment_number or ""})
+    return EXIT[final.status]
+
+
+def _status(args: argparse.Namespace, configuration: Configuration) -> int:
+    if args.version_id:
+        record = configuration.record(args.version_id)
+        if record is None:
+            print(f"version {args.version_id} of {configuration.target.uri} has no status record yet")
+            return 0
+        versions = configuration.versions(1)
+        current = bool(versions) and versions[0]["VersionId"] == args.version_id
+        print("\n".join(show.whole_record(record, current=current)))
+        return 0
+    from concurrent.futures import ThreadPoolExecutor
+
+    versions = configuration.versions(max(1, args.limit))
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        records = list(pool.map(configuration.record, [v["VersionId"] for v in versions]))
+    rows = []
+    for version, record in zip(versions, records, strict=True):
+        rows.append(
+            {
+                "version": version["VersionId"] + (" *" if version.get("IsLatest") else ""),
+                "status": record.status.value if record and record.status else "",
+                "deployment": record.deployment_number if record else "",
+                "time": version["LastModified"].strftime("%Y-%m-%d %H:%M:%S"),
+                "uploader": record.uploader.principal if record else "",
+            }
+        )
+    if not rows:
+        print(f"{configuration.target.uri} has no versions")
+        return 0
+    print("\n".join(show.table(rows)))
+    return 0
+
+
+def _outputs(path: Path | None, values: dict[str, object]) -> None:
+    if path is None:
+        return
+    with path.open("a") as handle:
+        for name, value in values.items():
+            handle.write(f"{name}={value}\n")
