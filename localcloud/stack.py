@@ -25,7 +25,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from localcloud.cfn import names
+from localcloud.cfn import language_extensions, names
 from localcloud.cfn.order import creation_order
 from localcloud.cfn.resources import Creators, LambdaFunction, Place, ProvisioningError, Records
 from localcloud.cfn.transform import Transformed, sam_transform
@@ -56,11 +56,7 @@ class StackResolver(Resolver):
     def parameter(self, name: str) -> Any:
         if name in self.physical:
             return self.physical[name]["Ref"]
-        value = super().parameter(name)
-        if self.template.get("Parameters", {}).get(name, {}).get("Type") == "Number":
-            number = float(value)
-            return int(number) if number.is_integer() else number
-        return value
+        return super().parameter(name)
 
     def _functions(self) -> dict[str, Callable[[Any], Any]]:
         return {**super()._functions(), "Fn::GetAtt": lambda a: self._attribute(*_getatt(a))}
@@ -159,8 +155,12 @@ def provision(
     }
     source = load(template_path)
     _check_parameters(source, parameters)
+    try:
+        expanded = language_extensions.expand(source, parameters, region=region)
+    except language_extensions.LanguageExtensionsError as error:
+        raise ProvisioningError(f"the AWS::LanguageExtensions transform: {error}") from error
     transformed = sam_transform(
-        source,
+        expanded,
         base=template_path.parent,
         parameters={**_parameter_values(source, parameters), **pseudo},
         region=region,
@@ -207,7 +207,10 @@ def _check_parameters(template: dict[str, Any], given: dict[str, str]) -> None:
         value = str(given.get(name, spec.get("Default")))
         if "AllowedValues" in spec and value not in [str(v) for v in spec["AllowedValues"]]:
             raise ProvisioningError(f"parameter {name}={value!r} is not one of {spec['AllowedValues']}")
-        if "AllowedPattern" in spec and not re.fullmatch(spec["AllowedPattern"], value):
+        # "When applied to a parameter of type CommaDelimitedList, the pattern must match each
+        # value in the list" (Parameters, AllowedPattern).
+        members = language_extensions.list_value(value) if language_extensions.is_list_parameter(spec) else [value]
+        if "AllowedPattern" in spec and not all(re.fullmatch(spec["AllowedPattern"], m) for m in members):
             raise ProvisioningError(f"parameter {name}={value!r} does not match {spec['AllowedPattern']}")
         if spec.get("Type") == "String" and not spec.get("MinLength", 0) <= len(value) <= spec.get(
             "MaxLength", len(value)
@@ -216,8 +219,12 @@ def _check_parameters(template: dict[str, Any], given: dict[str, str]) -> None:
 
 
 def _parameter_values(template: dict[str, Any], given: dict[str, str]) -> dict[str, Any]:
-    defaults = {k: v["Default"] for k, v in template.get("Parameters", {}).items() if "Default" in v}
-    return {**defaults, **given}
+    declared = template.get("Parameters", {})
+    values = {**{k: v["Default"] for k, v in declared.items() if "Default" in v}, **given}
+    return {
+        k: language_extensions.list_value(str(v)) if language_extensions.is_list_parameter(declared.get(k, {})) else v
+        for k, v in values.items()
+    }
 
 
 def _import_path(folder: Path) -> Path:

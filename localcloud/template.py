@@ -84,14 +84,24 @@ class Resolver:
     pseudo: dict[str, Any] = field(default_factory=lambda: dict(PSEUDO))
 
     def parameter(self, name: str) -> Any:
+        """A parameter's value as ``Ref`` gives it: a Number as a number, a list type as a list."""
         if name in self.pseudo:
             return self.pseudo[name]
-        if name in self.parameters:
-            return self.parameters[name]
         spec = self.template.get("Parameters", {}).get(name)
-        if spec is not None and "Default" in spec:
-            return spec["Default"]
-        raise Unresolved(name)
+        if name in self.parameters:
+            value: Any = self.parameters[name]
+        elif spec is not None and "Default" in spec:
+            value = spec["Default"]
+        else:
+            raise Unresolved(name)
+        kind = str((spec or {}).get("Type", "String"))
+        if kind == "Number" and isinstance(value, str | int | float):
+            number = float(value)
+            return int(number) if number.is_integer() else number
+        if kind.startswith(("CommaDelimitedList", "List<")) and isinstance(value, str):
+            # "each member string is space trimmed" (Parameters, CommaDelimitedList)
+            return [member.strip() for member in value.split(",")]
+        return value
 
     def condition(self, name: str) -> bool:
         return bool(self.resolve(self.template.get("Conditions", {})[name]))

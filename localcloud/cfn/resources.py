@@ -3,7 +3,8 @@
 moto creates S3, IAM, SQS, CloudWatch, CloudWatch Logs and EventBridge resources; the local
 AppConfig service creates AppConfig's. Lambda functions, layers, permissions, URLs, event
 invoke configs and event source mappings are recorded, not created anywhere: the local Lambda
-runtime runs the functions from their folders with what is recorded here.
+runtime runs the functions from their folders with what is recorded here, and
+``localcloud.sqs`` polls the SQS event sources.
 
 Each creator takes the properties CloudFormation documents for its type, maps them to the
 service's API, and refuses a property it does not apply, so a template that uses one fails
@@ -48,6 +49,19 @@ class Place:
         )
 
 
+@dataclass(frozen=True)
+class SqsEventSource:
+    """An SQS event source mapping, as Lambda keeps it."""
+
+    uuid: str
+    queue_arn: str
+    queue_url: str
+    batch_size: int
+    report_batch_item_failures: bool
+    fifo: bool
+    enabled: bool = True
+
+
 @dataclass
 class LambdaFunction:
     """A function as Lambda would hold it; the local runtime runs it from ``code_dir``."""
@@ -67,8 +81,8 @@ class LambdaFunction:
     architectures: list[str] = field(default_factory=lambda: ["x86_64"])
     log_group: str = ""
     invoke_config: InvokeConfig = field(default_factory=InvokeConfig)
-    event_source_mappings: list[dict[str, Any]] = field(default_factory=list)
-    """Recorded, not polled: the local cloud runs no event source mapping."""
+    event_source_mappings: list[SqsEventSource] = field(default_factory=list)
+    """Polled by ``localcloud.sqs.QueuePollers``, as Lambda polls them."""
     url: str | None = None
 
 
@@ -120,6 +134,7 @@ class Creators:
             "AWS::S3::Bucket": self._bucket,
             "AWS::S3::BucketPolicy": self._bucket_policy,
             "AWS::IAM::Role": self._role,
+            "AWS::IAM::Policy": self._policy,
             "AWS::Lambda::Function": self._function,
             "AWS::Lambda::LayerVersion": self._layer_version,
             "AWS::Lambda::EventInvokeConfig": self._event_invoke_config,
@@ -269,6 +284,17 @@ class Creators:
                 raise ProvisioningError(f"{logical_id}: managed policy {arn} does not exist") from error
         return {"Ref": name, "Arn": role["Arn"], "RoleId": role["RoleId"]}
 
+    def _policy(self, logical_id: str, props: dict[str, Any]) -> Created:
+        """An inline policy put on each of its roles (``Ref`` is its name, as CloudFormation says)."""
+        self._only(logical_id, props, {"PolicyName", "PolicyDocument", "Roles"})
+        if not props.get("Roles"):
+            raise ProvisioningError(f"{logical_id}: the local cloud attaches policies to Roles only")
+        iam = self._client("iam")
+        document = json.dumps(_versioned(logical_id, props["PolicyDocument"]))
+        for role in props["Roles"]:
+            iam.put_role_policy(RoleName=str(role), PolicyName=str(props["PolicyName"]), PolicyDocument=document)
+        return {"Ref": str(props["PolicyName"]), "Id": str(props["PolicyName"])}
+
     # ---------------------------------------------------------------- Lambda: recorded, not created
     def _function(self, logical_id: str, props: dict[str, Any]) -> Created:
         self._only(logical_id, props, {
@@ -382,9 +408,35 @@ class Creators:
             "MaximumBatchingWindowInSeconds", "ScalingConfig",
         })  # fmt: skip
         function = self._function_named(logical_id, props["FunctionName"])
-        mapping = {k: v for k, v in props.items() if k != "FunctionName"}
+        source = str(props["EventSourceArn"])
+        if source.split(":")[2] != "sqs":
+            raise ProvisioningError(f"{logical_id}: the local cloud polls SQS event sources only, not {source}")
+        name = source.rsplit(":", 1)[-1]
+        url = self._client("sqs").get_queue_url(QueueName=name)["QueueUrl"]
+        attributes = self._client("sqs").get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+        fifo = attributes.get("FifoQueue") == "true"
+        batch = int(props.get("BatchSize", 10))
+        # CreateEventSourceMapping's own checks (https://docs.aws.amazon.com/lambda/latest/api/API_CreateEventSourceMapping.html,
+        # https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html).
+        if not 1 <= batch <= (10 if fifo else 10000):
+            raise ProvisioningError(f"{logical_id}: BatchSize {batch} is out of range for {'a FIFO' if fifo else 'an'} SQS queue")
+        if int(attributes.get("VisibilityTimeout", 30)) < function.timeout:
+            raise ProvisioningError(
+                f"{logical_id}: Queue visibility timeout: {attributes.get('VisibilityTimeout')} seconds is less "
+                f"than Function timeout: {function.timeout:g} seconds"
+            )
         uuid = secrets.token_hex(16)
-        function.event_source_mappings.append({"UUID": uuid, **mapping})
+        function.event_source_mappings.append(
+            SqsEventSource(
+                uuid=uuid,
+                queue_arn=source,
+                queue_url=url,
+                batch_size=batch,
+                report_batch_item_failures="ReportBatchItemFailures" in props.get("FunctionResponseTypes", []),
+                fifo=fifo,
+                enabled=props.get("Enabled", True) in (True, "true"),
+            )
+        )
         return {"Ref": uuid, "Id": uuid}
 
     def _function_named(self, logical_id: str, name: object) -> LambdaFunction:
@@ -406,7 +458,7 @@ class Creators:
             rule["EventPattern"] = pattern if isinstance(pattern, str) else json.dumps(pattern)
         rule.update({k: props[k] for k in ("Description", "ScheduleExpression", "RoleArn") if k in props})
         arn = events.put_rule(**rule)["RuleArn"]
-        applied = {"Id", "Arn", "Input", "InputPath", "InputTransformer", "RetryPolicy", "RoleArn"}
+        applied = {"Id", "Arn", "Input", "InputPath", "InputTransformer", "RetryPolicy", "RoleArn", "SqsParameters"}
         for target in props.get("Targets", []):
             self._only(f"{logical_id} target {target.get('Id')}", target, applied)
         if props.get("Targets"):
@@ -420,7 +472,13 @@ class Creators:
             "RedrivePolicy", "FifoQueue", "ContentBasedDeduplication",
         }  # fmt: skip
         self._only(logical_id, props, {"QueueName", "Tags", *attributes})
+        fifo = props.get("FifoQueue") in (True, "true")
         name = self._name("AWS::SQS::Queue", logical_id, props.get("QueueName"))
+        if fifo and "QueueName" not in props:
+            # A FIFO queue's name ends in .fifo; CloudFormation's generated name leaves room for it.
+            name = name[: 80 - len(".fifo")] + ".fifo"
+        elif fifo != name.endswith(".fifo"):
+            raise ProvisioningError(f"{logical_id}: a FIFO queue's name ends in .fifo, and only a FIFO queue's does")
         values = {
             k: json.dumps(v) if isinstance(v, dict) else str(v).lower() if isinstance(v, bool) else str(v)
             for k, v in props.items()
@@ -582,12 +640,18 @@ class Creators:
 
 def _lifecycle_rule(logical_id: str, rule: dict[str, Any]) -> dict[str, Any]:
     """CloudFormation's lifecycle rule as PutBucketLifecycleConfiguration's."""
-    known = {"Id", "Status", "Prefix", "ExpirationInDays", "NoncurrentVersionExpiration",
+    known = {"Id", "Status", "Prefix", "TagFilters", "ExpirationInDays", "NoncurrentVersionExpiration",
              "AbortIncompleteMultipartUpload"}  # fmt: skip
     unknown = sorted(set(rule) - known)
     if unknown:
         raise ProvisioningError(f"{logical_id}: lifecycle rule properties {unknown} are not applied locally")
-    api: dict[str, Any] = {"Status": rule["Status"], "Filter": {"Prefix": rule.get("Prefix", "")}}
+    # CloudFormation's Prefix and TagFilters together are the API's And filter.
+    tags = [{"Key": str(t["Key"]), "Value": str(t["Value"])} for t in rule.get("TagFilters", [])]
+    prefix = str(rule.get("Prefix", ""))
+    filter_: dict[str, Any] = {"Prefix": prefix}
+    if tags:
+        filter_ = {"And": {"Prefix": prefix, "Tags": tags}} if prefix or len(tags) > 1 else {"Tag": tags[0]}
+    api: dict[str, Any] = {"Status": rule["Status"], "Filter": filter_}
     if "Id" in rule:
         api["ID"] = rule["Id"]
     if "ExpirationInDays" in rule:

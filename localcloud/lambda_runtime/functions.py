@@ -40,6 +40,7 @@ from pathlib import Path
 from queue import Empty, Queue
 from typing import IO, TYPE_CHECKING, Any
 
+from localcloud.cfn.language_extensions import expand
 from localcloud.template import NO_VALUE, Resolver, Unresolved, load
 
 if TYPE_CHECKING:
@@ -109,7 +110,8 @@ class TemplateFunctions:
         log_lines: int = 200,
     ) -> None:
         self.template_path = template
-        self._template = load(template)
+        # Fn::ForEach expanded with the same values, so looped functions are known by logical ID.
+        self._template = expand(load(template), dict(parameters or {}), region="us-east-1")
         self._resolver = Resolver(self._template, dict(parameters or {}))
         self._overrides = {k: dict(v) for k, v in (environment or {}).items()}
         self._python = python
