@@ -1,11 +1,12 @@
-"""How event sources hand events to Lambda's asynchronous invocation in the local cloud.
+"""How event sources hand events to Lambda's asynchronous invocation, and EventBridge to a
+FIFO queue, in the local cloud.
 
 S3 (https://docs.aws.amazon.com/AmazonS3/latest/userguide/EventNotifications.html) and
 EventBridge (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-dlq.html ... "at
 least once") both deliver at least once and in no guaranteed order. Every delivery to a
-function, whatever its source, passes through one ``LambdaDeliveries``, where ``DeliveryChaos``
-makes that happen on purpose (duplicates, random delays) and ``holding`` keeps deliveries for a
-test, or for ``sam local invoke``, to hand over itself.
+function or to a FIFO queue, whatever its source, passes through one ``LambdaDeliveries``, where
+``DeliveryChaos`` makes that happen on purpose (duplicates, random delays) and ``holding`` keeps
+deliveries for a test, or for ``sam local invoke``, to hand over itself.
 """
 
 from __future__ import annotations
@@ -18,6 +19,16 @@ from typing import Any
 
 Invoke = Callable[[str, dict[str, Any], float], None]
 """(function logical ID, event, delay in seconds): Lambda's asynchronous Invoke."""
+
+
+@dataclass(frozen=True)
+class QueueTarget:
+    arn: str
+    message_group_id: str
+
+
+Send = Callable[[QueueTarget, Any, float], None]
+"""(queue, message body, delay in seconds): EventBridge's SendMessage to a FIFO target."""
 
 
 @dataclass
@@ -43,13 +54,16 @@ class Delivery:
     source: str
     """Who delivers: ``events:<rule ARN>`` or ``s3:<bucket>``."""
     function: str
-    """The target function's logical ID."""
+    """The target function's logical ID; for a queue, the queue's name."""
     event: dict[str, Any]
+    queue: QueueTarget | None = None
+    """Set for a FIFO queue target: the event is the message body, sent to this group."""
 
 
 class LambdaDeliveries:
-    def __init__(self, invoke: Invoke, chaos: DeliveryChaos | None = None) -> None:
+    def __init__(self, invoke: Invoke, chaos: DeliveryChaos | None = None, send: Send | None = None) -> None:
         self._invoke = invoke
+        self._send = send
         self.chaos = chaos or DeliveryChaos()
         """How deliveries are duplicated and delayed; may be replaced while running."""
         self.holding = False
@@ -72,7 +86,10 @@ class LambdaDeliveries:
         if held and self.on_hold:
             self.on_hold(delivery)
         for delay in delays:
-            self._invoke(delivery.function, delivery.event, delay)
+            if delivery.queue is not None and self._send is not None:
+                self._send(delivery.queue, delivery.event, delay)
+            else:
+                self._invoke(delivery.function, delivery.event, delay)
 
     def release(self) -> int:
         """Stop holding and deliver what was held, in the order it came; returns how many."""

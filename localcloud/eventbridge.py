@@ -10,7 +10,11 @@ moto (running in this process), it lets moto's own rule matching decide, then
   ``events.amazonaws.com`` invoke it for this rule, as Lambda checks;
 * publishes each SNS target's event to the topic in moto's SNS;
 * sends each SQS target's event to the queue in moto's SQS, shaped by the target's ``Input``,
-  ``InputPath`` or ``InputTransformer`` (moto applies only the transformer);
+  ``InputPath`` or ``InputTransformer`` (moto applies only the transformer), if the queue's
+  policy lets ``events.amazonaws.com`` send it for this rule, as SQS checks; a FIFO target's
+  ``SqsParameters.MessageGroupId`` names the group, and its delivery goes through
+  ``LambdaDeliveries`` like a function's (at least once, unordered: the queue's content-based
+  deduplication, which EventBridge requires of a FIFO target, removes the repeats it can);
 * leaves every other target to moto.
 
 Whatever puts the event on a bus (``PutEvents`` from any client, S3's EventBridge
@@ -34,7 +38,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from moto.events import models as moto_events
 
-from localcloud.delivery import Delivery
+from localcloud.delivery import Delivery, QueueTarget
+from localcloud.iam.conditions import context_of
+from localcloud.iam.evaluation import Principal, Request, evaluate
 
 if TYPE_CHECKING:
     from localcloud.delivery import LambdaDeliveries
@@ -110,7 +116,7 @@ class EventBus:
                 self._to_function(rule, target, delivered)
             elif service == "sns":
                 self._to_topic(rule, target, delivered)
-            elif service == "sqs" and "MessageGroupId" not in str(target.get("SqsParameters", "")):
+            elif service == "sqs":
                 self._to_queue(rule, target, delivered)
             else:
                 others.append(target)
@@ -154,11 +160,48 @@ class EventBus:
         arn = str(target["Arn"])
         account, region, name = arn.split(":")[4], arn.split(":")[3], arn.split(":")[5]
         try:
+            queue = sqs_backends[account][region].get_queue(name)
+        except Exception:
+            self._drop(rule, arn, event, f"queue {arn} does not exist")
+            return
+        # SQS checks the queue's policy: EventBridge sends as events.amazonaws.com for the rule
+        # (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html#eb-sqs-permissions).
+        context = {"aws:SourceArn": rule.arn, "aws:SourceAccount": rule.account_id}
+        request = Request(Principal("events.amazonaws.com", "service"), "sqs:SendMessage", (arn,), context_of(context))
+        policy = json.loads(queue.policy) if queue.policy else None
+        if not evaluate(request, (), policy).allowed:
+            self._drop(rule, arn, event, f"the policy of {arn} does not let EventBridge send to it")
+            return
+        body = target_input(target, event)
+        group = (target.get("SqsParameters") or {}).get("MessageGroupId")
+        if queue.fifo_queue:
+            if not group:
+                self._drop(rule, arn, event, f"{arn} is a FIFO queue and the target names no MessageGroupId")
+                return
+            self._deliveries.deliver(Delivery(f"events:{rule.arn}", name, body, QueueTarget(arn, str(group))))
+            return
+        self.send_now(arn, body, None)
+
+    def send_to_queue(self, queue: QueueTarget, body: Any, delay: float) -> None:
+        """``LambdaDeliveries``' sender: the message after ``delay`` seconds (a chaos delay)."""
+        if delay <= 0:
+            self.send_now(queue.arn, body, queue.message_group_id)
+            return
+        timer = threading.Timer(delay, self.send_now, (queue.arn, body, queue.message_group_id))
+        timer.daemon = True
+        timer.start()
+
+    def send_now(self, arn: str, body: Any, group: str | None) -> None:
+        from moto.sqs.models import sqs_backends
+
+        account, region, name = arn.split(":")[4], arn.split(":")[3], arn.split(":")[5]
+        try:
             sqs_backends[account][region].send_message(
-                queue_name=name, message_body=json.dumps(target_input(target, event))
+                queue_name=name, message_body=json.dumps(body), group_id=group
             )
         except Exception as error:  # EventBridge retries, then drops: never fails the PutEvents
-            self._drop(rule, arn, event, f"sending to {arn} failed: {error}")
+            _log.warning("EventBridge could not send to %s: %s", arn, error)
+            self.undelivered.append(Undelivered("", arn, f"sending to {arn} failed: {error}", body))
 
     def _drop(self, rule: Any, target_arn: str, event: dict[str, Any], reason: str) -> None:
         _log.warning("EventBridge rule %s could not deliver to %s: %s", rule.arn, target_arn, reason)

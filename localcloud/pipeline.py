@@ -13,6 +13,7 @@ events delivered through EventBridge as AWS delivers them (at least once, in any
 from __future__ import annotations
 
 import os
+import re
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,14 +26,18 @@ from localcloud.delivery import DeliveryChaos, LambdaDeliveries
 from localcloud.eventbridge import EventBus
 from localcloud.iam.accounts import APPCONFIG
 from localcloud.iam.lambda_permissions import FunctionPolicies, PermittedInvoker
-from localcloud.lambda_runtime.async_invoke import AsyncEvent, AsyncInvoker
+from localcloud.lambda_runtime.async_invoke import AsyncInvoker
 from localcloud.lambda_runtime.functions import TemplateFunctions
 from localcloud.moto import MotoServer, fake_aws_environment
 from localcloud.s3_events import S3Notifications
+from localcloud.sqs import QueuePollers, SqsClock, queue_is_empty
 from localcloud.stack import DEFAULT_STACK_NAME, Stack, provision
 
 if TYPE_CHECKING:
     from types import TracebackType
+
+    from localcloud.delivery import QueueTarget
+    from localcloud.lambda_runtime.functions import Invocation
 
 ROOT = Path(__file__).resolve().parent.parent
 LAYER = ROOT / "layers" / "appconfig-cache"
@@ -70,11 +75,16 @@ class LocalPipeline:
         self.events: EventBus
         self.notifications: S3Notifications
         self.alarms: LambdaErrorAlarms
+        self.sqs_clock: SqsClock
+        self.pollers: QueuePollers
+        """Lambda's SQS event source mappings: the deploy queue's and the orders queues'."""
         self._consumers: list[ConsumerEnvironment] = []
 
     # --- lifecycle -------------------------------------------------------------------------
     def start(self) -> LocalPipeline:
         self.moto.start()
+        # SQS's visibility timeouts wait for deployments: they run on the same scaled time.
+        self.sqs_clock = SqsClock(self.time_scale).install()
         # moto keeps one set of accounts per process: a pipeline's stack (its roles above all)
         # starts from an empty account, as a fresh CloudFormation stack in a new account would.
         MotoServer.reset(self.moto.endpoint)
@@ -107,8 +117,14 @@ class LocalPipeline:
             sqs=self.client("sqs"),
             events=self.client("events"),
         )
-        self.deliveries = LambdaDeliveries(self._invoke, self._chaos)
+        self.deliveries = LambdaDeliveries(self._invoke, self._chaos, send=self._send_to_queue)
         self.events = EventBus(self.deliveries, self.stack.records, self.stack.function_policies).install()
+        self.pollers = QueuePollers(
+            [(f.logical_id, s) for f in self.stack.functions.values() for s in f.event_source_mappings],
+            invoke=self.functions.invoke,
+            client_for=self._role_client,
+            region=self.stack.resolver.pseudo["AWS::Region"],
+        ).start()
         self.notifications = S3Notifications(
             self.deliveries, lambda arn: self.stack.records.function(arn).logical_id
         ).install()
@@ -145,11 +161,13 @@ class LocalPipeline:
         for consumer in self._consumers:
             consumer.stop()
         self.alarms.stop()
+        self.pollers.stop()
         self.notifications.uninstall()
         self.events.uninstall()
         self.invoker.stop()
         self.functions.close()
         self.appconfig.stop()
+        self.sqs_clock.uninstall()
         self.moto.stop()
         for name, value in self._saved_env.items():
             if value is None:
@@ -183,13 +201,48 @@ class LocalPipeline:
         return str(self.stack.ref("ConfigBucket"))
 
     @property
-    def key(self) -> str:
-        return str(self.stack.resolver.resolve({"Fn::Sub": "${ConfigPrefix}${ConfigKey}"}))
+    def configurations(self) -> list[str]:
+        """The configurations' file names, as the Configurations parameter lists them."""
+        return list(self.stack.resolver.parameter("Configurations"))
 
-    def ids(self) -> dict[str, str]:
+    @property
+    def environments(self) -> list[str]:
+        """The stages, in promotion order."""
+        return list(self.stack.resolver.parameter("Environments"))
+
+    @property
+    def keys(self) -> list[str]:
+        return [self.key_of(name) for name in self.configurations]
+
+    @property
+    def key(self) -> str:
+        """The first configuration's key."""
+        return self.keys[0]
+
+    def key_of(self, configuration: str) -> str:
+        return str(self.stack.resolver.parameter("ConfigPrefix")) + configuration
+
+    def logical_id(self, stem: str, item: str) -> str:
+        """A looped resource's logical ID: ``stem`` and the item with its non-alphanumerics left
+        out, as Fn::ForEach's ``&{}`` makes it (``Environment``, ``staging`` -> ``Environmentstaging``)."""
+        return stem + re.sub("[^0-9a-zA-Z]", "", item)
+
+    def environment_id(self, environment: str | None = None) -> str:
+        name = environment or self.environments[0]
+        return str(self.stack.attribute(self.logical_id("Environment", name), "EnvironmentId"))
+
+    def profile_id(self, key: str | None = None) -> str:
+        name = (key or self.key)[len(self.key_of("")) :]
+        return str(self.stack.ref(self.logical_id("Profile", name)))
+
+    def consumer_id(self, function: str, environment: str | None = None) -> str:
+        """``FlagsApiFunction`` or ``OrderWorkerFunction`` of a stage (the first by default)."""
+        return self.logical_id(function, environment or self.environments[0])
+
+    def ids(self, environment: str | None = None) -> dict[str, str]:
         return {
             "ApplicationId": str(self.stack.ref("Application")),
-            "EnvironmentId": str(self.stack.attribute("Environment", "EnvironmentId")),
+            "EnvironmentId": self.environment_id(environment),
         }
 
     def upload(self, body: bytes, key: str | None = None) -> str:
@@ -208,34 +261,73 @@ class LocalPipeline:
         token = self.client("appconfigdata").start_configuration_session(
             ApplicationIdentifier=self.ids()["ApplicationId"],
             EnvironmentIdentifier=self.ids()["EnvironmentId"],
-            ConfigurationProfileIdentifier=self.stack.ref("ConfigurationProfile"),
+            ConfigurationProfileIdentifier=self.profile_id(),
         )["InitialConfigurationToken"]
         return str(token)
 
-    def deployments(self) -> list[dict[str, Any]]:
-        """Newest first, every page."""
+    def deployments(self, environment: str | None = None) -> list[dict[str, Any]]:
+        """A stage's deployments (the first stage's by default), newest first, every page."""
         paginator = self.client("appconfig").get_paginator("list_deployments")
-        return [item for page in paginator.paginate(**self.ids()) for item in page["Items"]]
+        return [item for page in paginator.paginate(**self.ids(environment)) for item in page["Items"]]
 
     def settle(self, timeout: float = 60.0) -> None:
-        """Wait until every notification is handled and no deployment is in progress."""
+        """Wait until every notification and queued request is handled and no deployment is in
+        progress in any stage."""
         deadline = time.monotonic() + timeout
+        sqs = self.client("sqs")
+        queues = [polled.source.queue_url for polled in self.pollers.sources]
         while True:
             if self.notifications.errors:
                 raise RuntimeError("S3 could not notify: " + "; ".join(self.notifications.errors))
             drained = self.invoker.drain(max(0.0, deadline - time.monotonic()))
-            busy = any(d["State"] in IN_PROGRESS for d in self.deployments())
-            if drained and not busy:
+            queued = self.pollers.busy or not all(queue_is_empty(sqs, url) for url in queues)
+            busy = any(d["State"] in IN_PROGRESS for env in self.environments for d in self.deployments(env))
+            # Read twice: a request handled between the two reads may have queued another.
+            if drained and not queued and not busy and not self.pollers.busy and self.invoker.drain(0):
                 return
             if time.monotonic() > deadline:
-                raise TimeoutError(
-                    "the pipeline did not settle: "
-                    + ("deployments in progress" if drained else "notifications still being handled")
+                what = (
+                    "notifications still being handled"
+                    if not drained
+                    else ("deploy requests still queued" if queued else "deployments in progress")
                 )
+                raise TimeoutError(f"the pipeline did not settle: {what}")
             time.sleep(0.05)
 
-    def deploy_events(self) -> list[AsyncEvent]:
-        return [e for e in self.invoker.history if e.function == "DeployFunction"]
+    def deploy_invocations(self) -> list[Invocation]:
+        """Every invocation of the deploy function by its queue's event source mapping."""
+        return [
+            i
+            for polled in self.pollers.sources
+            if polled.function == "DeployFunction"
+            for i in polled.invocations
+        ]
+
+    def deploy_results(self) -> list[dict[str, Any]]:
+        """The result of every request the deploy function finished (held ones excepted)."""
+        return [
+            result
+            for invocation in self.deploy_invocations()
+            if not invocation.failed
+            for result in invocation.payload.get("results", [])
+        ]
+
+    def _send_to_queue(self, queue: QueueTarget, body: Any, delay: float) -> None:
+        self.events.send_to_queue(queue, body, delay)
+
+    def _role_client(self, function: str) -> Any:
+        """An SQS client with the function's execution role, as Lambda polls its event sources."""
+        import boto3
+
+        credentials = self.stack.function_credentials[function]
+        return boto3.client(
+            "sqs",
+            endpoint_url=self.moto.endpoint,
+            region_name="us-east-1",
+            aws_access_key_id=credentials["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=credentials["AWS_SECRET_ACCESS_KEY"],
+            aws_session_token=credentials["AWS_SESSION_TOKEN"],
+        )
 
     def _function_arn(self, name: str) -> str:
         logical_id = self.functions.logical_id(name)

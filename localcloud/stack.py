@@ -209,7 +209,9 @@ def _check_parameters(template: dict[str, Any], given: dict[str, str]) -> None:
             raise ProvisioningError(f"parameter {name}={value!r} is not one of {spec['AllowedValues']}")
         # "When applied to a parameter of type CommaDelimitedList, the pattern must match each
         # value in the list" (Parameters, AllowedPattern).
-        members = language_extensions.list_value(value) if language_extensions.is_list_parameter(spec) else [value]
+        members = (
+            language_extensions.list_value(value) if language_extensions.is_list_parameter(spec) else [value]
+        )
         if "AllowedPattern" in spec and not all(re.fullmatch(spec["AllowedPattern"], m) for m in members):
             raise ProvisioningError(f"parameter {name}={value!r} does not match {spec['AllowedPattern']}")
         if spec.get("Type") == "String" and not spec.get("MinLength", 0) <= len(value) <= spec.get(
@@ -222,7 +224,9 @@ def _parameter_values(template: dict[str, Any], given: dict[str, str]) -> dict[s
     declared = template.get("Parameters", {})
     values = {**{k: v["Default"] for k, v in declared.items() if "Default" in v}, **given}
     return {
-        k: language_extensions.list_value(str(v)) if language_extensions.is_list_parameter(declared.get(k, {})) else v
+        k: language_extensions.list_value(str(v))
+        if language_extensions.is_list_parameter(declared.get(k, {}))
+        else v
         for k, v in values.items()
     }
 

@@ -44,6 +44,10 @@ class Clients:
     def cloudformation(self) -> Any:
         return self.client("cloudformation")
 
+    @cached_property
+    def sqs(self) -> Any:
+        return self.client("sqs")
+
 
 class Configuration:
     """One configuration object: its versions, their records, uploads and restores."""
@@ -58,6 +62,36 @@ class Configuration:
     @property
     def _s3(self) -> Any:
         return self._clients.s3
+
+    def for_key(self, key: str) -> Configuration:
+        """The same stack's configuration at ``key``."""
+        other = Configuration(self._clients, self.target.with_key(key))
+        other._progress_denied = self._progress_denied
+        return other
+
+    def find(self, version_id: str) -> tuple[str, Record | None]:
+        """Which of the stack's configurations has a record of the version, and the record (the
+        target's own key and None when none has)."""
+        for key in (self.target.key, *(k for k in self.target.keys if k != self.target.key)):
+            record = self.for_key(key).record(version_id)
+            if record is not None:
+                return key, record
+        return self.target.key, None
+
+    def promote(self, version_id: str, to: str) -> str:
+        """Queue the version's promotion to stage ``to`` (``rollout_status.requests``)."""
+        from rollout_status.requests import send_promotion
+
+        assert self.target.queue_url is not None
+        return send_promotion(
+            self._clients.sqs,
+            self.target.queue_url,
+            bucket=self.target.bucket,
+            key=self.target.key,
+            version_id=version_id,
+            to=to,
+            by="rollout promote",
+        )
 
     def upload(self, body: bytes) -> str:
         response = self._s3.put_object(

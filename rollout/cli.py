@@ -1,8 +1,9 @@
-"""Arguments, exit codes and the three commands.
+"""Arguments, exit codes and the four commands.
 
-Exit codes of ``push --wait`` and ``restore --wait``: 0 deployed, 1 rejected (or, before any
-upload, the file is invalid), 2 rolled back, 3 superseded by a newer upload, 4 failed or timed
-out. 5: AWS refused or could not be reached; 64: the command line or the file is unusable.
+Exit codes of ``push --wait``, ``restore --wait`` and ``promote --wait``: 0 deployed, 1 rejected
+(or, before any upload, the file is invalid), 2 rolled back, 3 superseded by a newer version,
+4 failed or timed out. 5: AWS refused or could not be reached; 64: the command line or the file
+is unusable (or the version cannot be promoted to that stage).
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ import argparse
 import os
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from rollout_status.model import Status
 
@@ -23,14 +25,16 @@ from rollout.waiting import status_in
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from rollout_status.model import Record
+
     from rollout.aws import Clients, Configuration
 
 EXIT = {Status.DEPLOYED: 0, Status.REJECTED: 1, Status.ROLLED_BACK: 2, Status.SUPERSEDED: 3, Status.FAILED: 4}
 INVALID, TIMED_OUT, AWS_ERROR, USAGE = 1, 4, 5, 64
 DEFAULT_TIMEOUT = 3600.0
-EPILOG = """exit codes of push --wait and restore --wait:
+EPILOG = """exit codes of push --wait, restore --wait and promote --wait:
   0 deployed, 1 rejected (or the file is invalid: nothing uploaded), 2 rolled back,
-  3 superseded by a newer upload, 4 failed or timed out; 5 AWS error; 64 usage error"""
+  3 superseded by a newer version, 4 failed or timed out; 5 AWS error; 64 usage error"""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -50,10 +54,14 @@ def parser() -> argparse.ArgumentParser:
         "--bucket", default=argparse.SUPPRESS, help="the configuration bucket (env ROLLOUT_BUCKET)"
     )
     where.add_argument(
-        "--key", default=argparse.SUPPRESS, help="the configuration object's key (env ROLLOUT_KEY)"
+        "--key",
+        default=argparse.SUPPRESS,
+        help="the configuration object's key (env ROLLOUT_KEY); with --stack, one of its configurations",
     )
     where.add_argument(
-        "--environment", default=argparse.SUPPRESS, help="the AppConfig environment to wait for"
+        "--environment",
+        default=argparse.SUPPRESS,
+        help="the stage (AppConfig environment) to wait for (default: the first)",
     )
     where.add_argument("--region", default=argparse.SUPPRESS, help="AWS Region (default: the SDK's)")
 
@@ -89,6 +97,13 @@ def parser() -> argparse.ArgumentParser:
         "--no-validate", action="store_true", help="restore without running the validator's checks"
     )
     _wait_options(restore)
+
+    promote = commands.add_parser(
+        "promote", parents=[common], help="approve a version that completed a stage for the next one"
+    )
+    promote.add_argument("version_id")
+    promote.add_argument("--to", required=True, help="the stage to promote it to")
+    _wait_options(promote)
     return top
 
 
@@ -118,6 +133,8 @@ def main(argv: Sequence[str] | None = None, clients: Clients | None = None) -> i
             return _push(args, configuration)
         if args.command == "restore":
             return _restore(args, configuration)
+        if args.command == "promote":
+            return _promote(args, configuration)
         return _status(args, configuration)
     except TargetError as error:
         print(f"rollout: {error}", file=sys.stderr)
@@ -138,10 +155,15 @@ def _target(args: argparse.Namespace, clients: Clients) -> Target:
     key = getattr(args, "key", None) or os.environ.get("ROLLOUT_KEY")
     environment = getattr(args, "environment", None)
     if bucket and key:
-        return Target(bucket, key, environment)
+        return Target(bucket, key, environment, keys=(key,))
     if stack:
         found = from_stack(clients.cloudformation, stack)
-        return Target(found.bucket, found.key, environment or found.environment)
+        chosen = found.key_for(key, str(getattr(args, "file", "") or "") or None)
+        stage = environment or (found.stages[0] if found.stages else None)
+        return Target(
+            found.bucket, chosen, stage, keys=found.keys, stages=found.stages,
+            queue_url=found.queue_url, approval=found.approval,
+        )  # fmt: skip
     raise TargetError("name the configuration: --stack NAME, or --bucket B --key K")
 
 
@@ -183,12 +205,41 @@ def _restore(args: argparse.Namespace, configuration: Configuration) -> int:
     return _maybe_wait(args, configuration, version, name)
 
 
+def _promote(args: argparse.Namespace, configuration: Configuration) -> int:
+    target = configuration.target
+    stages = target.stages
+    if not stages or target.queue_url is None:
+        print("rollout: promote needs --stack (the stack's stages and deploy queue)", file=sys.stderr)
+        return USAGE
+    if args.to not in stages or stages.index(args.to) == 0:
+        later = ", ".join(stages[1:]) or "none: the stack has one stage"
+        print(f"rollout: {args.to!r} is not a stage a version is promoted to ({later})", file=sys.stderr)
+        return USAGE
+    key, record = configuration.find(args.version_id)
+    before = stages[stages.index(args.to) - 1]
+    done = record.environments.get(before) if record else None
+    if done is None or done.status is not Status.DEPLOYED:
+        state = done.status.value if done else "no status"
+        print(
+            f"rollout: version {args.version_id} has not completed {before} ({state}): "
+            f"only a version deployed in {before} is promoted to {args.to}",
+            file=sys.stderr,
+        )
+        return USAGE
+    configuration = configuration.for_key(key)
+    configuration.promote(args.version_id, args.to)
+    print(f"promoted version {args.version_id} of s3://{target.bucket}/{key} to {args.to}")
+    configuration.target = replace(configuration.target, environment=args.to)
+    return _maybe_wait(args, configuration, args.version_id, f"{key}@{args.version_id}")
+
+
 def _maybe_wait(args: argparse.Namespace, configuration: Configuration, version: str, name: str) -> int:
     _outputs(args.outputs, {"version-id": version})
     if not args.wait:
         return 0
     from rollout.waiting import Waiter
 
+    target = configuration.target
     progress = show.ProgressLine(sys.stderr)
     waiter = Waiter(
         configuration.record,
@@ -196,7 +247,8 @@ def _maybe_wait(args: argparse.Namespace, configuration: Configuration, version:
         monotonic=time.monotonic,
         sleep=time.sleep,
         on_progress=progress,
-        environment=configuration.target.environment,
+        environment=target.environment,
+        stages=target.stages,
     )
     record = waiter.wait(version, args.timeout)
     progress.done()
@@ -205,49 +257,59 @@ def _maybe_wait(args: argparse.Namespace, configuration: Configuration, version:
         if configuration.record_refused:
             print(
                 f"(S3 refused to read its record: the caller needs s3:GetObject on "
-                f"{configuration.target.key}.rollout/* and s3:ListBucket on the bucket)"
+                f"{target.key}.rollout/* and s3:ListBucket on the bucket)"
             )
         _outputs(args.outputs, {"status": "timed-out"})
         return TIMED_OUT
-    for line in show.final_lines(record, name, configuration.target.environment):
+    for line in show.final_lines(record, name, target.environment, target.stages):
         print(line)
-    final = status_in(record, configuration.target.environment)
+    final = status_in(record, target.environment, target.stages)
     assert final is not None  # the waiter returns only records with a final status
     _outputs(args.outputs, {"status": final.status.value, "deployment-number": final.deployment_number or ""})
     return EXIT[final.status]
 
 
 def _status(args: argparse.Namespace, configuration: Configuration) -> int:
+    target = configuration.target
     if args.version_id:
-        record = configuration.record(args.version_id)
+        key, record = configuration.find(args.version_id)
         if record is None:
-            print(f"version {args.version_id} of {configuration.target.uri} has no status record yet")
+            print(f"version {args.version_id} of {target.uri} has no status record yet")
             return 0
-        versions = configuration.versions(1)
+        versions = configuration.for_key(key).versions(1)
         current = bool(versions) and versions[0]["VersionId"] == args.version_id
         print("\n".join(show.whole_record(record, current=current)))
         return 0
     from concurrent.futures import ThreadPoolExecutor
 
-    versions = configuration.versions(max(1, args.limit))
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        records = list(pool.map(configuration.record, [v["VersionId"] for v in versions]))
-    rows = []
-    for version, record in zip(versions, records, strict=True):
-        rows.append(
-            {
-                "version": version["VersionId"] + (" *" if version.get("IsLatest") else ""),
-                "status": record.status.value if record and record.status else "",
-                "deployment": record.deployment_number if record else "",
-                "time": version["LastModified"].strftime("%Y-%m-%d %H:%M:%S"),
-                "uploader": record.uploader.principal if record else "",
-            }
-        )
-    if not rows:
-        print(f"{configuration.target.uri} has no versions")
-        return 0
-    print("\n".join(show.table(rows)))
+    blocks = []
+    for key in target.keys or (target.key,):
+        of_key = configuration.for_key(key)
+        versions = of_key.versions(max(1, args.limit))
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            records = list(pool.map(of_key.record, [v["VersionId"] for v in versions]))
+        rows = [_row(version, record, target.stages) for version, record in zip(versions, records, strict=True)]
+        heading = f"s3://{target.bucket}/{key}" if len(target.keys) > 1 else None
+        if not rows:
+            blocks.append([f"s3://{target.bucket}/{key} has no versions"])
+        else:
+            blocks.append(([heading] if heading else []) + show.table(rows, target.stages))
+    print("\n\n".join("\n".join(block) for block in blocks))
     return 0
+
+
+def _row(version: dict[str, Any], record: Record | None, stages: tuple[str, ...]) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "version": version["VersionId"] + (" *" if version.get("IsLatest") else ""),
+        "time": version["LastModified"].strftime("%Y-%m-%d %H:%M:%S"),
+        "uploader": record.uploader.principal if record else "",
+    }
+    if stages:
+        row.update({stage: show.stage_cell(record, stage) for stage in stages})
+    else:
+        row["status"] = record.status.value if record and record.status else ""
+        row["deployment"] = record.deployment_number if record else ""
+    return row
 
 
 def _outputs(path: Path | None, values: dict[str, object]) -> None:

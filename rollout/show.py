@@ -49,9 +49,9 @@ def describe(progress: Progress) -> str:
     return ": ".join(parts[:2]) + (", " + " ".join(parts[2:]) if len(parts) > 2 else "")
 
 
-def final_lines(record: Record, name: str, environment: str | None) -> list[str]:
+def final_lines(record: Record, name: str, environment: str | None, stages: tuple[str, ...] = ()) -> list[str]:
     """The answer for one version: its status, why, and for a refusal every problem as FILE:L:C."""
-    env = status_in(record, environment)
+    env = status_in(record, environment, stages)
     if env is None:
         return ["no status yet"]
     lines = [f"{env.status.value}: {env.reason}"]
@@ -62,8 +62,17 @@ def final_lines(record: Record, name: str, environment: str | None) -> list[str]
     return lines
 
 
-def table(rows: list[dict[str, Any]]) -> list[str]:
-    columns = ("version", "status", "deployment", "time", "uploader")
+def stage_cell(record: Record | None, stage: str) -> str:
+    """A version's status in one stage and its deployment number: ``deployed #3``."""
+    env = record.environments.get(stage) if record else None
+    if env is None:
+        return ""
+    return env.status.value + (f" #{env.deployment_number}" if env.deployment_number is not None else "")
+
+
+def table(rows: list[dict[str, Any]], stages: tuple[str, ...] = ()) -> list[str]:
+    """One row per version; with the stack's stages, a column per stage (status and deployment)."""
+    columns = ("version", *stages, "time", "uploader") if stages else ("version", "status", "deployment", "time", "uploader")
     widths = {c: max(len(c), *(len(str(r.get(c) or "-")) for r in rows)) for c in columns}
     out = ["  ".join(c.upper().ljust(widths[c]) for c in columns).rstrip()]
     for row in rows:

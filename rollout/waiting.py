@@ -35,12 +35,24 @@ class Progress:
     percentage: float | None = None
 
 
-def status_in(record: Record | None, environment: str | None) -> EnvironmentStatus | None:
-    """The version's status in ``environment``, or the newest change's anywhere when None."""
+def status_in(
+    record: Record | None, environment: str | None, stages: tuple[str, ...] = ()
+) -> EnvironmentStatus | None:
+    """The version's status in ``environment``, or the newest change's anywhere when None.
+
+    With the stack's ``stages``, a version that has no status in ``environment`` because an
+    earlier stage stopped it (rolled back, superseded, rejected or failed there) has that
+    earlier status as its answer: it will never reach the later stage."""
     if record is None or not record.environments:
         return None
     if environment is not None and environment in record.environments:
         return record.environments[environment]
+    if environment is not None and environment in stages:
+        for earlier in stages[: stages.index(environment)]:
+            status = record.environments.get(earlier)
+            if status is not None and status.status.stops_promotion:
+                return status
+        return None
     latest = record.latest
     return record.environments[latest.environment] if latest else None
 
@@ -55,6 +67,7 @@ class Waiter:
         sleep: Callable[[float], None],
         on_progress: Callable[[Progress], None],
         environment: str | None = None,
+        stages: tuple[str, ...] = (),
     ) -> None:
         self._read_record = read_record
         self._read_deployment = read_deployment
@@ -62,6 +75,7 @@ class Waiter:
         self._sleep = sleep
         self._on_progress = on_progress
         self._environment = environment
+        self._stages = stages
 
     def wait(self, version_id: str, timeout: float) -> Record | None:
         """The record once the version's status is final; None if ``timeout`` seconds pass first."""
@@ -71,7 +85,7 @@ class Waiter:
         last: Progress | None = None
         while True:
             record = self._read_record(version_id)
-            current = status_in(record, self._environment)
+            current = status_in(record, self._environment, self._stages)
             if current is not None and current.status.final:
                 return record
             progress = self._progress(current, detailed=self._monotonic() - started >= PROGRESS_AFTER)

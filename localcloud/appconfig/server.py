@@ -16,12 +16,14 @@ Control interface (JSON):
 
 from __future__ import annotations
 
+import email.utils
 import json
 import socket
 import sys
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from datetime import UTC
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
@@ -63,6 +65,9 @@ class Controls:
 
     faults: Faults
     advance_clock: Callable[[float], datetime] | None = None
+    now: Callable[[], datetime] | None = None
+    """The service's clock: every answer's ``Date`` header is its time, as an AWS endpoint's is
+    the time it answered (what a client measures a deployment's remaining time against)."""
 
 
 class _Server(ThreadingHTTPServer):
@@ -91,6 +96,12 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         return  # quiet: tests and demos read their own output
+
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        now = self.server.controls.now
+        if timestamp is not None or now is None:
+            return super().date_time_string(timestamp)
+        return email.utils.format_datetime(now().astimezone(UTC), usegmt=True)
 
     def do_GET(self) -> None:
         self._handle("GET")

@@ -122,7 +122,11 @@ class LocalAppConfig(Generic[ClockT]):
         clock: Clock = self.clock
         advance = clock.advance if isinstance(clock, ManualClock) else None
         self._server = make_server(
-            self.call, Controls(self.faults, advance), self.host, self._port, authorize=self.iam.authorize
+            self.call,
+            Controls(self.faults, advance, clock.now),
+            self.host,
+            self._port,
+            authorize=self.iam.authorize,
         )
         self._stopping.clear()
         self._threads = [

@@ -292,7 +292,9 @@ class Creators:
         iam = self._client("iam")
         document = json.dumps(_versioned(logical_id, props["PolicyDocument"]))
         for role in props["Roles"]:
-            iam.put_role_policy(RoleName=str(role), PolicyName=str(props["PolicyName"]), PolicyDocument=document)
+            iam.put_role_policy(
+                RoleName=str(role), PolicyName=str(props["PolicyName"]), PolicyDocument=document
+            )
         return {"Ref": str(props["PolicyName"]), "Id": str(props["PolicyName"])}
 
     # ---------------------------------------------------------------- Lambda: recorded, not created
@@ -410,16 +412,22 @@ class Creators:
         function = self._function_named(logical_id, props["FunctionName"])
         source = str(props["EventSourceArn"])
         if source.split(":")[2] != "sqs":
-            raise ProvisioningError(f"{logical_id}: the local cloud polls SQS event sources only, not {source}")
+            raise ProvisioningError(
+                f"{logical_id}: the local cloud polls SQS event sources only, not {source}"
+            )
         name = source.rsplit(":", 1)[-1]
         url = self._client("sqs").get_queue_url(QueueName=name)["QueueUrl"]
-        attributes = self._client("sqs").get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+        attributes = self._client("sqs").get_queue_attributes(QueueUrl=url, AttributeNames=["All"])[
+            "Attributes"
+        ]
         fifo = attributes.get("FifoQueue") == "true"
         batch = int(props.get("BatchSize", 10))
         # CreateEventSourceMapping's own checks (https://docs.aws.amazon.com/lambda/latest/api/API_CreateEventSourceMapping.html,
         # https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html).
         if not 1 <= batch <= (10 if fifo else 10000):
-            raise ProvisioningError(f"{logical_id}: BatchSize {batch} is out of range for {'a FIFO' if fifo else 'an'} SQS queue")
+            raise ProvisioningError(
+                f"{logical_id}: BatchSize {batch} is out of range for {'a FIFO' if fifo else 'an'} SQS queue"
+            )
         if int(attributes.get("VisibilityTimeout", 30)) < function.timeout:
             raise ProvisioningError(
                 f"{logical_id}: Queue visibility timeout: {attributes.get('VisibilityTimeout')} seconds is less "
@@ -432,7 +440,8 @@ class Creators:
                 queue_arn=source,
                 queue_url=url,
                 batch_size=batch,
-                report_batch_item_failures="ReportBatchItemFailures" in props.get("FunctionResponseTypes", []),
+                report_batch_item_failures="ReportBatchItemFailures"
+                in props.get("FunctionResponseTypes", []),
                 fifo=fifo,
                 enabled=props.get("Enabled", True) in (True, "true"),
             )
@@ -458,7 +467,16 @@ class Creators:
             rule["EventPattern"] = pattern if isinstance(pattern, str) else json.dumps(pattern)
         rule.update({k: props[k] for k in ("Description", "ScheduleExpression", "RoleArn") if k in props})
         arn = events.put_rule(**rule)["RuleArn"]
-        applied = {"Id", "Arn", "Input", "InputPath", "InputTransformer", "RetryPolicy", "RoleArn", "SqsParameters"}
+        applied = {
+            "Id",
+            "Arn",
+            "Input",
+            "InputPath",
+            "InputTransformer",
+            "RetryPolicy",
+            "RoleArn",
+            "SqsParameters",
+        }
         for target in props.get("Targets", []):
             self._only(f"{logical_id} target {target.get('Id')}", target, applied)
         if props.get("Targets"):
@@ -478,7 +496,9 @@ class Creators:
             # A FIFO queue's name ends in .fifo; CloudFormation's generated name leaves room for it.
             name = name[: 80 - len(".fifo")] + ".fifo"
         elif fifo != name.endswith(".fifo"):
-            raise ProvisioningError(f"{logical_id}: a FIFO queue's name ends in .fifo, and only a FIFO queue's does")
+            raise ProvisioningError(
+                f"{logical_id}: a FIFO queue's name ends in .fifo, and only a FIFO queue's does"
+            )
         values = {
             k: json.dumps(v) if isinstance(v, dict) else str(v).lower() if isinstance(v, bool) else str(v)
             for k, v in props.items()

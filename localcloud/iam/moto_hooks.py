@@ -48,6 +48,13 @@ _S3_ACTIONS = {"HeadBucket": "ListBucket", "ListBucketMultipartUploads": "ListBu
 _IAM_PREFIX = {"monitoring": "cloudwatch", "email": "ses"}
 # Each service's AccessDenied code: query-protocol services answer "AccessDenied".
 _DENIED_CODE = {"cloudwatch": "AccessDenied", "sts": "AccessDenied", "iam": "AccessDenied"}
+# SQS's batch operations are authorised as the action they batch: "there is no separate
+# permission for batch actions" (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-api-permissions-reference.html).
+_BATCHES = {
+    "sqs:DeleteMessageBatch": "sqs:DeleteMessage",
+    "sqs:ChangeMessageVisibilityBatch": "sqs:ChangeMessageVisibility",
+    "sqs:SendMessageBatch": "sqs:SendMessage",
+}
 # Request parameters that hold an ARN variable under another name.
 _PARAMETER_NAMES = {"AlarmName": ("AlarmNames", "AlarmName"), "RoleNameWithPath": ("RoleName",)}
 
@@ -271,6 +278,7 @@ class MotoEnforcement:
             if principal.kind == "root":
                 return
             action = f"{self._prefix(response)}:{response._get_action()}"
+            action = _BATCHES.get(action, action)
             try:
                 resources = sar.resources_for(
                     action,
@@ -306,6 +314,9 @@ class MotoEnforcement:
                     if value:
                         found[variable] = value
                         break
+        if action.startswith("sqs:") and "QueueName" not in found and response._get_param("QueueUrl"):
+            # SQS names the queue by its URL, whose last segment is the name (the ARN's variable).
+            found["QueueName"] = str(response._get_param("QueueUrl")).rstrip("/").rsplit("/", 1)[-1]
         if action == "events:PutEvents" and "EventBusName" not in found:
             # Each entry names its bus, the account's default bus when it names none (PutEvents).
             entries = response._get_param("Entries") or [{}]

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import email.utils
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from botocore.exceptions import ClientError
@@ -12,7 +14,6 @@ from deployer.errors import ConfigurationRefused, DeploymentConflict
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
-    from datetime import datetime
 
     from mypy_boto3_appconfig import AppConfigClient
     from mypy_boto3_s3 import S3Client
@@ -30,6 +31,15 @@ class Deployment:
     """Known from GetDeployment/StartDeployment; ListDeployments' summaries do not carry it."""
     last_event: str = ""
     """Description of the newest event-log entry (AppConfig keeps the log newest first)."""
+    configuration_name: str | None = None
+    """The profile's name: ListDeployments' summaries carry it (not the profile's ID)."""
+    duration_minutes: float = 0.0
+    bake_minutes: float = 0.0
+    bake_started_at: datetime | None = None
+    """When BAKE_TIME_STARTED happened, once it has."""
+    observed_at: datetime | None = None
+    """AppConfig's own time when it answered (the response's ``Date``): what remaining time is
+    measured against, whoever's clock the function runs on."""
 
     @property
     def in_progress(self) -> bool:
@@ -38,7 +48,12 @@ class Deployment:
 
 class ObjectVersions(Protocol):
     def newest_version(self, bucket: str, key: str) -> str | None:
-        """The current version of the object, or None when it no longer exists."""
+        """The version that may be deployed now (the object's current one for a stage's uploads),
+        or None when there is none."""
+        ...
+
+    def superseded(self, newest: str | None) -> str:
+        """Why a version that is not ``newest`` must not be deployed."""
         ...
 
 
@@ -62,8 +77,13 @@ class Deployments(Protocol):
 
 
 class S3ObjectVersions:
+    """What the first stage deploys: the object's current version."""
+
     def __init__(self, client: S3Client) -> None:
         self._s3 = client
+
+    def superseded(self, newest: str | None) -> str:
+        return f"a newer version {newest} exists" if newest else "the object has been deleted since this upload"
 
     def newest_version(self, bucket: str, key: str) -> str | None:
         try:
@@ -186,6 +206,7 @@ def _message(response: Any) -> str:
 
 def _deployment(item: Any) -> Deployment:
     events = item.get("EventLog") or []
+    bake = next((e.get("OccurredAt") for e in events if e.get("EventType") == "BAKE_TIME_STARTED"), None)
     return Deployment(
         number=int(item["DeploymentNumber"]),
         version=str(item.get("ConfigurationVersion", "")),
@@ -193,4 +214,42 @@ def _deployment(item: Any) -> Deployment:
         started_at=item.get("StartedAt"),
         profile_id=item.get("ConfigurationProfileId"),
         last_event=str(events[0].get("Description", "")) if events else "",
+        configuration_name=item.get("ConfigurationName"),
+        duration_minutes=float(item.get("DeploymentDurationInMinutes") or 0),
+        bake_minutes=float(item.get("FinalBakeTimeInMinutes") or 0),
+        bake_started_at=bake,
+        observed_at=_answered_at(item),
     )
+
+
+def _answered_at(response: Any) -> datetime:
+    """The ``Date`` of the response (HTTP's own header), or now when there is none."""
+    header = ((response.get("ResponseMetadata") or {}).get("HTTPHeaders") or {}).get("date")
+    if header:
+        try:
+            return email.utils.parsedate_to_datetime(str(header))
+        except (TypeError, ValueError):
+            pass
+    return datetime.now(UTC)
+
+
+class InServiceVersions:
+    """What a later stage deploys: the version of the configuration in service in the stage
+    before it, i.e. its newest COMPLETE deployment there (a newer one still rolling out, or
+    rolled back, leaves that one in service; a REVERTED one is no longer in service)."""
+
+    def __init__(self, previous: AppConfigDeployments, configuration_name: str, stage_name: str) -> None:
+        self._previous = previous
+        self._name = configuration_name
+        self._stage = stage_name
+
+    def newest_version(self, bucket: str, key: str) -> str | None:
+        for deployment in self._previous.history():
+            if deployment.configuration_name == self._name and deployment.state == "COMPLETE":
+                return deployment.version
+        return None
+
+    def superseded(self, newest: str | None) -> str:
+        if newest is None:
+            return f"no version of {self._name} is in service in {self._stage}"
+        return f"version {newest} is in service in {self._stage} now"

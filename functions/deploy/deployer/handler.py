@@ -1,10 +1,20 @@
-"""Lambda entry point: S3's "Object Created" event (through EventBridge, or an S3 notification
-record) -> AppConfig StartDeployment for the exact versionId.
+"""Lambda entry point: the deploy queue's requests -> AppConfig StartDeployment, stage by stage.
 
-Thin on purpose: parse the event, let ``Rollout`` decide each upload, log and count the outcome.
-Retryable failures are raised after every record has been handled, so Lambda's async retries
-(and then the on-failure queue) see them; records already deployed become duplicates on retry.
-Anything that is not an upload ends in a named outcome without an AWS call.
+The queue is FIFO with one message group per stage, read with a batch size of one: each stage
+hands over one request at a time, in order. Each request ends in a named outcome, logged and
+counted, and its status reported; the response's ``batchItemFailures``
+(``ReportBatchItemFailures``) names the requests that stay on the queue:
+
+* one that must wait for another configuration's deployment in its stage (``waiting``): its
+  visibility is extended to that deployment's remaining time, so it stays in flight, holding
+  back only its own stage, and comes back when the stage should be free. Waiting is not an
+  error: the invocation succeeds, and no function runs meanwhile;
+* one that failed for a reason a retry may cure (throttling, AppConfig's server errors): it
+  comes back after a backoff; on the last receive the redrive policy allows, its version is
+  marked ``failed`` first, and SQS then moves the request to the failure queue.
+
+A later request of the same stage in the same batch waits with it, to keep the stage's order.
+Anything that is not a request ends in a named outcome without an AWS call.
 """
 
 from __future__ import annotations
@@ -19,19 +29,23 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
+from rollout_status.layout import Layout
 from rollout_status.store import StatusStore, StoreBusy
 
-from deployer.aws import AppConfigDeployments, S3ObjectVersions
+from deployer.aws import S3ObjectVersions
 from deployer.errors import RetryableError
-from deployer.rollout import Rollout, Target
-from deployer.statuses import Environment, VersionStatuses
-from deployer.uploads import NotAnUpload, items_from_event
+from deployer.outcomes import Outcome, Result
+from deployer.requests import requests_from_event
+from deployer.stages import StageDeployer, environment_of
+from deployer.statuses import VersionStatuses
+from deployer.uploads import NotAnUpload
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
     from rollout_status.model import Entry
 
-    from deployer.outcomes import Result
+    from deployer.requests import Request
+    from deployer.stages import Decision
 
 logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "config-deployer"))
 metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "ConfigRollout"))
@@ -39,40 +53,45 @@ metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "Conf
 # as importing boto3), which would nearly double this function's cold start. The template's
 # `Tracing: Active` still records every invocation, its init and its duration in X-Ray.
 
-# The SDK's own retries absorb short throttling; what outlasts them is left to Lambda's retries.
+# The SDK's own retries absorb short throttling; what outlasts them is left to the queue.
 _SDK_CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=5, read_timeout=20)
+BACKOFF_FIRST, BACKOFF_MAX = 30, 900
+"""Seconds before a failed request comes back: doubling from the first, up to the most."""
+
+
+@cache
+def layout() -> Layout:
+    return Layout.from_environment()
+
+
+@cache
+def clients() -> tuple[Any, Any, Any, Any]:
+    """S3, AppConfig, EventBridge and SQS, built once per execution environment."""
+    return tuple(boto3.client(name, config=_SDK_CONFIG) for name in ("s3", "appconfig", "events", "sqs"))  # type: ignore[return-value]
 
 
 @cache
 def statuses() -> VersionStatuses:
-    env = os.environ
-    s3 = boto3.client("s3", config=_SDK_CONFIG)
-    store = StatusStore(
-        s3, boto3.client("events", config=_SDK_CONFIG), bucket=env["CONFIG_BUCKET"], key=env["CONFIG_KEY"]
-    )
-    environment = Environment(
-        name=env["APPCONFIG_ENVIRONMENT_NAME"],
-        application_id=env["APPCONFIG_APPLICATION_ID"],
-        environment_id=env["APPCONFIG_ENVIRONMENT_ID"],
-    )
-    return VersionStatuses(store, s3, environment, on_change=_count_status)
+    s3, _, events, _ = clients()
+    bucket = layout().bucket
+
+    @cache
+    def store_for(key: str) -> StatusStore:
+        return StatusStore(s3, events, bucket=bucket, key=key)
+
+    return VersionStatuses(store_for, s3, on_change=_count_status)
 
 
 @cache
-def rollout() -> Rollout:
-    """Built once per execution environment; endpoints come from AWS_ENDPOINT_URL_* if set."""
-    env = os.environ
-    return Rollout(
-        Target(bucket=env["CONFIG_BUCKET"], key=env["CONFIG_KEY"], profile_id=env["APPCONFIG_PROFILE_ID"]),
-        S3ObjectVersions(boto3.client("s3", config=_SDK_CONFIG)),
-        AppConfigDeployments(
-            boto3.client("appconfig", config=_SDK_CONFIG),
-            application_id=env["APPCONFIG_APPLICATION_ID"],
-            environment_id=env["APPCONFIG_ENVIRONMENT_ID"],
-            profile_id=env["APPCONFIG_PROFILE_ID"],
-            strategy_id=env["APPCONFIG_DEPLOYMENT_STRATEGY_ID"],
-            kms_key_identifier=env.get("APPCONFIG_KMS_KEY_IDENTIFIER") or None,
-        ),
+def deployer() -> StageDeployer:
+    """Endpoints come from AWS_ENDPOINT_URL_* if set."""
+    s3, appconfig, _, _ = clients()
+    return StageDeployer(
+        layout(),
+        S3ObjectVersions(s3),
+        appconfig,
+        strategy_id=os.environ["APPCONFIG_DEPLOYMENT_STRATEGY_ID"],
+        kms_key_identifier=os.environ.get("APPCONFIG_KMS_KEY_IDENTIFIER") or None,
         sleep=time.sleep,
         before_stop=statuses().before_stop,
     )
@@ -81,31 +100,86 @@ def rollout() -> Rollout:
 @metrics.log_metrics
 @logger.inject_lambda_context
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    requests = requests_from_event(event)
+    if requests is None:
+        # Not the queue's event (a source this function is not wired to): named, never retried.
+        item = NotAnUpload(Outcome.UNRECOGNIZED, "not an event this function handles: not an SQS event")
+        _report(item.result())
+        return {"batchItemFailures": [], "results": [{**item.log_keys(), **item.result().as_dict()}]}
+    failures: list[dict[str, str]] = []
     results: list[dict[str, Any]] = []
-    retry: list[str] = []
-    for item in items_from_event(event):
-        # None-valued keys are left out of log lines until the deployment number is known.
-        logger.append_keys(**item.log_keys(), deploymentNumber=None)
-        if isinstance(item, NotAnUpload):
-            _report(item.result())
-            results.append({**item.log_keys(), **item.result().as_dict()})
+    waiting: dict[str, int] = {}
+    """Stage -> seconds: a stage whose request stays in flight; its later requests wait as long."""
+    for request in requests:
+        logger.append_keys(**request.item.log_keys(), stage=request.stage, deploymentNumber=None)
+        if request.stage in waiting:
+            _hold(request, waiting[request.stage])
+            failures.append({"itemIdentifier": request.message_id})
             continue
-        upload = item
+        held = _handle(request, results)
+        if held is not None:
+            waiting[request.stage] = held
+            failures.append({"itemIdentifier": request.message_id})
+    logger.remove_keys(["bucket", "key", "versionId", "stage", "deploymentNumber"])
+    return {"batchItemFailures": failures, "results": results}
+
+
+def _handle(request: Request, results: list[dict[str, Any]]) -> int | None:
+    """Decide and report one request; the seconds it stays on the queue, or None when it is done."""
+    decision: Decision | None = None
+    try:
+        decision = deployer().decide(request)
+        environment = decision.environment
+        item = request.item
+        if environment is not None and not isinstance(item, NotAnUpload) and decision.configuration:
+            # Told before the outcome is logged: a failed status write is retried with the request.
+            statuses().report(item, environment, decision.result)
+    except (RetryableError, StoreBusy, BotoCoreError, ClientError) as error:
+        return _retry(request, error)
+    result = decision.result
+    _report(result)
+    results.append({**request.item.log_keys(), "stage": request.stage, **result.as_dict()})
+    if result.outcome is Outcome.WAITING:
+        seconds = int(result.details["holdSeconds"])
+        _hold(request, seconds)
+        return seconds
+    return None
+
+
+def _retry(request: Request, error: Exception) -> int:
+    seconds = min(BACKOFF_FIRST * 2 ** (request.receive_count - 1), BACKOFF_MAX)
+    last = request.receive_count >= int(os.environ.get("DEPLOY_QUEUE_MAX_RECEIVES", "10"))
+    logger.warning(
+        "Request will be retried" if not last else "Request failed on its last attempt: to the failure queue",
+        extra={"error": str(error), "receiveCount": request.receive_count},
+    )
+    metrics.add_metric(name="UploadsRetried", unit=MetricUnit.Count, value=1)
+    item, stage = request.item, layout().stage(request.stage)
+    if last and stage is not None and not isinstance(item, NotAnUpload) and layout().configuration(item.key):
+        reason = (
+            f"gave up after {request.receive_count} attempts: {type(error).__name__}: {error}; "
+            "the request waits on the failure queue for a replay"
+        )
         try:
-            result = rollout().decide(upload)
-            # Told before the outcome is logged: a failed status write is retried with the event.
-            statuses().report(upload, result)
-        except (RetryableError, StoreBusy, BotoCoreError, ClientError) as error:
-            logger.warning("Deployment will be retried", extra={"error": str(error)})
-            metrics.add_metric(name="UploadsRetried", unit=MetricUnit.Count, value=1)
-            retry.append(f"{upload.key}@{upload.version_id}: {error}")
-            continue
-        _report(result)
-        results.append({**upload.log_keys(), **result.as_dict()})
-    logger.remove_keys(["bucket", "key", "versionId", "deploymentNumber"])
-    if retry:
-        raise RetryableError("; ".join(retry))
-    return {"results": results}
+            statuses().failed(item, environment_of(stage, layout().application_id), " ".join(reason.split()))
+        except (StoreBusy, BotoCoreError, ClientError):
+            logger.exception("Could not mark the version failed")
+    _hold(request, seconds)
+    return seconds
+
+
+def _hold(request: Request, seconds: int) -> None:
+    """Leave the request in flight for ``seconds``: its stage's group is blocked until then."""
+    _, _, _, sqs = clients()
+    try:
+        sqs.change_message_visibility(
+            QueueUrl=os.environ["DEPLOY_QUEUE_URL"],
+            ReceiptHandle=request.receipt_handle,
+            VisibilityTimeout=seconds,
+        )
+    except (BotoCoreError, ClientError):
+        # The queue's own visibility timeout brings it back instead: later, never lost.
+        logger.exception("Could not extend the request's visibility")
 
 
 def _count_status(entry: Entry) -> None:
@@ -115,5 +189,5 @@ def _count_status(entry: Entry) -> None:
 def _report(result: Result) -> None:
     logger.append_keys(deploymentNumber=result.deployment_number)
     log = logger.error if result.outcome.is_error else logger.info
-    log(f"Upload {result.outcome.value}: {result.reason}", extra={"outcome": result.outcome.value})
+    log(f"Request {result.outcome.value}: {result.reason}", extra={"outcome": result.outcome.value})
     metrics.add_metric(name=result.outcome.metric_name, unit=MetricUnit.Count, value=1)

@@ -13,6 +13,8 @@ class Outcome(StrEnum):
     """A newer version of the object exists: this one must never be deployed over it."""
     DUPLICATE = "duplicate"
     """This version already has a deployment in the environment (a repeated delivery)."""
+    WAITING = "waiting"
+    """Another configuration's deployment holds the stage: the request waits on its queue for it."""
     REJECTED = "rejected"
     """The validator refused the configuration. Terminal: retrying cannot change the verdict."""
     IGNORED = "ignored"

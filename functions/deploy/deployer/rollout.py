@@ -1,18 +1,20 @@
-"""The decision for one upload: deploy it, or say why not.
+"""The decision for one version of one configuration in one stage: deploy it, or say why not.
 
-Invariants (S3 delivers events at least once, in any order, sometimes minutes late):
+Invariants (S3 delivers events at least once, in any order, sometimes minutes late; the queue
+redelivers):
 
-* Only the object's newest version is ever deployed. The check runs before StartDeployment and
-  again after it: if a newer upload landed in between, our deployment is stopped (reverted if it
-  already completed) and the newer upload's own event deploys it.
-* A version that already has a deployment in the environment is never deployed again.
+* Only the newest version is ever deployed in a stage: in the first stage the object's current
+  version, in a later one the version in service in the stage before (``ObjectVersions``). The
+  check runs before StartDeployment and again after it: if a newer version came in between,
+  our deployment is stopped (reverted if it already completed) and the newer one's own request
+  deploys it.
+* A version that already has a deployment in the stage is never deployed again there.
 * AppConfig deploys one configuration per environment at a time. When StartDeployment conflicts
-  with an older version of *this* configuration, the newest upload wins: the older deployment
-  is stopped and ours starts. Waiting instead could take as long as the strategy's rollout plus
-  bake time (half an hour for AWS's predefined strategies), which neither the function's
-  timeout nor Lambda's two async retries cover. When another configuration holds the
-  environment, it is not ours to stop: the upload is retried by Lambda and, failing that, lands
-  on the failure queue, from which it can be replayed.
+  with an older version of *this* configuration, the newest wins: the older deployment is
+  stopped and ours starts. When another configuration holds the environment, it is not ours to
+  stop: the request waits (``Outcome.WAITING``, with the time that deployment has left), and the
+  handler leaves it in flight on its queue for that long, so the stage takes its requests one
+  after another, in order, and no function runs while it waits.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from deployer.errors import ConfigurationRefused, DeploymentConflict, EnvironmentBusy
+from deployer.holds import hold_seconds
 from deployer.outcomes import Outcome, Result
 
 if TYPE_CHECKING:
@@ -86,12 +89,14 @@ class Rollout:
                 f"the event for s3://{upload.bucket}/{upload.key} has no versionId: versioning is not "
                 "enabled on the bucket, and AppConfig deploys S3 configurations by object version",
             )
-        version = upload.version_id
+        return self.decide_version(upload.version_id, upload.event_time)
 
+    def decide_version(self, version: str, uploaded_at: datetime | None = None) -> Result:
+        """Deploy ``version`` in the stage unless a newer one is due there or it already has a deployment."""
         superseded = self._superseded(version)
         if superseded:
             return superseded
-        earlier, latest = self._earlier_deployment(version, upload.event_time)
+        earlier, latest = self._earlier_deployment(version, uploaded_at)
         if earlier:
             return Result(
                 Outcome.DUPLICATE,
@@ -104,11 +109,8 @@ class Rollout:
         newest = self._objects.newest_version(self._target.bucket, self._target.key)
         if newest == version:
             return None
-        if newest is None:
-            return Result(Outcome.SUPERSEDED, "the object has been deleted since this upload")
-        return Result(
-            Outcome.SUPERSEDED, f"a newer version {newest} exists", details={"newerVersion": newest}
-        )
+        details = {"newerVersion": newest} if newest is not None else {}
+        return Result(Outcome.SUPERSEDED, self._objects.superseded(newest), details=details)
 
     def _earlier_deployment(
         self, version: str, uploaded_at: datetime | None
@@ -155,10 +157,20 @@ class Rollout:
         active = next((d for d in history if d.in_progress), None)
         if active is None:
             return None, latest  # it finished meanwhile: try again
-        if self._deployments.get(active.number).profile_id != self._target.profile_id:
-            raise EnvironmentBusy(
-                f"deployment {active.number} of another configuration is in progress in the environment"
-            )
+        blocking = self._deployments.get(active.number)
+        if blocking.profile_id != self._target.profile_id:
+            if blocking.state == "VALIDATING":
+                # Its validators take 15 s at most: wait here, then it is rolling out (or done).
+                self._await_validation(blocking)
+                return None, latest
+            seconds = hold_seconds(blocking)
+            name = blocking.configuration_name or "another configuration"
+            return Result(
+                Outcome.WAITING,
+                f"deployment {blocking.number} of {name} is in progress in the stage "
+                f"({blocking.state.lower()}); waiting about {seconds} s for it",
+                details={"holdSeconds": str(seconds), "blockingDeployment": str(blocking.number)},
+            ), latest
         # Only the newest version may stop another: look again, a newer upload may have landed.
         superseded = self._superseded(version)
         if superseded:
@@ -209,9 +221,11 @@ class Rollout:
         return None
 
     def _await_validation(self, deployment: Deployment) -> Deployment:
-        waited = 0.0
+        # Polls grow from a tenth of a second: a validator answers in well under a second.
+        waited, interval = 0.0, 0.1
         while deployment.state == "VALIDATING" and waited < self._validation_wait:
-            self._sleep(1.0)
-            waited += 1.0
+            self._sleep(interval)
+            waited += interval
+            interval = min(interval * 1.5, 1.0)
             deployment = self._deployments.get(deployment.number)
         return deployment

@@ -1,12 +1,13 @@
-"""What the deploy function tells each version's status (see ``rollout_status``).
+"""What the deploy function tells each version's status in each stage (see ``rollout_status``).
 
 It writes what only it knows: ``deploying`` once AppConfig accepted the deployment,
-``superseded`` when a newer upload won (before deploying, or by stopping a deployment of an
+``superseded`` when a newer version won (before deploying, or by stopping a deployment of an
 older version, which is marked before it is stopped so that AppConfig's report of the stop
-finds it already superseded), and ``rejected`` with the validator's problems. A duplicate
-delivery reports the deployment it found, which changes nothing but finishes a report that an
-earlier, crashed attempt left half done. ``deployed``, ``rolled-back`` and ``failed`` are the
-status function's.
+finds it already superseded), ``rejected`` with the validator's problems, ``pending`` while the
+request waits for another configuration's deployment, and ``failed`` when the queue's last
+attempt fails. A duplicate delivery reports the deployment it found, which changes nothing but
+finishes a report that an earlier, crashed attempt left half done. ``deployed`` and
+``rolled-back`` are the status function's.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from rollout_status.model import Change, Status, Uploader
 from rollout_status.reports import problems_from_message, read_report
 
 from deployer.outcomes import Outcome
+from deployer.uploads import Upload
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -26,16 +28,17 @@ if TYPE_CHECKING:
     from rollout_status.store import Reported, StatusStore
 
     from deployer.outcomes import Result
-    from deployer.uploads import Upload
+    from deployer.requests import Promotion
 
 BY = "deploy-function"
-WRITES = frozenset({Status.DEPLOYING, Status.SUPERSEDED, Status.REJECTED})
-"""Every status this function reports (``before_stop`` adds superseded)."""
+WRITES = frozenset({Status.DEPLOYING, Status.SUPERSEDED, Status.REJECTED, Status.PENDING, Status.FAILED})
+"""Every status this function reports (``before_stop`` adds superseded, ``failed`` failed)."""
 _STATUS = {
     Outcome.DEPLOYED: Status.DEPLOYING,
     Outcome.DUPLICATE: Status.DEPLOYING,
     Outcome.SUPERSEDED: Status.SUPERSEDED,
     Outcome.REJECTED: Status.REJECTED,
+    Outcome.WAITING: Status.PENDING,
 }
 
 
@@ -68,47 +71,69 @@ def change_for(result: Result, environment: Environment, problems: tuple[Problem
 
 
 class VersionStatuses:
+    """The records of every configuration's versions, one store per object."""
+
     def __init__(
         self,
-        store: StatusStore,
+        store_for: Callable[[str], StatusStore],
         s3: Any,
-        environment: Environment,
         *,
         on_change: Callable[[Entry], None] = lambda entry: None,
     ) -> None:
-        self._store = store
+        self._store_for = store_for
         self._s3 = s3
-        self._environment = environment
         self._on_change = on_change
 
-    def report(self, upload: Upload, result: Result) -> Reported | None:
-        if upload.version_id is None or (upload.bucket, upload.key) != (self._store.bucket, self._store.key):
+    def report(self, item: Upload | Promotion, environment: Environment, result: Result) -> Reported | None:
+        """The decision about ``item`` in the stage ``environment``; None when there is nothing to tell."""
+        if item.version_id is None:
             return None
         problems: tuple[Problem, ...] = ()
         if result.outcome is Outcome.REJECTED:
             # The validator's own report; AppConfig's message when the validator could not write one.
-            report = read_report(self._s3, upload.bucket, upload.key, upload.version_id)
+            report = read_report(self._s3, item.bucket, item.key, item.version_id)
             problems = report if report is not None else problems_from_message(result.reason)
-        change = change_for(result, self._environment, problems)
+        change = change_for(result, environment, problems)
         if change is None:
             return None
-        uploaded_at = upload.event_time.isoformat() if upload.event_time else None
-        uploader = Uploader(upload.uploader, uploaded_at)
-        reported = self._store.report(upload.version_id, change, uploader=uploader)
+        uploader = None
+        if isinstance(item, Upload):
+            uploaded_at = item.event_time.isoformat() if item.event_time else None
+            uploader = Uploader(item.uploader, uploaded_at)
+        return self._report(item.key, item.version_id, change, uploader)
+
+    def failed(self, item: Upload | Promotion, environment: Environment, reason: str) -> Reported | None:
+        if item.version_id is None:
+            return None
+        change = Change(
+            environment=environment.name,
+            status=Status.FAILED,
+            reason=reason,
+            application_id=environment.application_id,
+            environment_id=environment.environment_id,
+            by=BY,
+        )
+        return self._report(item.key, item.version_id, change)
+
+    def before_stop(self, key: str, environment: Environment) -> Callable[[str, int, str], None]:
+        """What to call before a deployment of ``key`` in the stage is stopped for a newer version."""
+
+        def mark(version: str, deployment_number: int, reason: str) -> None:
+            change = Change(
+                environment=environment.name,
+                status=Status.SUPERSEDED,
+                reason=reason,
+                deployment_number=deployment_number,
+                application_id=environment.application_id,
+                environment_id=environment.environment_id,
+                by=BY,
+            )
+            self._report(key, version, change)
+
+        return mark
+
+    def _report(self, key: str, version: str, change: Change, uploader: Uploader | None = None) -> Reported:
+        reported = self._store_for(key).report(version, change, uploader=uploader)
         if reported.applied:
             self._on_change(reported.applied)
         return reported
-
-    def before_stop(self, version: str, deployment_number: int, reason: str) -> None:
-        change = Change(
-            environment=self._environment.name,
-            status=Status.SUPERSEDED,
-            reason=reason,
-            deployment_number=deployment_number,
-            application_id=self._environment.application_id,
-            environment_id=self._environment.environment_id,
-            by=BY,
-        )
-        reported = self._store.report(version, change)
-        if reported.applied:
-            self._on_change(reported.applied)

@@ -14,8 +14,8 @@ if TYPE_CHECKING:
 # Each variable and what the template puts in it, for the error message.
 VARIABLES = {
     "APPCONFIG_APPLICATION": "the AppConfig application's name (parameter AppConfigApplicationName)",
-    "APPCONFIG_ENVIRONMENT": "the AppConfig environment's name (parameter AppConfigEnvironmentName)",
-    "APPCONFIG_PROFILE": "the configuration profile's name (parameter ConfigKey)",
+    "APPCONFIG_ENVIRONMENT": "the stage's AppConfig environment name (one of the parameter Environments)",
+    "APPCONFIG_PROFILE": "the configuration profile's name (the first of the parameter Configurations)",
 }
 
 

@@ -12,11 +12,13 @@ their combined effect independent of order and repetition:
   (the deploy function reverted it because a newer upload landed while it started);
   ``superseded``, ``rejected`` and ``rolled-back`` of a deployment are final;
 * a change that names no deployment (superseded before starting, refused by the validator,
-  failed after Lambda's retries) applies only to a version with no status yet, or ``failed``;
-* ``failed`` gives way to anything: a replay from the failure queue may deploy the version.
+  failed after the queue's retries, waiting for its stage) applies only to a version with no
+  status yet, ``pending`` or ``failed``;
+* ``failed`` gives way to anything: a replay from the failure queue may deploy the version;
+  so does ``pending``, which is what a version is while it waits to enter a stage.
 
-Statuses are kept per AppConfig environment, so that promotion through several environments
-adds entries, not a new shape; ``status`` of the record summarises them (the newest change).
+Statuses are kept per AppConfig environment, one per stage of the promotion; ``status`` of the
+record summarises them (the newest change).
 """
 
 from __future__ import annotations
@@ -32,6 +34,9 @@ MAX_REASON = 1000
 
 
 class Status(StrEnum):
+    PENDING = "pending"
+    """Waiting to enter the stage: queued behind another configuration's deployment, promoted
+    from the stage before and queued, or waiting for ``rollout promote`` (manual approval)."""
     DEPLOYING = "deploying"
     """AppConfig accepted the deployment; it is rolling out (or baking)."""
     DEPLOYED = "deployed"
@@ -43,12 +48,17 @@ class Status(StrEnum):
     REJECTED = "rejected"
     """The validator (or AppConfig) refused the version; ``problems`` says why."""
     FAILED = "failed"
-    """Lambda's retries ran out; the upload's event waits on the failure queue for a replay."""
+    """The queue's retries ran out; the request waits on the failure queue for a replay."""
 
     @property
     def final(self) -> bool:
-        """Whether a person or CI waiting on this version can stop waiting."""
-        return self is not Status.DEPLOYING
+        """Whether a person or CI waiting on this version in this stage can stop waiting."""
+        return self not in (Status.DEPLOYING, Status.PENDING)
+
+    @property
+    def stops_promotion(self) -> bool:
+        """A version that ends a stage so never reaches the later ones."""
+        return self.final and self is not Status.DEPLOYED
 
     @property
     def metric_name(self) -> str:
@@ -297,7 +307,7 @@ def admits(current: EnvironmentStatus | None, change: Change) -> bool:
         return True
     if (current.status, current.deployment_number) == (change.status, change.deployment_number):
         return False
-    if current.status is Status.FAILED:
+    if current.status in (Status.FAILED, Status.PENDING):
         return True
     new, old = change.deployment_number, current.deployment_number
     if new is None:

@@ -22,9 +22,8 @@ from typing import TYPE_CHECKING, Any
 from rollout_status.model import Change, Status
 
 if TYPE_CHECKING:
+    from rollout_status.layout import Layout
     from rollout_status.model import EnvironmentStatus
-
-    from status_listener.settings import Settings
 
 BY = "status-function"
 WRITES = frozenset({Status.DEPLOYING, Status.DEPLOYED, Status.ROLLED_BACK})
@@ -39,7 +38,16 @@ class DeploymentRef:
     deployment_number: int
 
 
-def deployment_of(event: dict[str, Any], settings: Settings) -> DeploymentRef | None:
+@dataclass(frozen=True)
+class StageEnvironment:
+    """Where a change applies: the stage's name (the record's key) and its AppConfig IDs."""
+
+    name: str
+    application_id: str
+    environment_id: str
+
+
+def deployment_of(event: dict[str, Any], layout: Layout) -> DeploymentRef | None:
     """Which of this stack's deployments the event is about, or None for anyone else's."""
     detail = event.get("detail")
     if event.get("source") != "aws.appconfig" or not isinstance(detail, dict):
@@ -48,32 +56,31 @@ def deployment_of(event: dict[str, Any], settings: Settings) -> DeploymentRef | 
     environment = _id(detail.get("Environment")) or detail.get("EnvironmentId")
     profile = _id(detail.get("ConfigurationProfile")) or detail.get("ConfigurationProfileId")
     number = detail.get("DeploymentNumber")
-    if (application, environment) != (settings.application_id, settings.environment_id):
+    if application != layout.application_id or layout.stage_of_environment(str(environment)) is None:
         return None
-    if profile not in (None, settings.profile_id):
-        return None  # another configuration deployed to the same environment
+    if profile is not None and layout.configuration_of_profile(str(profile)) is None:
+        return None  # a configuration of someone else's deployed to one of the stages
     if not isinstance(number, (int, str)) or not str(number).isdigit():
         return None
     return DeploymentRef(str(application), str(environment), int(number))
 
 
 def change_for(
-    deployment: dict[str, Any], settings: Settings, current: EnvironmentStatus | None
+    deployment: dict[str, Any], stage: StageEnvironment, current: EnvironmentStatus | None
 ) -> Change | None:
-    """The status GetDeployment's answer gives the version, or None when it says nothing new.
+    """The status GetDeployment's answer gives the version in its stage, or None when it says
+    nothing new.
 
     ``current`` is the version's status in this environment, for one case: a stop by a user
     (``TriggeredBy: USER``) of a deployment the record does not know is the deploy function
     stopping a second deployment of the same version (kept out of the record on purpose)."""
-    if deployment.get("ConfigurationProfileId") not in (None, settings.profile_id):
-        return None
     number = int(deployment["DeploymentNumber"])
     state = str(deployment.get("State", ""))
     common = {
-        "environment": settings.environment_name,
+        "environment": stage.name,
         "deployment_number": number,
-        "application_id": settings.application_id,
-        "environment_id": settings.environment_id,
+        "application_id": stage.application_id,
+        "environment_id": stage.environment_id,
         "by": BY,
     }
     if state == "COMPLETE":

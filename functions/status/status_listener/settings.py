@@ -4,8 +4,12 @@ the cold start with its name, not a later invocation with a KeyError."""
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from rollout_status.layout import Layout, LayoutError
+
+from status_listener.promotions import AUTO, MANUAL
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -17,27 +21,20 @@ class SettingsError(RuntimeError):
 
 @dataclass(frozen=True)
 class Settings:
-    bucket: str
-    key: str
-    application_id: str
-    environment_id: str
-    environment_name: str
-    profile_id: str
-
-    _VARIABLES = {  # noqa: RUF012 - read-only class data
-        "bucket": "CONFIG_BUCKET",
-        "key": "CONFIG_KEY",
-        "application_id": "APPCONFIG_APPLICATION_ID",
-        "environment_id": "APPCONFIG_ENVIRONMENT_ID",
-        "environment_name": "APPCONFIG_ENVIRONMENT_NAME",
-        "profile_id": "APPCONFIG_PROFILE_ID",
-    }
+    layout: Layout
+    promotion_approval: str
+    """``auto`` or ``manual`` (the template's PromotionApproval)."""
+    deploy_queue_url: str
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] = os.environ) -> Settings:
-        missing = [name for name in cls._VARIABLES.values() if not environ.get(name)]
-        if missing:
-            raise SettingsError(
-                f"the status function needs these environment variables set: {', '.join(missing)}"
-            )
-        return cls(**{f.name: environ[cls._VARIABLES[f.name]] for f in fields(cls)})
+        try:
+            layout = Layout.from_environment(environ)
+        except LayoutError as error:
+            raise SettingsError(f"the status function: {error}") from error
+        approval = environ.get("PROMOTION_APPROVAL", "")
+        if approval not in (AUTO, MANUAL):
+            raise SettingsError(f"PROMOTION_APPROVAL must be {AUTO} or {MANUAL}, not {approval!r}")
+        if not environ.get("DEPLOY_QUEUE_URL"):
+            raise SettingsError("the status function needs DEPLOY_QUEUE_URL set")
+        return cls(layout, approval, environ["DEPLOY_QUEUE_URL"])

@@ -70,18 +70,23 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> None:
 def _record_problems(event: Any, error: FeatureFileInvalid) -> None:
     """Leave the problems beside the version's status record, for the deploy function to report.
 
-    Only for the configuration object this stack deploys (``CONFIG_BUCKET``/``CONFIG_KEY``), and
-    never at the cost of the refusal itself: a failed write is logged and the version is still
-    refused. boto3 is imported here, on refusals only, so valid files keep the fast cold start.
+    Only for the configuration objects this stack deploys (``CONFIG_BUCKET``, ``CONFIG_PREFIX``
+    and each of ``CONFIGURATIONS``), and never at the cost of the refusal itself: a failed write
+    is logged and the version is still refused. boto3 is imported here, on refusals only, so
+    valid files keep the fast cold start.
     """
-    bucket, key = os.environ.get("CONFIG_BUCKET"), os.environ.get("CONFIG_KEY")
-    if not (bucket and key and isinstance(event, dict)):
+    bucket, names = os.environ.get("CONFIG_BUCKET"), os.environ.get("CONFIGURATIONS")
+    if not (bucket and names and isinstance(event, dict)):
         return
     from rollout_status.locations import parse_s3_uri
 
+    prefix = os.environ.get("CONFIG_PREFIX", "")
+    keys = {prefix + name.strip() for name in names.split(",")}
     version = event.get("configurationVersion") or event.get("ConfigurationVersion")
-    if parse_s3_uri(str(event.get("uri") or event.get("Uri") or "")) != (bucket, key) or not version:
+    location = parse_s3_uri(str(event.get("uri") or event.get("Uri") or ""))
+    if location is None or location[0] != bucket or location[1] not in keys or not version:
         return
+    key = location[1]
     try:
         import boto3
         from botocore.config import Config

@@ -1,0 +1,103 @@
+"""The stack's configurations and stages, as the template hands them to its functions.
+
+``CONFIGURATIONS`` and ``ENVIRONMENTS`` list the names (the stages in promotion order); each
+configuration's profile ID is in ``APPCONFIG_PROFILE_ID_<name>`` and each stage's environment ID
+in ``APPCONFIG_ENVIRONMENT_ID_<name>``, the name with its non-alphanumeric characters left out,
+as the template's ``Fn::ForEach`` writes the variable (``&{Config}``). A missing or empty
+variable fails the cold start with its name, not a later invocation with a KeyError.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+PROFILE_ID_PREFIX = "APPCONFIG_PROFILE_ID_"
+ENVIRONMENT_ID_PREFIX = "APPCONFIG_ENVIRONMENT_ID_"
+
+
+class LayoutError(RuntimeError):
+    pass
+
+
+def variable(prefix: str, name: str) -> str:
+    """The variable that holds a looped resource's ID (``&{}``: non-alphanumerics left out)."""
+    return prefix + re.sub("[^0-9a-zA-Z]", "", name)
+
+
+@dataclass(frozen=True)
+class Configuration:
+    name: str
+    """The file name, the AppConfig profile's name."""
+    key: str
+    """The object's key: the prefix and the name."""
+    profile_id: str
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    """The AppConfig environment's name."""
+    environment_id: str
+    index: int
+    """Its place in the promotion order (0: where uploads deploy)."""
+
+
+@dataclass(frozen=True)
+class Layout:
+    bucket: str
+    application_id: str
+    configurations: tuple[Configuration, ...]
+    stages: tuple[Stage, ...]
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str] = os.environ) -> Layout:
+        needed = ["CONFIG_BUCKET", "APPCONFIG_APPLICATION_ID", "CONFIGURATIONS", "ENVIRONMENTS"]
+        missing = [name for name in needed if not environ.get(name)]
+        if missing:
+            raise LayoutError(f"these environment variables must be set: {', '.join(missing)}")
+        prefix = environ.get("CONFIG_PREFIX", "")
+        names = [n.strip() for n in environ["CONFIGURATIONS"].split(",")]
+        stages = [n.strip() for n in environ["ENVIRONMENTS"].split(",")]
+        ids = [variable(PROFILE_ID_PREFIX, n) for n in names] + [variable(ENVIRONMENT_ID_PREFIX, n) for n in stages]
+        missing = [name for name in ids if not environ.get(name)]
+        if missing or "" in names or "" in stages:
+            raise LayoutError(f"these environment variables must be set: {', '.join(missing) or 'names'}")
+        return cls(
+            bucket=environ["CONFIG_BUCKET"],
+            application_id=environ["APPCONFIG_APPLICATION_ID"],
+            configurations=tuple(
+                Configuration(n, prefix + n, environ[variable(PROFILE_ID_PREFIX, n)]) for n in names
+            ),
+            stages=tuple(
+                Stage(n, environ[variable(ENVIRONMENT_ID_PREFIX, n)], i) for i, n in enumerate(stages)
+            ),
+        )
+
+    def configuration(self, key: str) -> Configuration | None:
+        return next((c for c in self.configurations if c.key == key), None)
+
+    def configuration_of_profile(self, profile_id: str) -> Configuration | None:
+        return next((c for c in self.configurations if c.profile_id == profile_id), None)
+
+    def stage(self, name: str) -> Stage | None:
+        return next((s for s in self.stages if s.name == name), None)
+
+    def stage_of_environment(self, environment_id: str) -> Stage | None:
+        return next((s for s in self.stages if s.environment_id == environment_id), None)
+
+    @property
+    def first(self) -> Stage:
+        return self.stages[0]
+
+    def after(self, stage: Stage) -> Stage | None:
+        """The next stage in promotion order, or None after the last."""
+        return self.stages[stage.index + 1] if stage.index + 1 < len(self.stages) else None
+
+    def before(self, stage: Stage) -> Stage | None:
+        return self.stages[stage.index - 1] if stage.index > 0 else None
