@@ -172,6 +172,23 @@ def test_validator_refusal_is_rejected_with_appconfigs_reason(wired: tuple[Stubb
     assert "flags.beta.default: line 3:12: not a boolean" in result["results"][0]["reason"]
 
 
+def test_a_configuration_over_appconfigs_size_limit_is_rejected_not_retried(
+    wired: tuple[Stubber, Stubber],
+) -> None:
+    s3_stub, appconfig_stub = wired
+    s3_stub.add_response("head_object", {"VersionId": VERSION})
+    appconfig_stub.add_response("list_deployments", {"Items": []})
+    appconfig_stub.add_client_error(
+        "start_deployment",
+        "PayloadTooLargeException",
+        "Configurations stored as S3 objects can be a maximum of 1 MB in size",
+        413,
+    )
+    result = handler.lambda_handler(s3_event(), Context())
+    assert result["results"][0]["outcome"] == "rejected"
+    assert "1 MB" in result["results"][0]["reason"]
+
+
 @pytest.mark.parametrize(
     ("code", "status"), [("ThrottlingException", 429), ("InternalServerException", 500), ("SlowDown", 503)]
 )
