@@ -8,8 +8,9 @@ without it, a keep-alive response split over two segments waits out the peer's d
 Control interface (JSON):
     GET    /_localcloud/health                 {"ok": true}
     GET    /_localcloud/faults                 the fault rules
-    POST   /_localcloud/faults                 add one: {"operation", "kind": error|throttle|delay, "error",
-                                               "count", "seconds", "per_second", "status", "message"}
+    POST   /_localcloud/faults                 add one: {"operation", "kind": error|call|throttle|delay,
+                                               "error", "count", "seconds", "per_second", "status",
+                                               "message", "where": {parameter: value}}
     DELETE /_localcloud/faults                 clear them
     POST   /_localcloud/clock/advance          {"seconds": N} (ManualClock only)
 """
@@ -28,6 +29,7 @@ from urllib.parse import urlsplit
 
 from localcloud.appconfig import wire
 from localcloud.appconfig.errors import ServiceError, internal
+from localcloud.appconfig.faults import SdkAttempt
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -36,8 +38,9 @@ if TYPE_CHECKING:
 
 CONTROL = "/_localcloud/"
 
-Call = Callable[[str, str, dict[str, Any]], dict[str, Any]]
-"""(service, operation, parameters) -> the operation's output: what the HTTP layer serves."""
+Call = Callable[[str, str, dict[str, Any], SdkAttempt], dict[str, Any]]
+"""(service, operation, parameters, which SDK attempt) -> the operation's output: what the HTTP
+layer serves."""
 
 
 @dataclass(frozen=True)
@@ -103,7 +106,8 @@ class _Handler(BaseHTTPRequestHandler):
                     "UnknownOperationException", 404, f"No operation for {method} {parts.path}"
                 )
             request = wire.parse_request(found[0], found[1], parts.query, dict(self.headers.items()), body)
-            result = self.server.call(request.service, request.operation, request.params)
+            attempt = SdkAttempt.from_headers(dict(self.headers.items()))
+            result = self.server.call(request.service, request.operation, request.params, attempt)
             response = wire.serialize_output(request.service, request.operation, result)
         except ServiceError as error:
             response = wire.serialize_error(error)

@@ -25,7 +25,7 @@ from localcloud.appconfig.clock import Clock, ManualClock
 from localcloud.appconfig.control import ControlPlane
 from localcloud.appconfig.dataplane import DataPlane
 from localcloud.appconfig.errors import not_implemented
-from localcloud.appconfig.faults import Faults
+from localcloud.appconfig.faults import NO_SDK, Faults, SdkAttempt
 from localcloud.appconfig.rollouts import Rollouts
 from localcloud.appconfig.server import Controls, make_server
 from localcloud.appconfig.state import State
@@ -133,9 +133,11 @@ class LocalAppConfig(Generic[ClockT]):
         self.stop()
 
     # ---------------------------------------------------------------- calls
-    def call(self, service: str, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+    def call(
+        self, service: str, operation: str, params: dict[str, Any], attempt: SdkAttempt = NO_SDK
+    ) -> dict[str, Any]:
         """One operation, after the fault rules had their say."""
-        self.faults.apply(operation)
+        self.faults.apply(operation, params, attempt)
         handler = self._operations.get((service, operation))
         if handler is None:
             raise not_implemented(operation)
