@@ -22,11 +22,13 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from localcloud.appconfig.errors import ServiceError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
 
 STATUS = {
     "BadRequestException": 400,
@@ -112,7 +114,11 @@ class Faults:
         message: str | None = None,
         where: Mapping[str, str] | None = None,
     ) -> Rule:
-        return self._add(self._error_rule("error", operation, error, count, status, message, where))
+        return self._add(
+            self._error_rule(
+                "error", operation, error=error, count=count, status=status, message=message, where=where
+            )
+        )
 
     def fail_call(
         self,
@@ -125,7 +131,11 @@ class Faults:
         message: str | None = None,
     ) -> Rule:
         """Every attempt of the next ``count`` SDK calls that match: the SDK's retries cannot absorb it."""
-        return self._add(self._error_rule("call", operation, error, count, status, message, where))
+        return self._add(
+            self._error_rule(
+                "call", operation, error=error, count=count, status=status, message=message, where=where
+            )
+        )
 
     def throttle(
         self,
@@ -156,7 +166,12 @@ class Faults:
         )
 
     def delay(
-        self, operation: str, seconds: float, *, count: int | None = None, where: Mapping[str, str] | None = None
+        self,
+        operation: str,
+        seconds: float,
+        *,
+        count: int | None = None,
+        where: Mapping[str, str] | None = None,
     ) -> Rule:
         return self._add(Rule(operation, "delay", remaining=count, seconds=seconds, where=dict(where or {})))
 
@@ -236,6 +251,7 @@ class Faults:
     def _error_rule(
         kind: str,
         operation: str,
+        *,
         error: str,
         count: int | None,
         status: int | None,

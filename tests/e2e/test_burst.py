@@ -43,7 +43,8 @@ def test_burst_of_uploads_ends_with_the_last_one_deployed_and_every_version_acco
     cloud.notifications.holding = True
     versions.append(cloud.upload(_feature_file(UPLOADS - 1)))
     cloud.notifications.holding = False
-    faults.fail_call("StartDeployment", where={"ConfigurationVersion": versions[-1]}, error="ThrottlingException")
+    last = {"ConfigurationVersion": versions[-1]}
+    faults.fail_call("StartDeployment", where=last, error="ThrottlingException")
     (held,) = [n for n in cloud.notifications.sent if n.version_id == versions[-1]]
     for delay in cloud.notifications.chaos.deliveries():
         cloud.invoker.invoke("DeployFunction", held.event, delay=delay)

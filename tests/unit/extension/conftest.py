@@ -23,6 +23,9 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
 KEY = ConfigKey("app", "env", "profile")
+# The serving fixture's server timeouts, in its manual clock's seconds.
+HEAD_TIMEOUT_S = 10.0
+WRITE_TIMEOUT_S = 30.0
 
 
 class ManualClock:
@@ -113,21 +116,32 @@ class Serving:
     port: int
     plane: MemoryPlane
     server: Server
+    clock: ManualClock
 
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
 
 
 @pytest.fixture
-def serving(plane: MemoryPlane) -> Iterator[Serving]:
-    """The extension's HTTP server and API on a free loopback port, over the in-memory plane
-    (polling every 50 ms, so a test sees a change after a short sleep)."""
-    cache = Cache(plane, Settings(poll_interval_s=0.05, poll_timeout_s=1.0), Logger("none"))
+def serving(plane: MemoryPlane, clock: ManualClock) -> Iterator[Serving]:
+    """The extension's HTTP server and API on a free loopback port, over the in-memory plane.
+
+    Cache and server measure time by ``clock``: a test advances it past the poll interval or a
+    timeout, and the server notices within a tick (50 ms of real time). The poll timeout only
+    bounds a wait for the in-memory plane, which answers at once."""
+    settings = Settings(poll_interval_s=45.0, poll_timeout_s=30.0)
+    cache = Cache(plane, settings, Logger("none"), clock=clock)
     server = Server(
-        bind(0), Api(cache).respond, Logger("none"), head_timeout_s=0.5, write_timeout_s=1.0, tick_s=0.05
+        bind(0),
+        Api(cache).respond,
+        Logger("none"),
+        head_timeout_s=HEAD_TIMEOUT_S,
+        write_timeout_s=WRITE_TIMEOUT_S,
+        tick_s=0.05,
+        clock=clock,
     )
     server.start()
     try:
-        yield Serving(server.port, plane, server)
+        yield Serving(server.port, plane, server, clock)
     finally:
         server.stop()

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import contextlib
 import socket
-import time
 
 import pytest
+from appconfig_cache_extension.server import MAX_CLIENTS
 
-from tests.unit.extension.conftest import KEY, Serving
+from tests.unit.extension.conftest import HEAD_TIMEOUT_S, KEY, WRITE_TIMEOUT_S, Serving
 
 pytestmark = pytest.mark.unit
 
@@ -119,13 +119,40 @@ def test_malformed_request_is_refused_and_the_server_stays_up(serving: Serving, 
     assert_still_serving(serving)
 
 
+def closed_by_server(sock: socket.socket) -> bool:
+    """Reads what is left; True once the server has closed its side (EOF or reset)."""
+    sock.settimeout(30)  # a hang guard only: a closed socket reports EOF at once
+    try:
+        while sock.recv(1 << 20):
+            pass
+    except ConnectionResetError:
+        pass
+    return True
+
+
+def still_open(sock: socket.socket) -> bool:
+    """True when the server has neither sent anything more nor closed the connection."""
+    sock.setblocking(False)
+    try:
+        return not sock.recv(1, socket.MSG_PEEK)
+    except BlockingIOError:
+        return True
+    finally:
+        sock.setblocking(True)
+
+
 def test_slow_client_is_dropped_after_the_head_timeout(serving: Serving) -> None:
     with socket.create_connection(("127.0.0.1", serving.port), timeout=3) as slow:
         slow.sendall(b"GET /ping HTTP/1.1\r\nHost:")
-        assert_still_serving(serving)  # served while the slow one dribbles
-        started = time.monotonic()
-        assert slow.recv(100) == b""  # closed by the server
-        assert time.monotonic() - started < 2.5
+        # Served while the slow one dribbles; the server has read the slow bytes by now too (they
+        # were waiting before this connection's first byte).
+        assert_still_serving(serving)
+        serving.clock.advance(HEAD_TIMEOUT_S - 1)
+        assert_still_serving(serving)
+        assert still_open(slow)
+        serving.clock.advance(2)  # past the head timeout
+        assert closed_by_server(slow)
+    assert_still_serving(serving)
 
 
 def test_connect_and_close_without_a_byte(serving: Serving) -> None:
@@ -151,12 +178,21 @@ def test_pipelined_requests_are_answered_in_order(serving: Serving) -> None:
 def test_a_client_that_never_reads_a_large_response_does_not_block_others(serving: Serving) -> None:
     serving.plane.configs[KEY] = (b"x" * 4_000_000, "application/octet-stream")
     with socket.create_connection(("127.0.0.1", serving.port)) as lazy:
-        lazy.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        # (The default receive buffer: a tiny one makes the drain below crawl through zero-window probes.)
         lazy.sendall(get(PATH) * 3)
-        time.sleep(0.1)
+        lazy.settimeout(30)
+        assert lazy.recv(1, socket.MSG_PEEK)  # the server has begun the 12 MB it cannot finish
         response = exchange(serving.port, get("/ping", "Connection: close\r\n"))
         assert status_of(response) == 200
-    time.sleep(1.2)  # the write timeout closes it
+        serving.clock.advance(WRITE_TIMEOUT_S + 1)  # the write timeout closes it
+        # A round trip takes the server through its loop, where it checks the timeouts, before
+        # this test reads (reading would let the stalled response move again).
+        assert status_of(exchange(serving.port, get("/ping", "Connection: close\r\n"))) == 200
+        received = 0
+        with contextlib.suppress(ConnectionResetError):
+            while chunk := lazy.recv(1 << 20):
+                received += len(chunk)
+        assert received < 3 * 4_000_000  # closed before the end: never kept waiting on the reader
 
 
 def test_a_request_with_a_body_is_answered_then_closed(serving: Serving) -> None:
@@ -165,10 +201,16 @@ def test_a_request_with_a_body_is_answered_then_closed(serving: Serving) -> None
     assert b"Connection: close" in response
 
 
-def test_many_connections_beyond_the_limit_evict_idle_ones(serving: Serving) -> None:
-    sockets = [socket.create_connection(("127.0.0.1", serving.port)) for _ in range(150)]
+def test_many_connections_beyond_the_limit_evict_the_longest_idle_ones(serving: Serving) -> None:
+    sockets = []
     try:
-        assert_still_serving(serving)
+        for _ in range(MAX_CLIENTS + 22):
+            sockets.append(socket.create_connection(("127.0.0.1", serving.port)))
+            serving.clock.advance(0.001)  # each one idle a little less than the one before
+        assert_still_serving(serving)  # one more connection: 23 over the limit in all
+        evicted = 23
+        assert all(closed_by_server(sock) for sock in sockets[:evicted])
+        assert all(still_open(sock) for sock in sockets[evicted:])
     finally:
         for sock in sockets:
             sock.close()

@@ -139,12 +139,11 @@ def test_fault_rules_are_consumed_call_by_call() -> None:
 
 
 def _attempt(call: str, attempt: int, of: int = 3) -> SdkAttempt:
-    return SdkAttempt.from_headers(
-        {"amz-sdk-invocation-id": call, "amz-sdk-request": f"ttl=20260101T000000Z; attempt={attempt}; max={of}"}
-    )
+    request = f"ttl=20260101T000000Z; attempt={attempt}; max={of}"
+    return SdkAttempt.from_headers({"amz-sdk-invocation-id": call, "amz-sdk-request": request})
 
 
-def refused(faults: Faults, operation: str, params: dict[str, str], attempt: SdkAttempt) -> bool:
+def refused(faults: Faults, operation: str, params: dict[str, object], attempt: SdkAttempt) -> bool:
     try:
         faults.apply(operation, params, attempt)
     except ServiceError:
@@ -195,7 +194,8 @@ def test_rate_rule_refills_by_its_clock() -> None:
 
 def test_configure_builds_a_call_rule_from_json_and_refuses_unknown_kinds() -> None:
     faults = Faults()
-    rule = faults.configure({"operation": "StartDeployment", "kind": "call", "where": {"ConfigurationVersion": 7}})
+    spec = {"operation": "StartDeployment", "kind": "call", "where": {"ConfigurationVersion": 7}}
+    rule = faults.configure(spec)
     assert (rule.kind, rule.where) == ("call", {"ConfigurationVersion": "7"})
     with pytest.raises(ValueError, match="unknown fault kind"):
         faults.configure({"kind": "explode"})

@@ -86,7 +86,10 @@ class Server:
         head_timeout_s: float = HEAD_TIMEOUT_S,
         write_timeout_s: float = WRITE_TIMEOUT_S,
         tick_s: float = TICK_S,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        """``clock`` measures the timeouts; ``tick_s`` (real seconds) is how often they are checked."""
+        self._clock = clock
         self._listener = listener
         self._head_timeout = head_timeout_s
         self._write_timeout = write_timeout_s
@@ -125,7 +128,7 @@ class Server:
 
     def serve(self) -> None:
         self._running = True
-        last_tick = time.monotonic()
+        last_tick = self._clock()
         try:
             while self._running:
                 for key, mask in self._selector.select(self._tick):
@@ -135,7 +138,7 @@ class Server:
                         self._drain_wake()
                     else:
                         self._on_event(key.data, mask)
-                now = time.monotonic()
+                now = self._clock()
                 if now - last_tick >= self._tick:
                     last_tick = now
                     self._expire(now)
@@ -157,7 +160,7 @@ class Server:
                 return
             sock.setblocking(False)
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            conn = Connection(sock, time.monotonic())
+            conn = Connection(sock, self._clock())
             self._clients[sock] = conn
             self._selector.register(sock, selectors.EVENT_READ, conn)
             if len(self._clients) > MAX_CLIENTS:
@@ -179,7 +182,7 @@ class Server:
 
     def _read(self, conn: Connection) -> None:
         data = conn.sock.recv(65536)
-        conn.active = time.monotonic()
+        conn.active = self._clock()
         if conn.draining:
             if not data:
                 self._close(conn)
@@ -201,14 +204,14 @@ class Server:
                 break
             head = bytes(conn.inbuf[:end])
             del conn.inbuf[: end + 4]
-            conn.head_since = time.monotonic() if conn.inbuf else None
+            conn.head_since = self._clock() if conn.inbuf else None
             self._handle(conn, head)
         self._update_interest(conn)
 
     def _incomplete(self, conn: Connection) -> None:
         buffered = len(conn.inbuf)
         if buffered and conn.head_since is None:
-            conn.head_since = time.monotonic()
+            conn.head_since = self._clock()
         first_line_end = conn.inbuf.find(b"\r\n", 0, MAX_REQUEST_LINE + 2)
         if first_line_end < 0 and buffered > MAX_REQUEST_LINE:
             self._send(conn, error_reply(HttpError(414, "request line too long")))
@@ -284,7 +287,7 @@ class Server:
                 sent = conn.sock.sendmsg(list(conn.outbuf)[:8])
             except (BlockingIOError, InterruptedError):
                 break
-            conn.active = time.monotonic()
+            conn.active = self._clock()
             while sent and conn.outbuf:
                 first = conn.outbuf[0]
                 if sent >= len(first):
@@ -312,7 +315,7 @@ class Server:
             self._close(conn)
             return
         conn.draining, conn.inbuf = True, bytearray()
-        conn.head_since = time.monotonic()
+        conn.head_since = self._clock()
         if conn.events != selectors.EVENT_READ:
             if conn.events:
                 self._selector.modify(conn.sock, selectors.EVENT_READ, conn)

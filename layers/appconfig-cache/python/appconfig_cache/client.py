@@ -15,10 +15,13 @@ import threading
 import time
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from appconfig_cache.documents import parse_document
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 DEFAULT_PORT = 2772
 PORT_VARIABLE = "AWS_APPCONFIG_EXTENSION_HTTP_PORT"
@@ -67,7 +70,13 @@ class ConfigurationClient:
         host: str = "127.0.0.1",
         timeout: float = 5.0,
         connect_timeout: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
+        """``connect_timeout``: how long a refused connection is retried (by ``clock``, pausing
+        with ``sleep``) before the extension is reported missing."""
+        self._clock = clock
+        self._sleep = sleep
         self.address = (host, port or int(os.environ.get(PORT_VARIABLE) or DEFAULT_PORT))
         # Longer than the extension's own first-fetch bound (POLL_TIMEOUT_MILLIS, 3 s by default).
         self.timeout = timeout
@@ -149,7 +158,7 @@ class ConfigurationClient:
         return status, headers, body
 
     def _connect(self) -> socket.socket:
-        deadline = time.monotonic() + self.connect_timeout
+        deadline = self._clock() + self.connect_timeout
         while True:
             try:
                 sock = socket.create_connection(self.address, timeout=self.connect_timeout)
@@ -157,12 +166,12 @@ class ConfigurationClient:
             except ConnectionRefusedError:
                 # The extension binds before it registers, so a refusal means it is not there;
                 # retry briefly anyway for the start-up of a local run.
-                if time.monotonic() >= deadline:
+                if self._clock() >= deadline:
                     raise ExtensionUnavailable(
                         f"nothing listens on {self._where()}: is the appconfig-cache layer attached "
                         f"(outside Lambda, run the extension or set {PORT_VARIABLE})?"
                     ) from None
-                time.sleep(0.05)
+                self._sleep(0.05)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         sock.settimeout(self.timeout)
         self._sock = sock
