@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -13,6 +14,9 @@ from localcloud.appconfig.errors import ServiceError
 from localcloud.appconfig.faults import Faults, SdkAttempt
 from localcloud.appconfig.strategies import PREDEFINED, steps
 from localcloud.template import Resolver, Unresolved, load
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 pytestmark = pytest.mark.unit
 ROOT = Path(__file__).resolve().parents[3]
@@ -143,7 +147,7 @@ def _attempt(call: str, attempt: int, of: int = 3) -> SdkAttempt:
     return SdkAttempt.from_headers({"amz-sdk-invocation-id": call, "amz-sdk-request": request})
 
 
-def refused(faults: Faults, operation: str, params: dict[str, object], attempt: SdkAttempt) -> bool:
+def refused(faults: Faults, operation: str, params: Mapping[str, object], attempt: SdkAttempt) -> bool:
     try:
         faults.apply(operation, params, attempt)
     except ServiceError:
