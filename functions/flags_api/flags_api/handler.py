@@ -19,17 +19,15 @@ from aws_lambda_powertools.utilities.feature_flags import FeatureFlags
 from aws_lambda_powertools.utilities.feature_flags.exceptions import ConfigurationStoreError
 
 from flags_api.caller import BadCaller, caller_from_query
+from flags_api.settings import Settings
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
 logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "flags-api"))
 metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "ConfigRollout"))
-store = ExtensionStore(
-    os.environ.get("APPCONFIG_APPLICATION", "feature-flags"),
-    os.environ.get("APPCONFIG_ENVIRONMENT", "production"),
-    os.environ.get("APPCONFIG_PROFILE", "feature-file.yml"),
-)
+settings = Settings.from_environment(os.environ)  # at init: a missing variable fails Init
+store = ExtensionStore(settings.application, settings.environment, settings.profile)
 flags = FeatureFlags(store=store)
 
 

@@ -16,19 +16,15 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSEvent
 from aws_lambda_powertools.utilities.feature_flags import FeatureFlags
 
 from order_worker.orders import BadOrder, fulfil, parse_order
+from order_worker.settings import Settings
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
 logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "order-worker"))
 metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "ConfigRollout"))
-flags = FeatureFlags(
-    store=ExtensionStore(
-        os.environ.get("APPCONFIG_APPLICATION", "feature-flags"),
-        os.environ.get("APPCONFIG_ENVIRONMENT", "production"),
-        os.environ.get("APPCONFIG_PROFILE", "feature-file.yml"),
-    )
-)
+settings = Settings.from_environment(os.environ)  # at init: a missing variable fails Init
+flags = FeatureFlags(store=ExtensionStore(settings.application, settings.environment, settings.profile))
 
 
 @metrics.log_metrics

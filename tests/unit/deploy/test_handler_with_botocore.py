@@ -13,10 +13,11 @@ from typing import TYPE_CHECKING, Any, cast
 import boto3
 import pytest
 from botocore.stub import Stubber
-from deployer import handler
 from deployer.aws import AppConfigDeployments, S3ObjectVersions
 from deployer.errors import RetryableError
 from deployer.rollout import Rollout, Target
+
+from tests.handlers import init
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -27,6 +28,18 @@ if TYPE_CHECKING:
 EVENTS = Path(__file__).resolve().parents[3] / "events"
 BUCKET, KEY, VERSION = "config-bucket", "feature-file.yml", "3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY"
 IDS = {"ApplicationId": "app1234", "EnvironmentId": "env1234"}
+# The variables the template sets; each test puts its own stubbed rollout in place.
+handler = init(
+    "deployer.handler",
+    {
+        "CONFIG_BUCKET": BUCKET,
+        "CONFIG_KEY": KEY,
+        "APPCONFIG_APPLICATION_ID": "app1234",
+        "APPCONFIG_ENVIRONMENT_ID": "env1234",
+        "APPCONFIG_PROFILE_ID": "prof123",
+        "APPCONFIG_DEPLOYMENT_STRATEGY_ID": "strat12",
+    },
+)
 
 
 @pytest.fixture
@@ -97,9 +110,9 @@ class Context:
 def logs() -> Iterator[io.StringIO]:
     """What the handler logs (its log handler keeps the stdout it found at import)."""
     stream = io.StringIO()
-    previous = handler.logger.registered_handler.setStream(stream)  # type: ignore[attr-defined]
+    previous = handler.logger.registered_handler.setStream(stream)
     yield stream
-    handler.logger.registered_handler.setStream(previous)  # type: ignore[attr-defined]
+    handler.logger.registered_handler.setStream(previous)
 
 
 def log_lines(stream: io.StringIO) -> list[dict[str, Any]]:
