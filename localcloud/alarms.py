@@ -12,7 +12,12 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mypy_boto3_cloudwatch import CloudWatchClient
+    from mypy_boto3_cloudwatch.literals import StateValueType
+    from mypy_boto3_cloudwatch.type_defs import DimensionTypeDef
 
 COMPARE = {
     "GreaterThanOrEqualToThreshold": lambda value, threshold: value >= threshold,
@@ -31,7 +36,7 @@ class _Point:
 
 class LambdaErrorAlarms:
     def __init__(
-        self, cloudwatch: Any, alarms: dict[str, dict[str, Any]], *, time_scale: float = 1.0
+        self, cloudwatch: CloudWatchClient, alarms: dict[str, dict[str, Any]], *, time_scale: float = 1.0
     ) -> None:
         self._cloudwatch = cloudwatch
         self._alarms = alarms
@@ -42,7 +47,7 @@ class LambdaErrorAlarms:
 
     def record(self, function_name: str, *, failed: bool) -> None:
         """One invocation's metrics, as Lambda publishes them; then evaluate the alarms."""
-        dimensions = [{"Name": "FunctionName", "Value": function_name}]
+        dimensions: list[DimensionTypeDef] = [{"Name": "FunctionName", "Value": function_name}]
         self._cloudwatch.put_metric_data(
             Namespace="AWS/Lambda",
             MetricData=[
@@ -67,7 +72,7 @@ class LambdaErrorAlarms:
             window = max(p * alarm.get("EvaluationPeriods", 1) for p in leaves.values()) / self._scale
             value = self._errors(set(leaves), window)
             breached = COMPARE[alarm["ComparisonOperator"]](value, float(alarm["Threshold"]))
-            state = "ALARM" if breached else "OK"
+            state: StateValueType = "ALARM" if breached else "OK"
             states[name] = state
             if current[name] != state:
                 self._cloudwatch.set_alarm_state(

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from localcloud.alarms import LambdaErrorAlarms
 from localcloud.appconfig import LocalAppConfig, ScaledClock
+from localcloud.clients import Clients
 from localcloud.consumers import ConsumerEnvironment
 from localcloud.lambda_runtime.async_invoke import AsyncEvent, AsyncInvoker
 from localcloud.lambda_runtime.functions import TemplateFunctions
@@ -27,6 +28,8 @@ from localcloud.stack import Stack, provision
 
 if TYPE_CHECKING:
     from types import TracebackType
+
+    from mypy_boto3_appconfig.type_defs import DeploymentSummaryTypeDef
 
 ROOT = Path(__file__).resolve().parent.parent
 LAYER = ROOT / "layers" / "appconfig-cache"
@@ -131,11 +134,10 @@ class LocalPipeline:
             "AWS_ENDPOINT_URL_APPCONFIGDATA": self.appconfig.endpoint,
         }
 
-    def client(self, service: str) -> Any:
-        import boto3
-
-        endpoint = self.appconfig.endpoint if service.startswith("appconfig") else self.moto.endpoint
-        return boto3.client(service, endpoint_url=endpoint, region_name="us-east-1")  # type: ignore[call-overload]
+    @property
+    def client(self) -> Clients:
+        """``client(service)``: a boto3 client on this cloud, typed by service."""
+        return Clients(moto=self.moto.endpoint, appconfig=self.appconfig.endpoint)
 
     @property
     def bucket(self) -> str:
@@ -158,10 +160,15 @@ class LocalPipeline:
         )
         return str(response.get("VersionId"))
 
-    def deployments(self) -> list[dict[str, Any]]:
+    def deployments(self) -> list[DeploymentSummaryTypeDef]:
         """Newest first, every page."""
-        paginator = self.client("appconfig").get_paginator("list_deployments")
-        return [item for page in paginator.paginate(**self.ids()) for item in page["Items"]]
+        ids = self.ids()
+        pages = (
+            self.client("appconfig")
+            .get_paginator("list_deployments")
+            .paginate(ApplicationId=ids["ApplicationId"], EnvironmentId=ids["EnvironmentId"])
+        )
+        return [item for page in pages for item in page["Items"]]
 
     def settle(self, timeout: float = 60.0) -> None:
         """Wait until every notification is handled and no deployment is in progress."""

@@ -40,11 +40,14 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from localcloud.appconfig import LocalAppConfig, ManualClock, ScaledClock
+from localcloud.clients import Clients
 from localcloud.lambda_runtime.functions import TemplateFunctions
 from localcloud.moto import MotoServer, fake_aws_environment
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
+
+    from mypy_boto3_appconfig import AppConfigClient
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -62,17 +65,13 @@ class LocalCloud:
         """The service's clock: deployments, bakes and token lifetimes move only with ``advance``."""
         return self.appconfig.clock
 
-    def client(self, service: str, **kwargs: Any) -> Any:
-        import boto3
-
-        kwargs.setdefault("region_name", "us-east-1")
-        kwargs.setdefault(
-            "endpoint_url", endpoint_for(service, moto=self.moto, appconfig=self.appconfig.endpoint)
-        )
-        return boto3.client(service, **kwargs)  # type: ignore[call-overload]
+    @property
+    def client(self) -> Clients:
+        """``client(service, **kwargs)``: a boto3 client on this cloud, typed by service."""
+        return Clients(moto=self.moto, appconfig=self.appconfig.endpoint)
 
 
-def zero_time_strategy(appconfig: Any, name: str = "zero") -> str:
+def zero_time_strategy(appconfig: AppConfigClient, name: str = "zero") -> str:
     """A custom strategy that deploys to every target at once with no bake; returns its ID."""
     created = appconfig.create_deployment_strategy(
         Name=name,
@@ -82,10 +81,6 @@ def zero_time_strategy(appconfig: Any, name: str = "zero") -> str:
         ReplicateTo="NONE",
     )
     return str(created["Id"])
-
-
-def endpoint_for(service: str, *, moto: str, appconfig: str) -> str:
-    return appconfig if service in ("appconfig", "appconfigdata") else moto
 
 
 def endpoint_environment(*, moto: str, appconfig: str) -> dict[str, str]:

@@ -27,6 +27,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from mypy_boto3_sqs import SQSClient
+
     from localcloud.lambda_runtime.functions import Invocation, TemplateFunctions
 
 RETRY_DELAYS = (60.0, 120.0)  # seconds before the first and the second retry
@@ -58,7 +60,7 @@ class AsyncInvoker:
         configs: dict[str, InvokeConfig] | None = None,
         time_scale: float = 1.0,
         concurrency: int = 4,
-        sqs: Any = None,
+        sqs: SQSClient | None = None,
         on_event: Callable[[AsyncEvent], None] | None = None,
     ) -> None:
         self._functions = functions

@@ -32,6 +32,10 @@ from tests.handlers import init
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
+    from mypy_boto3_appconfig import AppConfigClient
+    from mypy_boto3_appconfig.type_defs import DeploymentTypeDef
+    from mypy_boto3_s3 import S3Client
+
 pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -57,8 +61,8 @@ def local_appconfig(
 @dataclass
 class Setup:
     cloud: LocalCloud
-    s3: Any
-    appconfig: Any
+    s3: S3Client
+    appconfig: AppConfigClient
     app_id: str
     env_id: str
     profile_id: str
@@ -94,7 +98,7 @@ class Setup:
         (upload,) = uploads_from_event(s3_event(version))
         return self.rollout(strategy).decide(upload)
 
-    def deployments(self) -> list[dict[str, Any]]:
+    def deployments(self) -> list[DeploymentTypeDef]:
         """Newest first, each with its profile (GetDeployment)."""
         items = self.appconfig.list_deployments(ApplicationId=self.app_id, EnvironmentId=self.env_id)["Items"]
         return [
