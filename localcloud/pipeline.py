@@ -185,6 +185,13 @@ class LocalPipeline:
                 )
             time.sleep(0.05)
 
+    def pass_time(self, seconds: float) -> None:
+        """``seconds`` of real time go by at once, between invocations: the service's clock and
+        every consumer's (frozen) environment move on together, as they would in AWS."""
+        for consumer in self._consumers:
+            consumer.pass_time(seconds)
+        self.appconfig.clock.skip(seconds)
+
     def deploy_events(self) -> list[AsyncEvent]:
         return [e for e in self.invoker.history if e.function == "DeployFunction"]
 
