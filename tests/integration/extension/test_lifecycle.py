@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import pytest
 from appconfig_cache import ConfigurationClient
 
-from localcloud.lambda_runtime.sandbox import SHUTDOWN_BUDGET_S, SandboxError
+from localcloud.lambda_runtime.sandbox import SandboxError
 from tests.integration.extension.conftest import APP, ENV, FLAGS_V1, FLAGS_V2, PROFILE, Deployed, Running
 
 if TYPE_CHECKING:
@@ -139,14 +139,14 @@ def test_time_passes_only_for_a_frozen_environment(
         running.sandbox.pass_time(10)
 
 
-def test_shutdown_is_well_within_the_budget_even_with_a_fetch_in_flight(
+def test_shutdown_is_within_the_budget_even_with_a_fetch_in_flight(
     deployed: Deployed, start_extension: Callable[..., Running]
 ) -> None:
-    deployed.cloud.appconfig.faults.delay("*", 5.0)
+    # The prefetch's answer would take a minute: shutting down must not wait for it.
+    deployed.cloud.appconfig.faults.delay("*", 60.0)
     running = start_extension({P + "PREFETCH_LIST": f"{APP}:{ENV}:{PROFILE}"})
     result = running.sandbox.shutdown()
-    assert result.within_budget, result
-    assert max(result.durations_s.values()) < SHUTDOWN_BUDGET_S / 4
+    assert result.within_budget, result  # Lambda allows 2 s, then SIGKILL
     assert result.exit_codes == {"appconfig-cache": 0}
 
 
