@@ -63,7 +63,11 @@ def up(args: argparse.Namespace) -> int:
                 "ids": cloud.ids(),
                 "bucket": cloud.bucket,
                 "key": cloud.key,
-                "functions": cloud.stack.function_environment,
+                # With each function's execution-role session, so `status` calls as the function does.
+                "functions": {
+                    name: {**variables, **cloud.stack.function_credentials[name]}
+                    for name, variables in cloud.stack.function_environment.items()
+                },
             },
             indent=2,
         )

@@ -143,7 +143,7 @@ def step_harmful_upload(cloud: LocalPipeline, n: Narrator, worker: ConsumerEnvir
     before = _orders(worker)
     harmful = _upload(cloud, n, "5-harmful.yml", settle=False)
     n.say("the order worker keeps taking orders while AppConfig rolls the new version out")
-    failures = _until_settled(cloud, worker)
+    failures = _until_settled(cloud, worker, harmful)
     n.say(f"the order worker failed {failures} invocation(s); the alarm: {_alarm_state(cloud)}")
     deployment = next(d for d in cloud.deployments() if d["ConfigurationVersion"] == harmful)
     n.check(failures > 0, "the harmful version reached the worker and made it fail")
@@ -222,10 +222,18 @@ def _orders(worker: ConsumerEnvironment) -> str:
     return ", ".join(f"{f['order_id']} via {f['provider']}" for f in result.payload["fulfilled"])
 
 
-def _until_settled(cloud: LocalPipeline, worker: ConsumerEnvironment, timeout: float = 30.0) -> int:
-    """Feed orders to the worker until no deployment is in progress; count failed invocations."""
+def _until_settled(
+    cloud: LocalPipeline, worker: ConsumerEnvironment, version: str, timeout: float = 30.0
+) -> int:
+    """Feed orders to the worker from the moment ``version``'s deployment exists until no deployment
+    is in progress; count failed invocations. (The S3 event reaches the deploy function a moment
+    after the upload: counting before its deployment exists would see nothing in progress.)"""
     failures = 0
     deadline = time.monotonic() + timeout
+    while _state_of(cloud, version) is None and _fate(cloud, version) == "none":
+        if time.monotonic() > deadline:
+            return failures
+        time.sleep(0.05)
     while time.monotonic() < deadline:
         failures += _orders(worker).startswith("failed")
         if not any(d["State"] in ("VALIDATING", "DEPLOYING", "BAKING") for d in cloud.deployments()):

@@ -49,6 +49,11 @@ class MotoServer:
     def start(self) -> MotoServer:
         # werkzeug logs every request to stderr; tests and demos want their own output.
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        # Every request is authorised as IAM would (localcloud.iam); the harness's key is the admin.
+        from localcloud.iam.accounts import Accounts
+        from localcloud.iam.moto_hooks import MotoEnforcement
+
+        MotoEnforcement.enforce(Accounts(ACCOUNT_ID, REGION))
         self._server.start()
         return self
 

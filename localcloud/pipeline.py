@@ -17,9 +17,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from localcloud.alarms import LambdaErrorAlarms
-from localcloud.appconfig import LocalAppConfig, ScaledClock
+from localcloud.appconfig import CALLED_SERVICES, LocalAppConfig, ScaledClock
 from localcloud.clients import Clients
 from localcloud.consumers import ConsumerEnvironment
+from localcloud.iam.accounts import APPCONFIG
+from localcloud.iam.lambda_permissions import FunctionPolicies, PermittedInvoker
 from localcloud.lambda_runtime.async_invoke import AsyncEvent, AsyncInvoker
 from localcloud.lambda_runtime.functions import TemplateFunctions
 from localcloud.moto import MotoServer, fake_aws_environment
@@ -67,19 +69,29 @@ class LocalPipeline:
     # --- lifecycle -------------------------------------------------------------------------
     def start(self) -> LocalPipeline:
         self.moto.start()
+        # moto keeps one set of accounts per process: a pipeline's stack (its roles above all)
+        # starts from an empty account, as a fresh CloudFormation stack in a new account would.
+        MotoServer.reset(self.moto.endpoint)
+        # AppConfig invokes validators only as the functions' resource-based policies allow it.
+        self._function_policies = FunctionPolicies()
         self.appconfig = LocalAppConfig(
             ScaledClock(self.time_scale),
             s3_endpoint=self.moto.endpoint,
             cloudwatch_endpoint=self.moto.endpoint,
-            functions=self.functions,
+            endpoints=dict.fromkeys(CALLED_SERVICES, self.moto.endpoint),
+            functions=PermittedInvoker(
+                self.functions, self._function_policies, service=APPCONFIG, arn_of=self._function_arn
+            ),
             port=self._appconfig_port,
         ).start()
         # Functions run in their own processes and inherit AWS_* from here, as code under test
         # would on a developer's machine: no test hook in the functions themselves.
         self._set_environment({**fake_aws_environment(), **self.endpoints})
         self.stack = provision(self.template, self.parameters, self.client)
+        self._function_policies.replace(self.stack.function_policies)
         for name, variables in self.stack.function_environment.items():
-            self.functions.set_environment(name, variables)
+            # Each function calls AWS with its execution role's session, as Lambda runs it.
+            self.functions.set_environment(name, {**variables, **self.stack.function_credentials[name]})
         self.invoker = AsyncInvoker(
             self.functions,
             configs=self.stack.invoke_configs,
@@ -97,7 +109,11 @@ class LocalPipeline:
         """A started execution environment of a consumer, with the real extension from the layer.
 
         ``settings`` override the function's variables (e.g. the extension's poll interval)."""
-        environment = {**self.stack.function_environment[function], **settings}
+        environment = {
+            **self.stack.function_environment[function],
+            **self.stack.function_credentials[function],
+            **settings,
+        }
         consumer = ConsumerEnvironment(
             self.functions, function, layer=LAYER, environment=environment,
             resolver=self.stack.resolver, alarms=self.alarms,
@@ -194,6 +210,10 @@ class LocalPipeline:
 
     def deploy_events(self) -> list[AsyncEvent]:
         return [e for e in self.invoker.history if e.function == "DeployFunction"]
+
+    def _function_arn(self, name: str) -> str:
+        logical_id = self.functions.logical_id(name)
+        return str(self.stack.attribute(logical_id, "Arn"))
 
     def _deliver(self, function: str, event: dict[str, Any], delay: float) -> None:
         self.invoker.invoke(function, event, delay=delay)

@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from localcloud.iam.accounts import LAMBDA, Accounts
+from localcloud.iam.lambda_permissions import FunctionPolicies
 from localcloud.lambda_runtime.async_invoke import InvokeConfig
 from localcloud.template import PSEUDO, Resolver, Unresolved, load
 
@@ -35,7 +37,15 @@ ORDER = (
     "AWS::AppConfig::Environment",
     "AWS::AppConfig::DeploymentStrategy",
     "AWS::AppConfig::ConfigurationProfile",
+    "AWS::AppConfig::ExtensionAssociation",
+    "AWS::Lambda::Permission",
 )
+# SAM's execution role for a function without a Role of its own: Lambda may assume it.
+# https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-resource-function.html#sam-function-role
+LAMBDA_TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Principal": {"Service": LAMBDA}, "Action": "sts:AssumeRole"}],
+}
 
 
 @dataclass
@@ -74,6 +84,10 @@ class Stack:
     function_environment: dict[str, dict[str, str]]
     alarms: dict[str, dict[str, Any]]
     """Alarm name -> its definition as the template gives it (resolved)."""
+    function_credentials: dict[str, dict[str, str]] = field(default_factory=dict)
+    """Function -> its execution role's session (AWS_ACCESS_KEY_ID ...), as Lambda gives it."""
+    function_policies: FunctionPolicies = field(default_factory=FunctionPolicies)
+    """Who may invoke which function (the template's AWS::Lambda::Permission resources)."""
 
     def ref(self, logical_id: str) -> Any:
         return self.resolver.physical[logical_id]["Ref"]
@@ -102,11 +116,21 @@ def provision(template_path: Path, parameters: dict[str, str], client: Callable[
     functions = [n for n, r in resources.items() if r["Type"] == "AWS::Serverless::Function"]
     for name in functions:
         creators.wire_s3_events(name, resources[name].get("Properties", {}))
+    # A function's policy refers to resources created after it in ORDER (the AppConfig IDs), so
+    # its execution role comes last; Lambda then assumes it for the function's environments.
+    accounts = Accounts(str(ACCOUNT), str(REGION))
+    credentials = {}
+    for name in functions:
+        role_arn = creators.execution_role(name, resources[name].get("Properties", {}))
+        session = accounts.assume_role_as_service(role_arn, LAMBDA, name, duration_seconds=43200)
+        credentials[name] = session.environment()
     return Stack(
         resolver,
         {name: creators.invoke_config(resources[name].get("Properties", {})) for name in functions},
         {name: creators.environment(name) for name in functions},
         creators.alarms,
+        credentials,
+        creators.function_policies,
     )
 
 
@@ -119,6 +143,7 @@ class _Creators:
         self._resources = resources
         self._notifications: dict[str, list[dict[str, Any]]] = {}
         self.alarms: dict[str, dict[str, Any]] = {}
+        self.function_policies = FunctionPolicies()
 
     def create(self, kind: str, logical_id: str, props: dict[str, Any]) -> dict[str, Any]:
         method = getattr(self, "_" + re.sub(r"\W+", "_", kind.split("::", 1)[1]).lower())
@@ -131,7 +156,56 @@ class _Creators:
         return {"Ref": url, "Arn": f"arn:aws:sqs:{REGION}:{ACCOUNT}:{logical_id}", "QueueName": logical_id}
 
     def _iam_role(self, logical_id: str, props: dict[str, Any]) -> dict[str, Any]:
-        return {"Ref": logical_id, "Arn": f"arn:aws:iam::{ACCOUNT}:role/{logical_id}"}
+        """CreateRole with the trust policy, then one PutRolePolicy per inline policy."""
+        spec = self._r.resolve(props)
+        name = spec.get("RoleName") or logical_id
+        iam = self._client("iam")
+        created = iam.create_role(
+            RoleName=name,
+            Path=spec.get("Path", "/"),
+            AssumeRolePolicyDocument=json.dumps(spec["AssumeRolePolicyDocument"]),
+        )["Role"]
+        for policy in spec.get("Policies", []):
+            iam.put_role_policy(
+                RoleName=name,
+                PolicyName=policy["PolicyName"],
+                PolicyDocument=json.dumps(policy["PolicyDocument"]),
+            )
+        return {"Ref": name, "Arn": created["Arn"], "RoleId": created["RoleId"]}
+
+    def execution_role(self, function: str, props: dict[str, Any]) -> str:
+        """The function's Role, or the role SAM generates (``<Function>Role``) from its Policies.
+
+        Only inline statements (``- Statement: [...]``) are carried over: SAM's policy templates
+        and AWS managed policies (logs, X-Ray) grant calls nothing here makes."""
+        if "Role" in props:
+            return str(self._r.resolve(props["Role"]))
+        name = f"{function}Role"
+        iam = self._client("iam")
+        arn = str(
+            iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST))["Role"]["Arn"]
+        )
+        statements = [p for p in props.get("Policies", []) if isinstance(p, dict) and "Statement" in p]
+        for index, policy in enumerate(statements):
+            document = {"Version": "2012-10-17", "Statement": self._r.resolve(policy["Statement"])}
+            iam.put_role_policy(
+                RoleName=name, PolicyName=f"{name}Policy{index}", PolicyDocument=json.dumps(document)
+            )
+        return arn
+
+    def _lambda_permission(self, logical_id: str, props: dict[str, Any]) -> dict[str, Any]:
+        spec = self._r.resolve(props)
+        function = str(spec["FunctionName"])
+        arn = (
+            function
+            if function.startswith("arn:")
+            else f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{function}"
+        )
+        self.function_policies.add_permission(
+            arn, logical_id, principal=spec["Principal"], action=spec["Action"],
+            source_account=spec.get("SourceAccount"), source_arn=spec.get("SourceArn"),
+        )  # fmt: skip
+        return {"Ref": logical_id}
 
     def _serverless_function(self, logical_id: str, props: dict[str, Any]) -> dict[str, Any]:
         return {"Ref": logical_id, "Arn": f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{logical_id}"}
@@ -197,6 +271,18 @@ class _Creators:
     def _appconfig_configurationprofile(self, logical_id: str, props: dict[str, Any]) -> dict[str, Any]:
         created = self._client("appconfig").create_configuration_profile(**self._r.resolve(props))
         return {"Ref": created["Id"], "ConfigurationProfileId": created["Id"]}
+
+    def _appconfig_extensionassociation(self, logical_id: str, props: dict[str, Any]) -> dict[str, Any]:
+        # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-extensionassociation.html:
+        # the properties are CreateExtensionAssociation's, but Tags is a list of Key/Value pairs there.
+        spec = self._r.resolve(props)
+        if "Tags" in spec:
+            spec["Tags"] = {tag["Key"]: tag["Value"] for tag in spec["Tags"]}
+        created = self._client("appconfig").create_extension_association(**spec)
+        return {
+            "Ref": created["Id"],
+            **{k: created[k] for k in ("Id", "Arn", "ExtensionArn", "ResourceArn")},
+        }
 
     # --- what SAM generates from a function's properties --------------------------------------
     def wire_s3_events(self, function: str, props: dict[str, Any]) -> None:

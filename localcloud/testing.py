@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from localcloud.appconfig import LocalAppConfig, ManualClock, ScaledClock
+from localcloud.appconfig import CALLED_SERVICES, LocalAppConfig, ManualClock, ScaledClock
 from localcloud.clients import Clients
 from localcloud.lambda_runtime.functions import TemplateFunctions
 from localcloud.moto import MotoServer, fake_aws_environment
@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
     from mypy_boto3_appconfig import AppConfigClient
+    from mypy_boto3_iam import IAMClient
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -81,6 +82,43 @@ def zero_time_strategy(appconfig: AppConfigClient, name: str = "zero") -> str:
         ReplicateTo="NONE",
     )
     return str(created["Id"])
+
+
+def appconfig_role(iam: IAMClient, name: str, *, bucket: str | None = None, alarms: bool = False) -> str:
+    """A role AppConfig may assume, as AWS documents it; returns its ARN.
+
+    The trust policy names ``appconfig.amazonaws.com`` only; ``bucket`` adds the permissions AWS
+    lists for an S3 configuration source (every object of the bucket), ``alarms`` those of a
+    monitor role (``cloudwatch:DescribeAlarms``). The local cloud enforces IAM, so a profile's
+    RetrievalRoleArn or a monitor's AlarmRoleArn must name a role like this one."""
+    import json
+
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "appconfig.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+    statements: list[dict[str, Any]] = []
+    if bucket:
+        statements += [
+            {"Effect": "Allow", "Action": ["s3:GetObject", "s3:GetObjectVersion"],
+             "Resource": f"arn:aws:s3:::{bucket}/*"},
+            {"Effect": "Allow", "Resource": f"arn:aws:s3:::{bucket}", "Action": [
+                "s3:GetBucketLocation", "s3:GetBucketVersioning", "s3:ListBucket", "s3:ListBucketVersions"]},
+            {"Effect": "Allow", "Action": "s3:ListAllMyBuckets", "Resource": "*"},
+        ]  # fmt: skip
+    if alarms:
+        statements.append({"Effect": "Allow", "Action": "cloudwatch:DescribeAlarms", "Resource": "*"})
+    arn = str(iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"])
+    if statements:
+        document = {"Version": "2012-10-17", "Statement": statements}
+        iam.put_role_policy(RoleName=name, PolicyName="appconfig", PolicyDocument=json.dumps(document))
+    return arn
 
 
 def endpoint_environment(*, moto: str, appconfig: str) -> dict[str, str]:
@@ -121,6 +159,7 @@ def local_appconfig_factory(moto_server: str) -> Iterator[Callable[..., LocalApp
     def make(**kwargs: Any) -> LocalAppConfig[Any]:
         kwargs.setdefault("s3_endpoint", moto_server)
         kwargs.setdefault("cloudwatch_endpoint", moto_server)
+        kwargs.setdefault("endpoints", dict.fromkeys(CALLED_SERVICES, moto_server))
         scale = kwargs.pop("time_scale", None)
         clock = kwargs.pop("clock", None) or (ManualClock() if scale is None else ScaledClock(scale))
         if "functions" not in kwargs:

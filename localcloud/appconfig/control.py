@@ -7,17 +7,25 @@ Quotas follow the ServiceQuotaExceededException documentation (aws-facts.md, sec
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from localcloud.appconfig.errors import bad_request, conflict, not_found, quota_exceeded
+from localcloud.appconfig import feature_flags
+from localcloud.appconfig.errors import bad_request, conflict, not_found, payload_too_large, quota_exceeded
+from localcloud.appconfig.kms import key_arn
 from localcloud.appconfig.state import Application, Environment, State, new_id, page, pick
 from localcloud.appconfig.strategies import predefined
 from localcloud.appconfig.validators import check_schema
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 APPLICATIONS_PER_ACCOUNT = 100
 STRATEGIES_PER_ACCOUNT = 20
 PROFILES_PER_APPLICATION = 100
 ENVIRONMENTS_PER_APPLICATION = 20
+# "Configurations must be 2 MB or smaller" (the hosted store page of the current user guide,
+# https://docs.aws.amazon.com/appconfig/latest/userguide/appconfig-creating-configuration-and-profile-about-hosted-store.html;
+# the older CloudFormation page still says 1 MB).
 HOSTED_MAX_BYTES = 2 * 1024 * 1024
 
 APP_KEYS = ("Id", "Name", "Description")
@@ -47,8 +55,9 @@ STRATEGY_KEYS = (
 
 
 class ControlPlane:
-    def __init__(self, state: State) -> None:
+    def __init__(self, state: State, *, kms: Callable[[], Any]) -> None:
         self.state = state
+        self._kms = kms
         for strategy in predefined():
             state.strategies[strategy["Id"]] = strategy
 
@@ -76,6 +85,7 @@ class ControlPlane:
     def DeleteApplication(self, p: dict[str, Any]) -> dict[str, Any]:
         self.state.application(p["ApplicationId"])
         del self.state.applications[p["ApplicationId"]]
+        self.state.forget(f"application/{p['ApplicationId']}")
         return {}
 
     # ---------------------------------------------------------------- environments
@@ -113,6 +123,7 @@ class ControlPlane:
         if env.reserved or any(d.in_progress for d in env.deployments):
             raise conflict(f"Environment {p['EnvironmentId']} has a deployment in progress")
         del self.state.applications[p["ApplicationId"]].environments[p["EnvironmentId"]]
+        self.state.forget(f"application/{p['ApplicationId']}/environment/{p['EnvironmentId']}")
         return {}
 
     # ---------------------------------------------------------------- configuration profiles
@@ -133,6 +144,7 @@ class ControlPlane:
                 ("Name", "Description", "LocationUri", "RetrievalRoleArn", "Validators", "KmsKeyIdentifier"),
             ),
         }
+        self._resolve_key(resource)
         app.profiles[resource["Id"]] = resource
         app.hosted[resource["Id"]] = []
         self._tag(
@@ -167,15 +179,34 @@ class ControlPlane:
             merged.get("RetrievalRoleArn"),
             merged.get("Validators") or [],
         )
+        if p.get("KmsKeyIdentifier") == "":  # KmsKeyIdentifierOrEmpty: the empty string removes the key
+            del merged["KmsKeyIdentifier"]
+            merged.pop("KmsKeyArn", None)
+        elif "KmsKeyIdentifier" in p:
+            self._resolve_key(merged)
+        profile.clear()
         profile.update(merged)
         return dict(profile)
 
     def DeleteConfigurationProfile(self, p: dict[str, Any]) -> dict[str, Any]:
         app = self.state.application(p["ApplicationId"])
-        self.state.profile(p["ApplicationId"], p["ConfigurationProfileId"])
-        del app.profiles[p["ConfigurationProfileId"]]
-        app.hosted.pop(p["ConfigurationProfileId"], None)
+        profile_id = p["ConfigurationProfileId"]
+        self.state.profile(p["ApplicationId"], profile_id)
+        if any(app.hosted.get(profile_id, [])):
+            # What AWS answers, word for word (https://github.com/aws/aws-cdk/issues/26804,
+            # https://github.com/pulumi/pulumi/issues/20098): versions are deleted one by one first.
+            raise bad_request(
+                f"Cannot delete configuration profile {profile_id} because there are still hosted "
+                "configuration versions existing under it."
+            )
+        del app.profiles[profile_id]
+        app.hosted.pop(profile_id, None)
+        self.state.forget(f"application/{p['ApplicationId']}/configurationprofile/{profile_id}")
         return {}
+
+    def _resolve_key(self, profile: dict[str, Any]) -> None:
+        if profile.get("KmsKeyIdentifier"):
+            profile["KmsKeyArn"] = key_arn(self._kms(), profile["KmsKeyIdentifier"])
 
     @staticmethod
     def _check_profile(kind: str, location: str, role: str | None, validators: list[dict[str, Any]]) -> None:
@@ -250,6 +281,7 @@ class ControlPlane:
         if sid.startswith("AppConfig."):
             raise bad_request(f"Predefined deployment strategy {sid} cannot be deleted")
         del self.state.strategies[sid]
+        self.state.forget(f"deploymentstrategy/{sid}")
         return {}
 
     # ---------------------------------------------------------------- hosted configuration versions
@@ -259,7 +291,11 @@ class ControlPlane:
             raise bad_request(f"Configuration profile {profile['Id']} is not in the hosted store")
         content = bytes(p.get("Content") or b"")
         if len(content) > HOSTED_MAX_BYTES:
-            raise bad_request(f"Hosted configurations must be {HOSTED_MAX_BYTES} bytes or smaller")
+            raise payload_too_large(
+                "Hosted configurations must be 2 MB or smaller", HOSTED_MAX_BYTES, len(content)
+            )
+        if profile["Type"] == feature_flags.TYPE:
+            feature_flags.check(content)
         versions = self.state.application(p["ApplicationId"]).hosted[profile["Id"]]
         latest = p.get("LatestVersionNumber")
         if latest is not None and latest != len(versions):
@@ -270,6 +306,7 @@ class ControlPlane:
             "VersionNumber": len(versions) + 1,
             "Content": content,
             **pick(p, ("Description", "ContentType", "VersionLabel")),
+            **pick(profile, ("KmsKeyArn",)),
         }
         versions.append(version)
         return dict(version)
@@ -312,14 +349,19 @@ class ControlPlane:
         )
 
     # ---------------------------------------------------------------- tags
+    # Each answers ResourceNotFoundException for an ARN that names nothing in this Region
+    # (https://docs.aws.amazon.com/appconfig/2019-10-09/APIReference/API_TagResource.html, Errors).
     def ListTagsForResource(self, p: dict[str, Any]) -> dict[str, Any]:
+        self.state.resource_type(p["ResourceArn"])
         return {"Tags": dict(self.state.tags.get(p["ResourceArn"], {}))}
 
     def TagResource(self, p: dict[str, Any]) -> dict[str, Any]:
+        self.state.resource_type(p["ResourceArn"])
         self.state.tags.setdefault(p["ResourceArn"], {}).update(p["Tags"])
         return {}
 
     def UntagResource(self, p: dict[str, Any]) -> dict[str, Any]:
+        self.state.resource_type(p["ResourceArn"])
         tags = self.state.tags.get(p["ResourceArn"], {})
         for key in p["TagKeys"]:
             tags.pop(key, None)

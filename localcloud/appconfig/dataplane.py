@@ -143,6 +143,20 @@ class DataPlane:
                 result["VersionLabel"] = content.version_label
             return result
 
+    def session_of(self, value: str) -> tuple[str, str, str] | None:
+        """The application, environment and profile IDs a token's session reads (for IAM)."""
+        with self.state.lock:
+            token = self._tokens.get(value)
+            if token is None:
+                return None
+            s = token.session
+            return s.application_id, s.environment_id, s.profile_id
+
+    def resolve(self, app_ref: str, env_ref: str, profile_ref: str) -> tuple[str, str, str]:
+        """Names or IDs to IDs; ResourceNotFoundException when one does not exist."""
+        with self.state.lock:
+            return self._resolve(app_ref, env_ref, profile_ref)
+
     def _spend(self, value: str) -> None:
         self._tokens.pop(value, None)
         self._spent[value] = None

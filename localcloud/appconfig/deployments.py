@@ -19,6 +19,8 @@ from localcloud.appconfig.strategies import steps
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from localcloud.appconfig.extensions import Applied
+
 IN_PROGRESS = frozenset({"VALIDATING", "DEPLOYING", "BAKING", "ROLLING_BACK"})
 REVERT_WINDOW = timedelta(hours=72)
 
@@ -44,6 +46,13 @@ class Deployment:
     started_at: datetime
     description: str | None = None
     kms_key_identifier: str | None = None
+    kms_key_arn: str | None = None
+    subject: dict[str, Any] = field(default_factory=dict)
+    """What notifications name: the application, environment and profile (Id and Name), the numbers."""
+    applied: list[Applied] = field(default_factory=list)
+    """The extension associations in effect, fixed when the deployment starts."""
+    observer: Callable[[Deployment, dict[str, Any]], None] | None = None
+    """Told of each event-log entry as it is written (the extensions' action points)."""
     state: str = "VALIDATING"
     percentage: float = 0.0
     completed_at: datetime | None = None
@@ -140,11 +149,20 @@ class Deployment:
             "GrowthFactor": float(strategy["GrowthFactor"]),
             "FinalBakeTimeInMinutes": strategy.get("FinalBakeTimeInMinutes", 0),
             "State": self.state,
-            "EventLog": list(reversed(self.events)),
+            "EventLog": [_copied(e) for e in reversed(self.events)],
             "PercentageComplete": self.percentage,
             "StartedAt": self.started_at,
             "CompletedAt": self.completed_at,
-            "AppliedExtensions": [],
+            "AppliedExtensions": [
+                {
+                    "ExtensionId": a.extension.id,
+                    "ExtensionAssociationId": a.association["Id"],
+                    "VersionNumber": a.extension.version,
+                    "Parameters": dict(a.association["Parameters"]),
+                }
+                for a in self.applied
+            ],
+            "KmsKeyArn": self.kms_key_arn,
             "KmsKeyIdentifier": self.kms_key_identifier,
             "VersionLabel": self.content.version_label,
         }
@@ -169,6 +187,14 @@ class Deployment:
         return {k: full[k] for k in keys}
 
     def _event(self, kind: str, by: str, description: str, at: datetime) -> None:
-        self.events.append(
-            {"EventType": kind, "TriggeredBy": by, "Description": description, "OccurredAt": at}
-        )
+        entry = {"EventType": kind, "TriggeredBy": by, "Description": description, "OccurredAt": at}
+        self.events.append(entry)
+        if self.observer is not None:
+            self.observer(self, entry)
+
+
+def _copied(entry: dict[str, Any]) -> dict[str, Any]:
+    """An event-log entry as served: its invocations may still gain an error after delivery."""
+    if "ActionInvocations" not in entry:
+        return dict(entry)
+    return {**entry, "ActionInvocations": [dict(i) for i in entry["ActionInvocations"]]}

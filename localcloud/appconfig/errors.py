@@ -60,6 +60,18 @@ def quota_exceeded(message: str) -> ServiceError:
     return ServiceError("ServiceQuotaExceededException", 402, message)
 
 
+def payload_too_large(message: str, limit_bytes: int, size_bytes: int) -> ServiceError:
+    """413 with the modelled ``Measure``/``Limit``/``Size``; ``Measure``'s one modelled value is KILOBYTES."""
+    return ServiceError(
+        "PayloadTooLargeException",
+        413,
+        message,
+        Measure="KILOBYTES",
+        Limit=limit_bytes / 1024,
+        Size=round(size_bytes / 1024, 3),
+    )
+
+
 def internal(message: str = "Internal server error") -> ServiceError:
     return ServiceError("InternalServerException", 500, message)
 

@@ -17,14 +17,17 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from localcloud.appconfig import feature_flags
 from localcloud.appconfig.deployments import REVERT_WINDOW, Content, Deployment
-from localcloud.appconfig.errors import ServiceError, bad_request, conflict, internal, not_found
+from localcloud.appconfig.errors import bad_request, conflict, internal, not_found, payload_too_large
+from localcloud.appconfig.kms import key_arn
 from localcloud.appconfig.validators import Invoker, run_validators
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from localcloud.appconfig.clock import Clock
+    from localcloud.appconfig.extensions import Extensions
     from localcloud.appconfig.state import Environment, State
 
 S3_MAX_BYTES = 1024 * 1024
@@ -37,17 +40,22 @@ class Rollouts:
         state: State,
         clock: Clock,
         *,
-        s3: Callable[[], Any],
-        cloudwatch: Callable[[], Any],
+        s3: Callable[[str | None], Any],
+        cloudwatch: Callable[[str | None], Any],
+        kms: Callable[[], Any],
         invoker: Invoker | None,
         hosted: Callable[[str, str, str], dict[str, Any]],
+        extensions: Extensions,
     ) -> None:
         self.state = state
         self.clock = clock
         self._s3 = s3
+        """Role ARN -> an S3 client with a session of that role, assumed as AppConfig."""
         self._cloudwatch = cloudwatch
+        self._kms = kms
         self._invoker = invoker
         self._hosted = hosted
+        self._extensions = extensions
 
     # ---------------------------------------------------------------- operations
     def StartDeployment(self, p: dict[str, Any]) -> dict[str, Any]:
@@ -80,6 +88,8 @@ class Rollouts:
             env.deployments.append(deployment)
             self._tag(deployment, p.get("Tags"))
         try:
+            if p.get("KmsKeyIdentifier"):
+                deployment.kms_key_arn = key_arn(self._kms(), p["KmsKeyIdentifier"])
             content = self._read(profile, p["ConfigurationVersion"])
             run_validators(
                 profile.get("Validators") or [],
@@ -87,6 +97,7 @@ class Rollouts:
                 event=self._event(profile, content.version),
                 invoker=self._invoker,
             )
+            content = _served(profile, content)
         except BaseException:
             with self.state.lock:  # refused or unreadable: as if never started
                 env.deployments.remove(deployment)
@@ -95,6 +106,9 @@ class Rollouts:
         with self.state.lock:
             env.reserved = False
             deployment.content = content
+            deployment.subject = self._subject(deployment)
+            deployment.applied = self._extensions.applicable(deployment)
+            deployment.observer = self._extensions.observe
             deployment.begin(self.clock.now())
             env.resource["State"] = "DEPLOYING"
             return deployment.describe()
@@ -223,8 +237,15 @@ class Rollouts:
             )
         bucket, _, key = location[5:].partition("/")
         try:
-            obj = self._s3().get_object(Bucket=bucket, Key=key, VersionId=version)
+            obj = self._s3(profile.get("RetrievalRoleArn")).get_object(
+                Bucket=bucket, Key=key, VersionId=version
+            )
             data = obj["Body"].read()
+        except PermissionError as error:  # the retrieval role's trust policy refused AppConfig
+            raise bad_request(
+                f"AppConfig could not assume the retrieval role of configuration profile {profile['Id']}: "
+                f"{error}"
+            ) from error
         except ClientError as error:
             code = error.response.get("Error", {}).get("Code", "")
             raise bad_request(
@@ -234,15 +255,24 @@ class Rollouts:
         except BotoCoreError as error:
             raise internal(f"S3 could not be reached: {error}") from error
         if len(data) > S3_MAX_BYTES:
-            raise ServiceError(
-                "PayloadTooLargeException",
-                413,
+            raise payload_too_large(
                 "Configurations stored as S3 objects can be a maximum of 1 MB in size",
-                Measure="MEGABYTES",
-                Limit=1.0,
-                Size=round(len(data) / 1024 / 1024, 3),
+                S3_MAX_BYTES,
+                len(data),
             )
         return Content(data, obj.get("ContentType") or "application/octet-stream", version)
+
+    def _subject(self, deployment: Deployment) -> dict[str, Any]:
+        app = self.state.application(deployment.application_id)
+        env = app.environments[deployment.environment_id]
+        return {
+            "Application": {"Id": app.resource["Id"], "Name": app.resource.get("Name")},
+            "Environment": {"Id": env.resource["Id"], "Name": env.resource.get("Name")},
+            "ConfigurationProfile": {"Id": deployment.profile["Id"], "Name": deployment.profile.get("Name")},
+            "DeploymentNumber": deployment.number,
+            "ConfigurationVersion": deployment.content.version,
+            "Description": deployment.description,
+        }
 
     @staticmethod
     def _event(profile: dict[str, Any], version: str) -> dict[str, str]:
@@ -254,19 +284,27 @@ class Rollouts:
         }
 
     def _alarm_reader(self, monitors: list[dict[str, Any]]) -> Callable[[], str | None]:
+        by_role: dict[str | None, list[str]] = {}
+        for monitor in monitors:
+            by_role.setdefault(monitor.get("AlarmRoleArn"), []).append(
+                monitor["AlarmArn"].split(":alarm:", 1)[-1]
+            )
+
         def in_alarm() -> str | None:
-            names = [m["AlarmArn"].split(":alarm:", 1)[-1] for m in monitors]
-            try:
-                alarms = self._cloudwatch().describe_alarms(AlarmNames=names)
-            except (BotoCoreError, ClientError):
-                return None  # an unreadable monitor never rolls back a deployment
-            # Filtered here, not with StateValue: moto ignores StateValue when AlarmNames is given.
-            found = [
-                a["AlarmName"]
-                for a in alarms.get("MetricAlarms", []) + alarms.get("CompositeAlarms", [])
-                if a.get("StateValue") == "ALARM"
-            ]
-            return found[0] if found else None
+            for role, names in by_role.items():
+                try:
+                    alarms = self._cloudwatch(role).describe_alarms(AlarmNames=names)
+                except (BotoCoreError, ClientError, PermissionError):
+                    continue  # an unreadable monitor never rolls back a deployment
+                # Filtered here, not with StateValue: moto ignores StateValue when AlarmNames is given.
+                found = [
+                    a["AlarmName"]
+                    for a in alarms.get("MetricAlarms", []) + alarms.get("CompositeAlarms", [])
+                    if a.get("StateValue") == "ALARM"
+                ]
+                if found:
+                    return str(found[0])
+            return None
 
         return in_alarm
 
@@ -277,6 +315,18 @@ class Rollouts:
                 f"/deployment/{deployment.number}"
             )
             self.state.tags[self.state.arn(path)] = dict(tags)
+
+
+def _served(profile: dict[str, Any], content: Content) -> Content:
+    """What the data plane hands out: feature flags in their retrieval-time form, anything else as read."""
+    if profile.get("Type") != feature_flags.TYPE:
+        return content
+    return Content(
+        feature_flags.retrieval_form(content.data),
+        feature_flags.CONTENT_TYPE,
+        content.version,
+        content.version_label,
+    )
 
 
 def _environment_state(deployment_state: str) -> str:

@@ -22,14 +22,15 @@ import socket
 import sys
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
 from localcloud.appconfig import wire
 from localcloud.appconfig.errors import ServiceError, internal
 from localcloud.appconfig.faults import SdkAttempt
+from localcloud.appconfig.signing import credential_scope
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -38,9 +39,24 @@ if TYPE_CHECKING:
 
 CONTROL = "/_localcloud/"
 
-Call = Callable[[str, str, dict[str, Any], SdkAttempt], dict[str, Any]]
-"""(service, operation, parameters, which SDK attempt) -> the operation's output: what the HTTP
-layer serves."""
+Call = Callable[[wire.Request], dict[str, Any]]
+"""The request (service, operation, parameters, the Region it is signed for) -> the operation's output."""
+
+
+class Authorize(Protocol):
+    """Raises the service's error (AccessDenied ...) unless the signed request may run."""
+
+    def __call__(
+        self,
+        service: str,
+        operation: str,
+        params: dict[str, Any],
+        *,
+        method: str,
+        url: str,
+        headers: dict[str, str],
+        body: bytes,
+    ) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -57,6 +73,7 @@ class _Server(ThreadingHTTPServer):
     request_queue_size = 128
     call: Call
     controls: Controls
+    authorize: Authorize | None
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # A client that gave up (its read timeout, a fault's delay) is not the service's error.
@@ -105,9 +122,18 @@ class _Handler(BaseHTTPRequestHandler):
                 raise ServiceError(
                     "UnknownOperationException", 404, f"No operation for {method} {parts.path}"
                 )
-            request = wire.parse_request(found[0], found[1], parts.query, dict(self.headers.items()), body)
-            attempt = SdkAttempt.from_headers(dict(self.headers.items()))
-            result = self.server.call(request.service, request.operation, request.params, attempt)
+            headers = dict(self.headers.items())
+            request = wire.parse_request(found[0], found[1], parts.query, headers, body)
+            request = replace(request, attempt=SdkAttempt.from_headers(headers))
+            scope = credential_scope(headers)
+            if scope is not None:
+                request = replace(request, region=scope.region)
+            if self.server.authorize is not None:
+                self.server.authorize(
+                    request.service, request.operation, request.params,
+                    method=method, url=self.path, headers=headers, body=body,
+                )  # fmt: skip
+            result = self.server.call(request)
             response = wire.serialize_output(request.service, request.operation, result)
         except ServiceError as error:
             response = wire.serialize_error(error)
@@ -151,8 +177,11 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
 
-def make_server(call: Call, controls: Controls, host: str, port: int) -> _Server:
+def make_server(
+    call: Call, controls: Controls, host: str, port: int, authorize: Authorize | None = None
+) -> _Server:
     server = _Server((host, port), _Handler)
     server.call = call
     server.controls = controls
+    server.authorize = authorize
     return server

@@ -66,7 +66,14 @@ def _json_schema(schema_text: str, data: bytes) -> None:
             "The configuration is not valid JSON, so the JSON Schema validator cannot check it",
             [{"Type": "JSON_SCHEMA", "Reason": str(error)}],
         ) from error
-    problems = [
+    problems = schema_problems(jsonschema.Draft4Validator(schema), document)
+    if problems:
+        raise invalid_configuration("The configuration failed JSON Schema validation", problems)
+
+
+def schema_problems(validator: jsonschema.protocols.Validator, document: Any) -> list[dict[str, str]]:
+    """One ``InvalidConfigurationDetail`` per JSON Schema error, in document order."""
+    return [
         {
             "Constraint": str(error.validator),
             "Location": "$"
@@ -74,12 +81,8 @@ def _json_schema(schema_text: str, data: bytes) -> None:
             "Reason": error.message,
             "Type": "JSON_SCHEMA",
         }
-        for error in sorted(
-            jsonschema.Draft4Validator(schema).iter_errors(document), key=lambda e: list(e.path)
-        )
+        for error in sorted(validator.iter_errors(document), key=lambda e: [str(p) for p in e.path])
     ]
-    if problems:
-        raise invalid_configuration("The configuration failed JSON Schema validation", problems)
 
 
 def _lambda(arn: str, data: bytes, event: dict[str, str], invoker: Invoker | None) -> None:
@@ -96,6 +99,8 @@ def _lambda(arn: str, data: bytes, event: dict[str, str], invoker: Invoker | Non
             f"Lambda validator {arn} cannot be invoked: the function does not exist",
             [{"Type": "LAMBDA", "Location": arn, "Reason": f"Function not found: {error}"}],
         ) from error
+    except PermissionError as error:  # the function's resource-based policy does not allow AppConfig
+        raise bad_request(f"Lambda validator {arn} cannot be invoked by AppConfig: {error}") from error
     if result.error is not None:
         message = str(result.error.get("errorMessage", ""))
         raise invalid_configuration(
@@ -111,4 +116,11 @@ def _lambda(arn: str, data: bytes, event: dict[str, str], invoker: Invoker | Non
         )
 
 
-__all__ = ["LAMBDA_TIME_LIMIT", "Invoker", "ServiceError", "check_schema", "run_validators"]
+__all__ = [
+    "LAMBDA_TIME_LIMIT",
+    "Invoker",
+    "ServiceError",
+    "check_schema",
+    "run_validators",
+    "schema_problems",
+]

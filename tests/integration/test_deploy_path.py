@@ -26,7 +26,7 @@ from deployer.uploads import uploads_from_event
 
 from localcloud.appconfig import LocalAppConfig, ManualClock
 from localcloud.lambda_runtime.functions import TemplateFunctions
-from localcloud.testing import LocalCloud, zero_time_strategy
+from localcloud.testing import LocalCloud, appconfig_role, zero_time_strategy
 from tests.handlers import init
 
 if TYPE_CHECKING:
@@ -135,6 +135,9 @@ def setup(local_cloud: LocalCloud) -> Setup:
     s3 = local_cloud.client("s3")
     s3.create_bucket(Bucket=BUCKET)
     s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
+    appconfig_role(
+        local_cloud.client("iam"), ROLE.rsplit("/", 1)[1], bucket=BUCKET
+    )  # AppConfig reads with it
     ac = local_cloud.client("appconfig")
     app = ac.create_application(Name="feature-flags")
     env = ac.create_environment(ApplicationId=app["Id"], Name="production")

@@ -138,6 +138,7 @@ def test_deploy_function_policy_is_scoped_to_this_configuration(template: dict[s
         "appconfig:StartDeployment",
         "appconfig:StopDeployment",
         "s3:GetObject",
+        "s3:ListBucket",
     ]
     for statement in statements:
         for resource in _as_list(statement["Resource"]):
@@ -146,6 +147,10 @@ def test_deploy_function_policy_is_scoped_to_this_configuration(template: dict[s
             assert "*" not in text or '/deployment/*"' in text, text
     s3 = next(s for s in statements if s["Action"] == "s3:GetObject")
     assert _resource(s3["Resource"]) == OBJECT_ARN
+    # Listing is limited to the configuration object's own key (after S3's 403 for a deleted key).
+    listing = next(s for s in statements if s["Action"] == "s3:ListBucket")
+    assert _resource(listing["Resource"]) == "arn:${AWS::Partition}:s3:::" + BUCKET_NAME
+    assert listing["Condition"] == {"StringEquals": {"s3:prefix": {"Fn::Sub": "${ConfigPrefix}${ConfigKey}"}}}
 
 
 def test_failed_events_are_retried_then_kept_on_an_encrypted_queue(template: dict[str, Any]) -> None:

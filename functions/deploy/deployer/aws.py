@@ -69,11 +69,24 @@ class S3ObjectVersions:
         try:
             head = self._s3.head_object(Bucket=bucket, Key=key)
         except ClientError as error:
+            status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
             # 404 covers both a deleted object and a delete marker as the current version.
-            if error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 404:
+            if status == 404 or (status == 403 and not self._listed(bucket, key, error)):
                 return None
             raise
         return head.get("VersionId")
+
+    def _listed(self, bucket: str, key: str, forbidden: ClientError) -> bool:
+        """After a 403: is the key there? S3 answers a missing key with 403 to a caller without
+        s3:ListBucket (HeadObject, "Permissions"), so listing exactly this key tells a deleted
+        object (gone: superseded) from a real refusal (raised, so the upload is retried)."""
+        try:
+            listed = self._s3.list_objects_v2(Bucket=bucket, Prefix=key, MaxKeys=1)
+        except ClientError:
+            raise forbidden from None
+        if any(item.get("Key") == key for item in listed.get("Contents", [])):
+            raise forbidden  # it exists, yet HeadObject was refused: a permission problem
+        return False
 
 
 class AppConfigDeployments:

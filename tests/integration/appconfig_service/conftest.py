@@ -11,14 +11,18 @@ import pytest
 
 from localcloud.appconfig import LocalAppConfig, ManualClock
 from localcloud.lambda_runtime.functions import TemplateFunctions
-from localcloud.testing import LocalCloud, zero_time_strategy
+from localcloud.testing import LocalCloud, appconfig_role, zero_time_strategy
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
     from botocore.exceptions import ClientError
     from mypy_boto3_appconfig import AppConfigClient
-    from mypy_boto3_appconfig.type_defs import DeploymentTypeDef, ValidatorTypeDef
+    from mypy_boto3_appconfig.type_defs import (
+        DeploymentTypeDef,
+        HostedConfigurationVersionTypeDef,
+        ValidatorTypeDef,
+    )
     from mypy_boto3_appconfigdata import AppConfigDataClient
     from mypy_boto3_appconfigdata.type_defs import GetLatestConfigurationResponseTypeDef
     from mypy_boto3_cloudwatch import CloudWatchClient
@@ -98,6 +102,34 @@ class World:
         )
         return str(profile["Id"])
 
+    def hosted_version(
+        self, profile_id: str, content: bytes, content_type: str = "application/json"
+    ) -> HostedConfigurationVersionTypeDef:
+        return self.appconfig.create_hosted_configuration_version(
+            ApplicationId=self.app_id,
+            ConfigurationProfileId=profile_id,
+            Content=content,
+            ContentType=content_type,
+        )
+
+    def watched_environment(self, name: str = "watched") -> str:
+        """An environment whose monitor is the moto alarm ``errors`` (OK until a test sets it); its ID."""
+        self.cloudwatch.put_metric_alarm(
+            AlarmName="errors",
+            MetricName="Errors",
+            Namespace="App",
+            Statistic="Sum",
+            Period=60,
+            EvaluationPeriods=1,
+            Threshold=1,
+            ComparisonOperator="GreaterThanOrEqualToThreshold",
+        )
+        arn = self.cloudwatch.describe_alarms(AlarmNames=["errors"])["MetricAlarms"][0]["AlarmArn"]
+        env = self.appconfig.create_environment(
+            ApplicationId=self.app_id, Name=name, Monitors=[{"AlarmArn": arn, "AlarmRoleArn": ROLE}]
+        )
+        return str(env["Id"])
+
     def session(self, profile: str | None = None, **kwargs: Any) -> str:
         token: str = self.data.start_configuration_session(
             ApplicationIdentifier=self.app_id,
@@ -119,6 +151,8 @@ def world(local_cloud: LocalCloud) -> World:
     s3 = local_cloud.client("s3")
     s3.create_bucket(Bucket=BUCKET)
     s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
+    # AppConfig assumes it to read the bucket and the monitors' alarms (the local cloud enforces IAM).
+    appconfig_role(local_cloud.client("iam"), ROLE.rsplit("/", 1)[1], bucket=BUCKET, alarms=True)
     app = appconfig.create_application(Name="feature-flags")
     env = appconfig.create_environment(ApplicationId=app["Id"], Name="production")
     profile = appconfig.create_configuration_profile(

@@ -229,5 +229,10 @@ def test_tags(world: World) -> None:
 
 def test_unimplemented_operations_say_so(world: World) -> None:
     with pytest.raises(ClientError) as error:
-        world.appconfig.list_extensions()
+        world.appconfig.create_extension(
+            Name="backup",
+            Actions={
+                "ON_DEPLOYMENT_COMPLETE": [{"Name": "a", "Uri": "arn:aws:sqs:us-east-1:123456789012:q"}]
+            },
+        )
     assert error.value.response["Error"]["Code"] == "NotImplemented"

@@ -246,21 +246,7 @@ def test_revert_just_inside_72_hours(world: World) -> None:
 @pytest.fixture
 def monitored(world: World) -> tuple[World, str]:
     """An environment watched by a CloudWatch alarm in moto."""
-    world.cloudwatch.put_metric_alarm(
-        AlarmName="errors",
-        MetricName="Errors",
-        Namespace="App",
-        Statistic="Sum",
-        Period=60,
-        EvaluationPeriods=1,
-        Threshold=1,
-        ComparisonOperator="GreaterThanOrEqualToThreshold",
-    )
-    arn = world.cloudwatch.describe_alarms(AlarmNames=["errors"])["MetricAlarms"][0]["AlarmArn"]
-    env = world.appconfig.create_environment(
-        ApplicationId=world.app_id, Name="watched", Monitors=[{"AlarmArn": arn, "AlarmRoleArn": ROLE}]
-    )
-    return world, env["Id"]
+    return world, world.watched_environment()
 
 
 def test_alarm_during_bake_rolls_back(monitored: tuple[World, str]) -> None:

@@ -6,6 +6,7 @@ service's RequiredMinimumPollIntervalInSeconds and token lifetimes together, so 
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -169,7 +170,33 @@ def test_cross_account_role_through_sts(
     deployed: Deployed, make_cache: Callable[..., tuple[Cache, Any]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("AWS_ENDPOINT_URL_STS", deployed.cloud.moto)
-    role = "arn:aws:iam::111122223333:role/AppConfigReader"
+    # The local cloud is one account and enforces IAM: the role lives there, trusts the account and
+    # may read configurations (AppConfig has no resource-based policy a real second account could use).
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+    read = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Resource": "*",
+                "Action": ["appconfig:StartConfigurationSession", "appconfig:GetLatestConfiguration"],
+            }
+        ],
+    }
+    iam = deployed.cloud.client("iam")
+    role = iam.create_role(RoleName="AppConfigReader", AssumeRolePolicyDocument=json.dumps(trust))["Role"][
+        "Arn"
+    ]
+    iam.put_role_policy(RoleName="AppConfigReader", PolicyName="read", PolicyDocument=json.dumps(read))
     cache, plane = make_cache(role_arn=role, role_external_id="ext-42", role_session_name="reader")
     assert cache.get(KEY).content == FLAGS_V1
     credentials = plane.client()._request_signer._credentials

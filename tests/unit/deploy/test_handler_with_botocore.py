@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 from deployer.aws import AppConfigDeployments, S3ObjectVersions
 from deployer.errors import RetryableError
@@ -267,3 +268,46 @@ def test_deleted_object_reads_as_no_newest_version(clients: tuple[Stubber, Stubb
     s3_stub, _, _ = clients
     s3_stub.add_client_error("head_object", "404", "Not Found", 404)
     assert S3ObjectVersions(cast("S3Client", s3_stub.client)).newest_version(BUCKET, KEY) is None
+
+
+def _versions(stub: Stubber) -> S3ObjectVersions:
+    return S3ObjectVersions(cast("S3Client", stub.client))
+
+
+def test_forbidden_head_of_a_deleted_key_reads_as_no_newest_version(
+    clients: tuple[Stubber, Stubber, Rollout],
+) -> None:
+    """Without s3:ListBucket S3 answers a missing key with 403 (HeadObject, "Permissions"):
+    listing exactly that key, which the policy allows, shows it is gone."""
+    s3_stub, _, _ = clients
+    s3_stub.add_client_error("head_object", "403", "Forbidden", 403)
+    s3_stub.add_response(
+        "list_objects_v2",
+        {"KeyCount": 1, "Contents": [{"Key": f"{KEY}.bak"}]},
+        {"Bucket": BUCKET, "Prefix": KEY, "MaxKeys": 1},
+    )
+    assert _versions(s3_stub).newest_version(BUCKET, KEY) is None
+
+
+def test_forbidden_head_of_an_existing_key_is_raised(clients: tuple[Stubber, Stubber, Rollout]) -> None:
+    s3_stub, _, _ = clients
+    s3_stub.add_client_error("head_object", "403", "Forbidden", 403)
+    s3_stub.add_response(
+        "list_objects_v2",
+        {"KeyCount": 1, "Contents": [{"Key": KEY}]},
+        {"Bucket": BUCKET, "Prefix": KEY, "MaxKeys": 1},
+    )
+    with pytest.raises(ClientError) as raised:
+        _versions(s3_stub).newest_version(BUCKET, KEY)
+    assert raised.value.operation_name == "HeadObject"
+
+
+def test_forbidden_head_and_forbidden_list_raise_the_head_error(
+    clients: tuple[Stubber, Stubber, Rollout],
+) -> None:
+    s3_stub, _, _ = clients
+    s3_stub.add_client_error("head_object", "403", "Forbidden", 403)
+    s3_stub.add_client_error("list_objects_v2", "AccessDenied", "Access Denied", 403)
+    with pytest.raises(ClientError) as raised:
+        _versions(s3_stub).newest_version(BUCKET, KEY)
+    assert raised.value.operation_name == "HeadObject"
