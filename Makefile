@@ -146,7 +146,7 @@ coverage-report: $(VENV)/.synced ## combine and print the coverage of the last `
 	if ls .coverage.* >/dev/null 2>&1; then $(PY) -m coverage combine -q; fi
 	$(PY) -m coverage report --fail-under=0
 	@for part in functions layers; do \
-	  echo "$$part/: $$($(PY) -m coverage report --include="$$part/*" --format=total) % of lines and branches"; \
+	  echo "$$part/: $$($(PY) -m coverage report --include="$$part/*" --format=total --fail-under=0) % of lines and branches"; \
 	  $(PY) -m coverage report --include="$$part/*" --fail-under=90 >/dev/null \
 	    || { echo "$$part/ is under 90 % branch coverage" >&2; exit 1; }; \
 	done
