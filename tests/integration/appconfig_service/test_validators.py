@@ -139,27 +139,29 @@ def test_validate_configuration(world: World) -> None:
         )
 
 
-def test_a_deployment_is_visible_while_it_validates(world: World) -> None:
+def test_a_deployment_is_visible_while_it_validates(world: World, tmp_path: Path) -> None:
     """While validators run the environment is taken: a second StartDeployment conflicts, and the
-    first shows in ListDeployments as VALIDATING (DeploymentState enum of the API reference)."""
+    first shows in ListDeployments as VALIDATING (DeploymentState enum of the API reference).
+    The validator holds until the test opens its gate, however slow the machine."""
     import threading
 
-    profile = world.profile([{"Type": "LAMBDA", "Content": lambda_arn("SlowFunction")}])
-    version = world.put("seconds: 0.8")
+    gate = tmp_path / "gate"
+    profile = world.profile([{"Type": "LAMBDA", "Content": lambda_arn("GateFunction")}])
+    version = world.put(f"gate: {gate}")
     outcome: list[object] = []
     started = threading.Thread(
         target=lambda: outcome.append(world.start(version, ConfigurationProfileId=profile)), daemon=True
     )
     started.start()
     seen: list[str] = []
-    while started.is_alive() and not seen:
-        items = world.appconfig.list_deployments(ApplicationId=world.app_id, EnvironmentId=world.env_id)[
-            "Items"
-        ]
-        seen = [d["State"] for d in items]
-    if seen:  # the validator finished before we looked only on a very slow machine
+    try:
+        while started.is_alive() and not seen:
+            items = world.appconfig.list_deployments(ApplicationId=world.app_id, EnvironmentId=world.env_id)
+            seen = [d["State"] for d in items["Items"]]
         assert seen == ["VALIDATING"]
         with pytest.raises(world.appconfig.exceptions.ConflictException):
             world.start(version)
-    started.join()
+    finally:
+        gate.touch()
+        started.join()
     assert outcome
