@@ -8,6 +8,8 @@ The same cache runs against the local AppConfig service in tests/integration/ext
 from __future__ import annotations
 
 import itertools
+import socket
+import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -145,3 +147,40 @@ def serving(plane: MemoryPlane, clock: ManualClock) -> Iterator[Serving]:
         yield Serving(server.port, plane, server, clock)
     finally:
         server.stop()
+
+
+class CannedPeer:
+    """Accepts connections and answers each request with the next canned reply, verbatim."""
+
+    def __init__(self, *replies: bytes) -> None:
+        self._replies = list(replies)
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self._listener.getsockname()[1]
+        self.requests: list[bytes] = []
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        while self._replies:
+            conn, _ = self._listener.accept()
+            with conn:
+                while self._replies:
+                    request = conn.recv(65536)
+                    if not request:
+                        break
+                    self.requests.append(request)
+                    conn.sendall(self._replies.pop(0))
+                    if b"Connection: close" in self.requests[-1] or not self._replies:
+                        break
+
+    def close(self) -> None:
+        self._listener.close()
+        self._thread.join(30)
+
+
+@pytest.fixture
+def peer() -> Iterator[list[CannedPeer]]:
+    started: list[CannedPeer] = []
+    yield started
+    for p in started:
+        p.close()
