@@ -99,10 +99,11 @@ lock-check: $(UV) ## fail if a lock no longer matches its input (pyproject.toml,
 	@echo "every lock matches its input"
 
 # --- build ----------------------------------------------------------------------------------
-ARCH ?= arm64
+# One artifact runs on arm64 and x86_64 (both platforms' wheels side by side): the architecture
+# is chosen at deploy time, `sam deploy --parameter-overrides Architecture=x86_64`.
 .PHONY: build
-build: $(SAM) ## sam build for ARCH=arm64 (or x86_64); no Docker needed
-	$(SAM) build --parameter-overrides Architecture=$(ARCH)
+build: $(SAM) ## sam build (no Docker needed; one artifact for both architectures)
+	$(SAM) build
 
 # --- checks ---------------------------------------------------------------------------------
 # Source folders whose code is ours (lint, format and types).
@@ -171,10 +172,11 @@ demo: $(VENV)/.synced ## the whole pipeline on this machine, narrated (no AWS ac
 # The same local cloud as the demo, kept running on 127.0.0.1 until Ctrl-C (moto on port 5000,
 # AppConfig + AppConfigData on 4780): upload with any S3 client and the pipeline runs. Prints the
 # `export AWS_ENDPOINT_URL_...` lines. TIME_SCALE (default 60) speeds up deployment strategies.
+# HOLD=1: the deploy function gets nothing; its events go to .localcloud/events/ for `sam local invoke`.
 TIME_SCALE ?= 60
 .PHONY: local-up
-local-up: $(VENV)/.synced ## the demo's local cloud, kept running for hands-on use (TIME_SCALE=60)
-	$(PY) -m localcloud up --time-scale $(TIME_SCALE)
+local-up: $(VENV)/.synced ## the demo's local cloud, kept running for hands-on use (TIME_SCALE=60, HOLD=1)
+	$(PY) -m localcloud up --time-scale $(TIME_SCALE)$(if $(HOLD), --hold)
 
 # Against a running `make local-up`: the deployments and what the flags API returns.
 .PHONY: local-status

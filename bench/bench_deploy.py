@@ -1,28 +1,45 @@
-"""Deploy handler cold import in a fresh process, beside ``import boto3`` alone (goal <= 1.3x)."""
+"""Deploy handler cold import in a fresh process, beside ``import boto3`` alone (goal <= 1.2x).
+
+Each run imports both, one after the other in fresh interpreters (the order swapped every other
+run); the figure is the median of the per-run ratios, so a busy machine slows both sides of a
+ratio alike. Interpreter start-up is excluded; bytecode is written by a first run, as a deployed
+artifact carries it.
+"""
 
 from __future__ import annotations
 
-from bench.harness import ROOT, Figure, alternating, fresh_import_ms, median
+from bench.harness import ROOT, Figure, Paired, alternating, fresh_import_ms, median
 
-RUNS = 15
+RUNS = 31
+# The handler reads its settings at import, as Lambda's Init does: the variables the template sets.
+ENVIRONMENT = {
+    "CONFIG_BUCKET": "appconfig-123456789012-bench",
+    "CONFIG_KEY": "feature-file.yml",
+    "APPCONFIG_APPLICATION_ID": "abc1234",
+    "APPCONFIG_ENVIRONMENT_ID": "def5678",
+    "APPCONFIG_PROFILE_ID": "ghi9012",
+    "APPCONFIG_DEPLOYMENT_STRATEGY_ID": "AppConfig.AllAtOnce",
+}
 
 
 def run() -> list[Figure]:
     path = [ROOT / "functions" / "deploy"]
-    # Warm the file cache and write bytecode once, as a deployed artifact already has it.
-    fresh_import_ms("deployer.handler", pythonpath=path)
+    fresh_import_ms("deployer.handler", pythonpath=path, env=ENVIRONMENT)
+    fresh_import_ms("boto3", pythonpath=path)
     ours, boto3 = alternating(
         RUNS,
-        lambda: fresh_import_ms("deployer.handler", pythonpath=path),
+        lambda: fresh_import_ms("deployer.handler", pythonpath=path, env=ENVIRONMENT),
         lambda: fresh_import_ms("boto3", pythonpath=path),
+        swap=True,
     )
     return [
         Figure(
-            "deploy handler cold import (median of 15)",
+            f"deploy handler cold import (median of {RUNS} paired runs)",
             median(ours),
             "ms",
             "import boto3",
             median(boto3),
-            goal="ratio <= 1.3",
+            goal="ratio <= 1.2",
+            paired=Paired.of(ours, boto3),
         )
     ]

@@ -29,11 +29,7 @@ def run() -> list[Figure]:
     with LocalPipeline(time_scale=600, parameters=ZERO_TIME) as cloud:
         api = cloud.consumer("FlagsApiFunction", AWS_APPCONFIG_EXTENSION_POLL_INTERVAL_SECONDS="1")
         data = cloud.client("appconfigdata")
-        token = data.start_configuration_session(
-            ApplicationIdentifier=cloud.ids()["ApplicationId"],
-            EnvironmentIdentifier=cloud.ids()["EnvironmentId"],
-            ConfigurationProfileIdentifier=cloud.stack.ref("ConfigurationProfile"),
-        )["InitialConfigurationToken"]
+        token = cloud.configuration_session()
         ours, direct = [], []
         for n in range(ROUNDS * 2):
             marker = f"v{n}"

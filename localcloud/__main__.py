@@ -1,10 +1,12 @@
 """``python -m localcloud`` (``make local-up``): the whole pipeline on 127.0.0.1 until Ctrl-C.
 
 moto's server and the local AppConfig service, the stack from template.yaml, its functions run
-as Lambda runs them, and S3 notifications delivered to the deploy function: upload with any S3
-client and the pipeline runs. It prints the ``export`` lines that point an AWS SDK or CLI at it.
+as Lambda runs them, and S3's events delivered through EventBridge to the deploy function:
+upload with any S3 client and the pipeline runs. It prints the ``export`` lines that point an
+AWS SDK or CLI at it, and writes ``.localcloud/sam-env.json`` for ``sam local invoke``.
 
     make local-up TIME_SCALE=60     # strategies 60 times faster
+    make local-up HOLD=1            # keep the deploy function's events in .localcloud/events/
     make local-status               # (another shell) the deployments and what a consumer returns
 """
 
@@ -20,6 +22,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from localcloud import sam_local
 from localcloud.consumers import ConsumerEnvironment
 from localcloud.lambda_runtime.functions import TemplateFunctions
 from localcloud.moto import fake_aws_environment
@@ -27,6 +30,8 @@ from localcloud.pipeline import LAYER, ROOT, LocalPipeline
 from localcloud.template import Resolver, load
 
 STATE = ROOT / ".localcloud" / "state.json"
+SAM_ENV = ROOT / ".localcloud" / "sam-env.json"
+HELD = ROOT / ".localcloud" / "events"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -41,6 +46,11 @@ def main(argv: list[str] | None = None) -> int:
         help="how much faster than real time deployments, bakes and tokens age",
     )
     parser.add_argument("--template", type=Path, default=ROOT / "template.yaml")
+    parser.add_argument(
+        "--hold",
+        action="store_true",
+        help=f"deliver nothing to the deploy function; write its events to {HELD.relative_to(ROOT)}/ instead",
+    )
     args = parser.parse_args(argv)
     return up(args) if args.command == "up" else status(args.template)
 
@@ -52,6 +62,10 @@ def up(args: argparse.Namespace) -> int:
         moto_port=args.moto_port or None,
         appconfig_port=args.appconfig_port,
     ).start()
+    if args.hold:
+        cloud.deliveries.on_hold = sam_local.HeldEvents(HELD)
+        cloud.deliveries.holding = True
+    sam_local.write(cloud, SAM_ENV)
     env = {**fake_aws_environment(), **cloud.endpoints, "AWS_ENDPOINT_URL_S3": cloud.moto.endpoint}
     for name in ("AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"):
         env.pop(name)  # leave the user's CLI configuration alone; the endpoints and keys decide
@@ -77,6 +91,8 @@ def up(args: argparse.Namespace) -> int:
         print(f"export {name}={value}")
     print(f"# upload: aws s3 cp feature-file.yml s3://{cloud.bucket}/{cloud.key}")
     print("# then:   make local-status")
+    print(f"# sam local invoke DeployFunction --env-vars {SAM_ENV.relative_to(ROOT)} -e EVENT_FILE", end="")
+    print(f"   (events held in {HELD.relative_to(ROOT)}/)" if args.hold else "")
     print(
         f"# moto {cloud.moto.endpoint}  AppConfig + AppConfigData {cloud.appconfig.endpoint}  "
         f"time scale {args.time_scale:g}  (Ctrl-C stops)",

@@ -15,8 +15,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from localcloud.delivery import DeliveryChaos
 from localcloud.pipeline import ROOT, LocalPipeline
-from localcloud.s3_events import DeliveryChaos
 
 if TYPE_CHECKING:
     from localcloud.consumers import ConsumerEnvironment
@@ -60,9 +60,10 @@ def main() -> int:
         api = cloud.consumer("FlagsApiFunction", **settings)
         worker = cloud.consumer("OrderWorkerFunction", **settings)
         n.say("consumers started in the local Lambda sandbox, each with the caching extension from the layer")
-        flags = step_valid_upload(cloud, n, api)
+        first, flags = step_valid_upload(cloud, n, api)
         step_broken_upload(cloud, n, api, flags)
         step_changed_upload(cloud, n, api)
+        step_restore(cloud, n, api, first, flags)
         step_burst(cloud, n)
         step_harmful_upload(cloud, n, worker)
     n.step(f"Done in {n.elapsed():.1f} s")
@@ -75,7 +76,9 @@ def main() -> int:
     return 0
 
 
-def step_valid_upload(cloud: LocalPipeline, n: Narrator, api: ConsumerEnvironment) -> list[dict[str, Any]]:
+def step_valid_upload(
+    cloud: LocalPipeline, n: Narrator, api: ConsumerEnvironment
+) -> tuple[str, list[dict[str, Any]]]:
     n.step("1. Upload a valid feature-file.yml")
     first = _upload(cloud, n, "1-launch.yml")
     n.check(_fate(cloud, first) == "deployed", "the deploy function deployed exactly this version")
@@ -85,7 +88,7 @@ def step_valid_upload(cloud: LocalPipeline, n: Narrator, api: ConsumerEnvironmen
         flags[0]["free_shipping"] is True and flags[1]["free_shipping"] is False,
         "premium callers get free shipping, standard ones do not",
     )
-    return flags
+    return first, flags
 
 
 def step_broken_upload(
@@ -112,13 +115,27 @@ def step_changed_upload(cloud: LocalPipeline, n: Narrator, api: ConsumerEnvironm
     n.check(all(f["new_search"] is True for f in flags), "the consumer sees the change: new_search is on")
 
 
+def step_restore(
+    cloud: LocalPipeline, n: Narrator, api: ConsumerEnvironment, first: str, flags: list[dict[str, Any]]
+) -> None:
+    n.step("4. Restore the first version: copy it onto the key, as S3 documents restoring one")
+    restored = cloud.restore(first)
+    n.say(f"CopyObject {first[:8]}… onto {cloud.key} -> new versionId {restored[:8]}…")
+    cloud.settle()
+    n.say(f"deploy function: {_fate(cloud, restored)}; deployment: {_state_of(cloud, restored) or 'none'}")
+    n.check(_fate(cloud, restored) == "deployed", "the copy is a new version, and it was deployed")
+    n.check(_state_of(cloud, restored) == "COMPLETE", "AppConfig validated it and completed the deployment")
+    time.sleep(float(POLL_INTERVAL) + 0.2)
+    n.check(_evaluate(api, n) == flags, "the consumer serves the first version's flags again")
+
+
 def step_burst(cloud: LocalPipeline, n: Narrator) -> None:
-    n.step("4. A burst of uploads; S3 duplicates and reorders the notifications")
-    cloud.notifications.chaos = DeliveryChaos(duplicate_probability=0.5, max_delay=1.0, seed=4)
+    n.step("5. A burst of uploads; S3 and EventBridge duplicate and reorder the deliveries")
+    cloud.deliveries.chaos = DeliveryChaos(duplicate_probability=0.5, max_delay=1.0, seed=4)
     document = (FILES / "3-search-for-everyone.yml").read_text()
     burst = [cloud.upload(f"{document}\n# burst upload {i}\n".encode()) for i in range(6)]
     cloud.settle()
-    cloud.notifications.chaos = DeliveryChaos()
+    cloud.deliveries.chaos = DeliveryChaos()
     deliveries: dict[str, list[str]] = defaultdict(list)
     for event in cloud.deploy_events():
         if event.attempts and not event.attempts[-1].failed:
@@ -139,7 +156,7 @@ def step_burst(cloud: LocalPipeline, n: Narrator) -> None:
 
 
 def step_harmful_upload(cloud: LocalPipeline, n: Narrator, worker: ConsumerEnvironment) -> None:
-    n.step("5. A configuration that makes a consumer fail")
+    n.step("6. A configuration that makes a consumer fail")
     before = _orders(worker)
     harmful = _upload(cloud, n, "5-harmful.yml", settle=False)
     n.say("the order worker keeps taking orders while AppConfig rolls the new version out")
@@ -160,7 +177,10 @@ def _describe(cloud: LocalPipeline, n: Narrator) -> None:
         ConfigurationProfileId=cloud.stack.ref("ConfigurationProfile"),
     )
     n.say(f"moto (S3, SQS, CloudWatch) at {cloud.moto.endpoint}; AppConfig at {cloud.appconfig.endpoint}")
-    n.say(f"bucket {cloud.bucket} (versioned) notifies DeployFunction of PUTs to {cloud.key}")
+    n.say(
+        f"bucket {cloud.bucket} (versioned) sends its events to EventBridge; a rule on {cloud.key} "
+        "invokes DeployFunction for every new version"
+    )
     validators = ", ".join(v["Content"].rsplit(":", 1)[-1] for v in profile.get("Validators", [])) or "none"
     n.say(f"profile {profile['Name']} -> {profile['LocationUri']}, validator: {validators}")
     environment = appconfig.get_environment(**cloud.ids())
@@ -225,9 +245,8 @@ def _orders(worker: ConsumerEnvironment) -> str:
 def _until_settled(
     cloud: LocalPipeline, worker: ConsumerEnvironment, version: str, timeout: float = 30.0
 ) -> int:
-    """Feed orders to the worker from the moment ``version``'s deployment exists until no deployment
-    is in progress; count failed invocations. (The S3 event reaches the deploy function a moment
-    after the upload: counting before its deployment exists would see nothing in progress.)"""
+    """Feed orders to the worker from the moment ``version``'s deployment exists until it has ended;
+    count failed invocations. (S3's event reaches the deploy function a moment after the upload.)"""
     failures = 0
     deadline = time.monotonic() + timeout
     while _state_of(cloud, version) is None and _fate(cloud, version) == "none":
@@ -236,7 +255,7 @@ def _until_settled(
         time.sleep(0.05)
     while time.monotonic() < deadline:
         failures += _orders(worker).startswith("failed")
-        if not any(d["State"] in ("VALIDATING", "DEPLOYING", "BAKING") for d in cloud.deployments()):
+        if _state_of(cloud, version) in ("COMPLETE", "ROLLED_BACK", "REVERTED"):
             break
         time.sleep(0.25)
     return failures

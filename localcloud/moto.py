@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import ipaddress
+import json
 import logging
 import socket
 import urllib.request
+from functools import cache
+from typing import Any
 
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
@@ -68,3 +71,36 @@ class MotoServer:
         request = urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")  # noqa: S310 - checked above
         with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - checked above
             response.read()
+
+
+@cache
+def _aws_managed_policy_data() -> dict[str, Any]:
+    from moto.iam.aws_managed_policies import aws_managed_policies_data
+
+    data: dict[str, Any] = json.loads(aws_managed_policies_data)
+    return data
+
+
+def aws_managed_policy_arns() -> dict[str, str]:
+    """Name -> ARN of every AWS managed policy in moto's copy of AWS's list."""
+    return {
+        name: f"arn:aws:iam::aws:policy{item.get('Path', '/')}{name}"
+        for name, item in _aws_managed_policy_data().items()
+    }
+
+
+def ensure_aws_managed_policy(arn: str, account_id: str = ACCOUNT_ID) -> None:
+    """Make an AWS managed policy attachable in moto's IAM (this process's moto), with its real document.
+
+    moto holds AWS's managed policies only when told to load all 1,500 of them for every account
+    it meets (``MOTO_IAM_LOAD_MANAGED_POLICIES``), which costs a second per account; this adds
+    the one a role attaches, from moto's own copy of AWS's documents."""
+    from moto.iam.models import AWSManagedPolicy, iam_backends
+
+    name = arn.rsplit("/", 1)[-1]
+    data = _aws_managed_policy_data().get(name)
+    if data is None or aws_managed_policy_arns()[name] != arn:
+        raise KeyError(f"{arn} is not an AWS managed policy moto knows")
+    backend = iam_backends[account_id]["global"]
+    if arn not in backend.managed_policies:
+        backend.managed_policies[arn] = AWSManagedPolicy.from_data(name, account_id, "us-east-1", data)

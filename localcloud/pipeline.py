@@ -1,5 +1,6 @@
-"""The whole pipeline on one machine: moto, the local AppConfig service, the template's stack,
-its functions run as Lambda runs them, and S3 notifications delivered as S3 delivers them.
+"""The whole pipeline on one machine: moto, the local AppConfig service, the template's stack
+(provisioned as CloudFormation provisions it), its functions run as Lambda runs them, and S3's
+events delivered through EventBridge as AWS delivers them (at least once, in any order).
 
 ``make demo``, ``make local-up`` and the end-to-end tests all start it::
 
@@ -16,17 +17,20 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from localcloud import s3_writes
 from localcloud.alarms import LambdaErrorAlarms
 from localcloud.appconfig import CALLED_SERVICES, LocalAppConfig, ScaledClock
 from localcloud.clients import Clients
 from localcloud.consumers import ConsumerEnvironment
+from localcloud.delivery import DeliveryChaos, LambdaDeliveries
+from localcloud.eventbridge import EventBus
 from localcloud.iam.accounts import APPCONFIG
 from localcloud.iam.lambda_permissions import FunctionPolicies, PermittedInvoker
 from localcloud.lambda_runtime.async_invoke import AsyncEvent, AsyncInvoker
 from localcloud.lambda_runtime.functions import TemplateFunctions
 from localcloud.moto import MotoServer, fake_aws_environment
-from localcloud.s3_events import DeliveryChaos, S3Notifications
-from localcloud.stack import Stack, provision
+from localcloud.s3_events import S3Notifications
+from localcloud.stack import DEFAULT_STACK_NAME, Stack, provision
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -49,9 +53,11 @@ class LocalPipeline:
         concurrency: int = 4,
         moto_port: int | None = None,
         appconfig_port: int = 0,
+        stack_name: str = DEFAULT_STACK_NAME,
     ) -> None:
         self.template = template
         self.parameters = dict(parameters or {})
+        self.stack_name = stack_name
         self.time_scale = time_scale
         self._chaos = chaos
         self._concurrency = concurrency
@@ -62,6 +68,9 @@ class LocalPipeline:
         self.appconfig: LocalAppConfig[ScaledClock]
         self.stack: Stack
         self.invoker: AsyncInvoker
+        self.deliveries: LambdaDeliveries
+        """Every event source's deliveries to functions: ``chaos``, ``holding``, ``held``."""
+        self.events: EventBus
         self.notifications: S3Notifications
         self.alarms: LambdaErrorAlarms
         self._consumers: list[ConsumerEnvironment] = []
@@ -87,11 +96,11 @@ class LocalPipeline:
         # Functions run in their own processes and inherit AWS_* from here, as code under test
         # would on a developer's machine: no test hook in the functions themselves.
         self._set_environment({**fake_aws_environment(), **self.endpoints})
-        self.stack = provision(self.template, self.parameters, self.client)
+        self.stack = provision(self.template, self.parameters, self.client, stack_name=self.stack_name)
         self._function_policies.replace(self.stack.function_policies)
-        for name, variables in self.stack.function_environment.items():
-            # Each function calls AWS with its execution role's session, as Lambda runs it.
-            self.functions.set_environment(name, {**variables, **self.stack.function_credentials[name]})
+        # Each function calls AWS with its execution role's session, as Lambda runs it.
+        for spec in self.stack.function_specs():
+            self.functions.register(spec)
         self.invoker = AsyncInvoker(
             self.functions,
             configs=self.stack.invoke_configs,
@@ -99,7 +108,11 @@ class LocalPipeline:
             concurrency=self._concurrency,
             sqs=self.client("sqs"),
         )
-        self.notifications = S3Notifications(self._deliver, self._chaos).install()
+        self.deliveries = LambdaDeliveries(self._invoke, self._chaos)
+        self.events = EventBus(self.deliveries, self.stack.records, self.stack.function_policies).install()
+        self.notifications = S3Notifications(
+            self.deliveries, lambda arn: self.stack.records.function(arn).logical_id
+        ).install()
         self.alarms = LambdaErrorAlarms(
             self.client("cloudwatch"), self.stack.alarms, time_scale=self.time_scale
         )
@@ -125,6 +138,7 @@ class LocalPipeline:
         for consumer in self._consumers:
             consumer.stop()
         self.notifications.uninstall()
+        self.events.uninstall()
         self.invoker.stop()
         self.functions.close()
         self.appconfig.stop()
@@ -176,6 +190,19 @@ class LocalPipeline:
         )
         return str(response.get("VersionId"))
 
+    def restore(self, version: str) -> str:
+        """Copy an older version onto the key, as S3 documents restoring one; returns the new version."""
+        return s3_writes.copy(self.client("s3"), self.bucket, self.key, version)
+
+    def configuration_session(self) -> str:
+        """An AppConfigData session on the stack's configuration: its initial token."""
+        token = self.client("appconfigdata").start_configuration_session(
+            ApplicationIdentifier=self.ids()["ApplicationId"],
+            EnvironmentIdentifier=self.ids()["EnvironmentId"],
+            ConfigurationProfileIdentifier=self.stack.ref("ConfigurationProfile"),
+        )["InitialConfigurationToken"]
+        return str(token)
+
     def deployments(self) -> list[DeploymentSummaryTypeDef]:
         """Newest first, every page."""
         ids = self.ids()
@@ -190,6 +217,8 @@ class LocalPipeline:
         """Wait until every notification is handled and no deployment is in progress."""
         deadline = time.monotonic() + timeout
         while True:
+            if self.notifications.errors:
+                raise RuntimeError("S3 could not notify: " + "; ".join(self.notifications.errors))
             drained = self.invoker.drain(max(0.0, deadline - time.monotonic()))
             busy = any(d["State"] in IN_PROGRESS for d in self.deployments())
             if drained and not busy:
@@ -215,7 +244,7 @@ class LocalPipeline:
         logical_id = self.functions.logical_id(name)
         return str(self.stack.attribute(logical_id, "Arn"))
 
-    def _deliver(self, function: str, event: dict[str, Any], delay: float) -> None:
+    def _invoke(self, function: str, event: dict[str, Any], delay: float) -> None:
         self.invoker.invoke(function, event, delay=delay)
 
     def _set_environment(self, variables: dict[str, str]) -> None:

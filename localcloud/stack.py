@@ -1,51 +1,51 @@
-"""Create what template.yaml describes in the local cloud, from its parameters.
+"""Create what template.yaml describes in the local cloud, the way CloudFormation does.
 
-A small CloudFormation for the resource types this application uses: every resource is created
-through the real boto3 API of the service that owns it (moto for S3, SQS and CloudWatch; the
-local AppConfig service for AppConfig), in dependency order, and ``!Ref``/``!GetAtt`` resolve to
-the physical IDs created. Functions are not uploaded anywhere: ``TemplateFunctions`` runs them
-from their CodeUri folders, and this gives them their resolved environment variables.
+1. The SAM transform runs (AWS's own translator, ``localcloud.cfn.transform``): the template
+   becomes plain CloudFormation, with the roles, permissions, rules and event invoke configs
+   SAM generates.
+2. Conditions decide which resources exist; the rest are created in dependency order (a
+   topological order of ``Ref``/``Fn::GetAtt``/``Fn::Sub``/``DependsOn``, ``localcloud.cfn.order``),
+   each through the real boto3 API of the service that owns it (``localcloud.cfn.resources``),
+   so ``!Ref`` and ``!GetAtt`` resolve to the physical names and IDs the services gave.
+3. Names follow CloudFormation's (``stack-LogicalId-SUFFIX`` when none is given) and the
+   services' limits (``localcloud.cfn.names``).
+
+Every ``AWS::IAM::Role`` is created in moto's IAM with its trust policy, its inline policies
+(PutRolePolicy) and its managed policies (AttachRolePolicy; AWS's managed policies are added
+from moto's copy of AWS's documents, ``localcloud.moto``). Functions are not uploaded:
+``Stack.functions`` holds each one as Lambda would (code folder, handler, role ARN, environment,
+layers, event invoke config, resource-based permissions), and ``function_specs`` hands them to
+the local Lambda runtime, each with a session of its execution role (assumed as
+``lambda.amazonaws.com``, which the role's trust policy must allow), as Lambda gives it.
 """
 
 from __future__ import annotations
 
-import json
-import re
+import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from localcloud.cfn import names
+from localcloud.cfn.order import creation_order
+from localcloud.cfn.resources import Creators, LambdaFunction, Place, ProvisioningError, Records
+from localcloud.cfn.transform import Transformed, sam_transform
 from localcloud.iam.accounts import LAMBDA, Accounts
-from localcloud.iam.lambda_permissions import FunctionPolicies
-from localcloud.lambda_runtime.async_invoke import InvokeConfig
+from localcloud.lambda_runtime.functions import FunctionSpec
+from localcloud.moto import aws_managed_policy_arns
 from localcloud.template import PSEUDO, Resolver, Unresolved, load
 
 if TYPE_CHECKING:
     from collections.abc import Callable
     from pathlib import Path
 
+    from localcloud.iam.lambda_permissions import FunctionPolicies
+    from localcloud.lambda_runtime.async_invoke import InvokeConfig
+
 ACCOUNT = PSEUDO["AWS::AccountId"]
 REGION = PSEUDO["AWS::Region"]
-# Creation order: a resource may refer only to types before it.
-ORDER = (
-    "AWS::SQS::Queue",
-    "AWS::IAM::Role",
-    "AWS::Serverless::Function",
-    "AWS::CloudWatch::Alarm",
-    "AWS::S3::Bucket",
-    "AWS::S3::BucketPolicy",
-    "AWS::AppConfig::Application",
-    "AWS::AppConfig::Environment",
-    "AWS::AppConfig::DeploymentStrategy",
-    "AWS::AppConfig::ConfigurationProfile",
-    "AWS::AppConfig::ExtensionAssociation",
-    "AWS::Lambda::Permission",
-)
-# SAM's execution role for a function without a Role of its own: Lambda may assume it.
-# https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-resource-function.html#sam-function-role
-LAMBDA_TRUST = {
-    "Version": "2012-10-17",
-    "Statement": [{"Effect": "Allow", "Principal": {"Service": LAMBDA}, "Action": "sts:AssumeRole"}],
-}
+DEFAULT_STACK_NAME = PSEUDO["AWS::StackName"]
+
+__all__ = ["ProvisioningError", "Stack", "StackResolver", "provision"]
 
 
 @dataclass
@@ -63,7 +63,7 @@ class StackResolver(Resolver):
         return value
 
     def _functions(self) -> dict[str, Callable[[Any], Any]]:
-        return {**super()._functions(), "Fn::GetAtt": lambda a: self._attribute(a[0], a[1])}
+        return {**super()._functions(), "Fn::GetAtt": lambda a: self._attribute(*_getatt(a))}
 
     def _sub(self, name: str, bound: dict[str, Any]) -> Any:
         if "." in name and name not in bound:
@@ -79,15 +79,54 @@ class StackResolver(Resolver):
 
 @dataclass
 class Stack:
+    name: str
+    stack_id: str
     resolver: StackResolver
-    invoke_configs: dict[str, InvokeConfig]
-    function_environment: dict[str, dict[str, str]]
-    alarms: dict[str, dict[str, Any]]
-    """Alarm name -> its definition as the template gives it (resolved)."""
+    """Resolves against the transformed template and the resources created."""
+    records: Records
+    transformed: Transformed
     function_credentials: dict[str, dict[str, str]] = field(default_factory=dict)
     """Function -> its execution role's session (AWS_ACCESS_KEY_ID ...), as Lambda gives it."""
-    function_policies: FunctionPolicies = field(default_factory=FunctionPolicies)
-    """Who may invoke which function (the template's AWS::Lambda::Permission resources)."""
+
+    @property
+    def functions(self) -> dict[str, LambdaFunction]:
+        return self.records.functions
+
+    @property
+    def function_policies(self) -> FunctionPolicies:
+        """Who may invoke which function (the stack's AWS::Lambda::Permission resources)."""
+        return self.records.function_policies
+
+    @property
+    def alarms(self) -> dict[str, dict[str, Any]]:
+        """Alarm name -> its definition as the template gives it (resolved)."""
+        return self.records.alarms
+
+    @property
+    def invoke_configs(self) -> dict[str, InvokeConfig]:
+        return {logical_id: f.invoke_config for logical_id, f in self.functions.items()}
+
+    @property
+    def function_environment(self) -> dict[str, dict[str, str]]:
+        return {logical_id: dict(f.environment) for logical_id, f in self.functions.items()}
+
+    def function_specs(self) -> list[FunctionSpec]:
+        """Each function as the local Lambda runtime runs it."""
+        return [
+            FunctionSpec(
+                name=f.logical_id,
+                code_dir=f.code_dir,
+                handler=f.handler,
+                timeout=f.timeout,
+                memory_mb=f.memory_mb,
+                environment={**f.environment, **self.function_credentials.get(f.logical_id, {})},
+                layer_paths=tuple(_import_path(self.records.layers[arn]) for arn in f.layers),
+                physical_name=f.name,
+                arn=f.arn,
+                role_arn=f.role_arn,
+            )
+            for f in self.functions.values()
+        ]
 
     def ref(self, logical_id: str) -> Any:
         return self.resolver.physical[logical_id]["Ref"]
@@ -99,228 +138,95 @@ class Stack:
         return self.resolver.resolve(self.resolver.template["Outputs"][name]["Value"])
 
 
-def provision(template_path: Path, parameters: dict[str, str], client: Callable[[str], Any]) -> Stack:
+def provision(
+    template_path: Path,
+    parameters: dict[str, str],
+    client: Callable[[str], Any],
+    *,
+    stack_name: str = DEFAULT_STACK_NAME,
+    region: str = REGION,
+    account: str = ACCOUNT,
+) -> Stack:
     """Create the stack; ``client(service)`` returns a boto3 client bound to the local cloud."""
-    template = load(template_path)
-    resolver = StackResolver(template, dict(parameters))
-    resources: dict[str, Any] = template["Resources"]
-    creators = _Creators(resolver, client, resources)
-    for kind in ORDER:
-        for logical_id, resource in resources.items():
-            if resource["Type"] != kind:
-                continue
-            if "Condition" in resource and not resolver.condition(resource["Condition"]):
-                continue
-            properties = resource.get("Properties", {})
-            resolver.physical[logical_id] = creators.create(kind, logical_id, properties)
-    functions = [n for n, r in resources.items() if r["Type"] == "AWS::Serverless::Function"]
-    for name in functions:
-        creators.wire_s3_events(name, resources[name].get("Properties", {}))
-    # A function's policy refers to resources created after it in ORDER (the AppConfig IDs), so
-    # its execution role comes last; Lambda then assumes it for the function's environments.
-    accounts = Accounts(str(ACCOUNT), str(REGION))
-    credentials = {}
-    for name in functions:
-        role_arn = creators.execution_role(name, resources[name].get("Properties", {}))
-        session = accounts.assume_role_as_service(role_arn, LAMBDA, name, duration_seconds=43200)
-        credentials[name] = session.environment()
-    return Stack(
-        resolver,
-        {name: creators.invoke_config(resources[name].get("Properties", {})) for name in functions},
-        {name: creators.environment(name) for name in functions},
-        creators.alarms,
-        credentials,
-        creators.function_policies,
+    names.check_stack_name(stack_name)
+    stack_id = f"arn:aws:cloudformation:{region}:{account}:stack/{stack_name}/{uuid.uuid4()}"
+    pseudo = {
+        **PSEUDO,
+        "AWS::Region": region,
+        "AWS::AccountId": account,
+        "AWS::StackName": stack_name,
+        "AWS::StackId": stack_id,
+    }
+    source = load(template_path)
+    _check_parameters(source, parameters)
+    transformed = sam_transform(
+        source,
+        base=template_path.parent,
+        parameters={**_parameter_values(source, parameters), **pseudo},
+        region=region,
+        managed_policies=aws_managed_policy_arns,
     )
+    template = transformed.template
+    resolver = StackResolver(template, dict(parameters), pseudo)
+    resources: dict[str, Any] = template.get("Resources", {})
+    active = [
+        logical_id
+        for logical_id, resource in resources.items()
+        if "Condition" not in resource or resolver.condition(resource["Condition"])
+    ]
+    records = Records()
+    creators = Creators(Place(stack_name, region, account), client, transformed, records)
+    for logical_id in creation_order(template, active):
+        resource = resources[logical_id]
+        try:
+            properties = resolver.resolve(resource.get("Properties", {}))
+        except (Unresolved, KeyError, IndexError) as error:
+            raise ProvisioningError(f"{logical_id}: cannot resolve {error}") from error
+        resolver.physical[logical_id] = creators.create(resource["Type"], logical_id, properties)
+    accounts = Accounts(account, region)
+    credentials = {
+        logical_id: accounts.assume_role_as_service(
+            function.role_arn, LAMBDA, function.name, duration_seconds=43200
+        ).environment()
+        for logical_id, function in records.functions.items()
+    }
+    return Stack(stack_name, stack_id, resolver, records, transformed, credentials)
 
 
-class _Creators:
-    def __init__(
-        self, resolver: StackResolver, client: Callable[[str], Any], resources: dict[str, Any]
-    ) -> None:
-        self._r = resolver
-        self._client = client
-        self._resources = resources
-        self._notifications: dict[str, list[dict[str, Any]]] = {}
-        self.alarms: dict[str, dict[str, Any]] = {}
-        self.function_policies = FunctionPolicies()
+def _check_parameters(template: dict[str, Any], given: dict[str, str]) -> None:
+    """What CloudFormation checks before it creates anything: known names, allowed values, patterns."""
+    import re
 
-    def create(self, kind: str, logical_id: str, props: dict[str, Any]) -> dict[str, Any]:
-        method = getattr(self, "_" + re.sub(r"\W+", "_", kind.split("::", 1)[1]).lower())
-        created: dict[str, Any] = method(logical_id, props)
-        return created
+    declared: dict[str, Any] = template.get("Parameters", {})
+    unknown = sorted(set(given) - set(declared))
+    if unknown:
+        raise ProvisioningError(f"parameters {unknown} are not declared by the template")
+    for name, spec in declared.items():
+        if name not in given and "Default" not in spec:
+            raise ProvisioningError(f"parameter {name} has no value and no default")
+        value = str(given.get(name, spec.get("Default")))
+        if "AllowedValues" in spec and value not in [str(v) for v in spec["AllowedValues"]]:
+            raise ProvisioningError(f"parameter {name}={value!r} is not one of {spec['AllowedValues']}")
+        if "AllowedPattern" in spec and not re.fullmatch(spec["AllowedPattern"], value):
+            raise ProvisioningError(f"parameter {name}={value!r} does not match {spec['AllowedPattern']}")
+        if spec.get("Type") == "String" and not spec.get("MinLength", 0) <= len(value) <= spec.get(
+            "MaxLength", len(value)
+        ):
+            raise ProvisioningError(f"parameter {name}={value!r} breaks its length limits")
 
-    # --- one method per resource type --------------------------------------------------------
-    def _sqs_queue(self, logical_id: str, props: dict[str, Any]) -> dict[str, Any]:
-        url = self._client("sqs").create_queue(QueueName=logical_id)["QueueUrl"]
-        return {"Ref": url, "Arn": f"arn:aws:sqs:{REGION}:{ACCOUNT}:{logical_id}", "QueueName": logical_id}
 
-    def _iam_role(self, logical_id: str, props: dict[str, Any]) -> dict[str, Any]:
-        """CreateRole with the trust policy, then one PutRolePolicy per inline policy."""
-        spec = self._r.resolve(props)
-        name = spec.get("RoleName") or logical_id
-        iam = self._client("iam")
-        created = iam.create_role(
-            RoleName=name,
-            Path=spec.get("Path", "/"),
-            AssumeRolePolicyDocument=json.dumps(spec["AssumeRolePolicyDocument"]),
-        )["Role"]
-        for policy in spec.get("Policies", []):
-            iam.put_role_policy(
-                RoleName=name,
-                PolicyName=policy["PolicyName"],
-                PolicyDocument=json.dumps(policy["PolicyDocument"]),
-            )
-        return {"Ref": name, "Arn": created["Arn"], "RoleId": created["RoleId"]}
+def _parameter_values(template: dict[str, Any], given: dict[str, str]) -> dict[str, Any]:
+    defaults = {k: v["Default"] for k, v in template.get("Parameters", {}).items() if "Default" in v}
+    return {**defaults, **given}
 
-    def execution_role(self, function: str, props: dict[str, Any]) -> str:
-        """The function's Role, or the role SAM generates (``<Function>Role``) from its Policies.
 
-        Only inline statements (``- Statement: [...]``) are carried over: SAM's policy templates
-        and AWS managed policies (logs, X-Ray) grant calls nothing here makes."""
-        if "Role" in props:
-            return str(self._r.resolve(props["Role"]))
-        name = f"{function}Role"
-        iam = self._client("iam")
-        arn = str(
-            iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST))["Role"]["Arn"]
-        )
-        statements = [p for p in props.get("Policies", []) if isinstance(p, dict) and "Statement" in p]
-        for index, policy in enumerate(statements):
-            document = {"Version": "2012-10-17", "Statement": self._r.resolve(policy["Statement"])}
-            iam.put_role_policy(
-                RoleName=name, PolicyName=f"{name}Policy{index}", PolicyDocument=json.dumps(document)
-            )
-        return arn
+def _import_path(folder: Path) -> Path:
+    """Where Lambda puts a layer's Python code on the path: its ``python/`` folder, if it has one."""
+    return folder / "python" if (folder / "python").is_dir() else folder
 
-    def _lambda_permission(self, logical_id: str, props: dict[str, Any]) -> dict[str, Any]:
-        spec = self._r.resolve(props)
-        function = str(spec["FunctionName"])
-        arn = (
-            function
-            if function.startswith("arn:")
-            else f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{function}"
-        )
-        self.function_policies.add_permission(
-            arn, logical_id, principal=spec["Principal"], action=spec["Action"],
-            source_account=spec.get("SourceAccount"), source_arn=spec.get("SourceArn"),
-        )  # fmt: skip
-        return {"Ref": logical_id}
 
-    def _serverless_function(self, logical_id: str, props: dict[str, Any]) -> dict[str, Any]:
-        return {"Ref": logical_id, "Arn": f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{logical_id}"}
-
-    def _cloudwatch_alarm(self, logical_id: str, props: dict[str, Any]) -> dict[str, Any]:
-        spec = self._r.resolve(props)
-        name = spec.get("AlarmName") or logical_id
-        allowed = {
-            "AlarmDescription", "MetricName", "Namespace", "Statistic", "Dimensions", "Period",
-            "EvaluationPeriods", "DatapointsToAlarm", "Threshold", "ComparisonOperator", "TreatMissingData",
-        }  # fmt: skip
-        self._client("cloudwatch").put_metric_alarm(
-            AlarmName=name, **{k: v for k, v in spec.items() if k in allowed}
-        )
-        # moto keeps no metric-math queries (it returns Metrics: []): the evaluation reads them here.
-        self.alarms[name] = spec
-        return {"Ref": name, "Arn": f"arn:aws:cloudwatch:{REGION}:{ACCOUNT}:alarm:{name}"}
-
-    def _s3_bucket(self, logical_id: str, props: dict[str, Any]) -> dict[str, Any]:
-        spec = self._r.resolve(props)
-        name = spec.get("BucketName") or logical_id.lower()
-        s3 = self._client("s3")
-        s3.create_bucket(Bucket=name)
-        if "VersioningConfiguration" in spec:
-            s3.put_bucket_versioning(Bucket=name, VersioningConfiguration=spec["VersioningConfiguration"])
-        if "PublicAccessBlockConfiguration" in spec:
-            s3.put_public_access_block(
-                Bucket=name, PublicAccessBlockConfiguration=spec["PublicAccessBlockConfiguration"]
-            )
-        if "BucketEncryption" in spec:
-            # CloudFormation spells the API's ApplyServerSideEncryptionByDefault without "Apply".
-            rules = [
-                {"ApplyServerSideEncryptionByDefault": r["ServerSideEncryptionByDefault"]}
-                for r in spec["BucketEncryption"]["ServerSideEncryptionConfiguration"]
-            ]
-            s3.put_bucket_encryption(Bucket=name, ServerSideEncryptionConfiguration={"Rules": rules})
-        return {"Ref": name, "Arn": f"arn:aws:s3:::{name}"}
-
-    def _s3_bucketpolicy(self, logical_id: str, props: dict[str, Any]) -> dict[str, Any]:
-        spec = self._r.resolve(props)
-        document = dict(spec["PolicyDocument"])
-        # The local cloud speaks plain HTTP on 127.0.0.1 and moto enforces bucket policies: a
-        # TLS-only statement would refuse every request. It is the one statement left out.
-        document["Statement"] = [
-            s for s in document["Statement"] if "aws:SecureTransport" not in json.dumps(s)
-        ]
-        if document["Statement"]:
-            self._client("s3").put_bucket_policy(Bucket=spec["Bucket"], Policy=json.dumps(document))
-        return {"Ref": logical_id}
-
-    def _appconfig_application(self, logical_id: str, props: dict[str, Any]) -> dict[str, Any]:
-        created = self._client("appconfig").create_application(**self._r.resolve(props))
-        return {"Ref": created["Id"], "ApplicationId": created["Id"]}
-
-    def _appconfig_environment(self, logical_id: str, props: dict[str, Any]) -> dict[str, Any]:
-        created = self._client("appconfig").create_environment(**self._r.resolve(props))
-        return {"Ref": created["Id"], "EnvironmentId": created["Id"]}
-
-    def _appconfig_deploymentstrategy(self, logical_id: str, props: dict[str, Any]) -> dict[str, Any]:
-        created = self._client("appconfig").create_deployment_strategy(**self._r.resolve(props))
-        return {"Ref": created["Id"], "Id": created["Id"]}
-
-    def _appconfig_configurationprofile(self, logical_id: str, props: dict[str, Any]) -> dict[str, Any]:
-        created = self._client("appconfig").create_configuration_profile(**self._r.resolve(props))
-        return {"Ref": created["Id"], "ConfigurationProfileId": created["Id"]}
-
-    def _appconfig_extensionassociation(self, logical_id: str, props: dict[str, Any]) -> dict[str, Any]:
-        # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-appconfig-extensionassociation.html:
-        # the properties are CreateExtensionAssociation's, but Tags is a list of Key/Value pairs there.
-        spec = self._r.resolve(props)
-        if "Tags" in spec:
-            spec["Tags"] = {tag["Key"]: tag["Value"] for tag in spec["Tags"]}
-        created = self._client("appconfig").create_extension_association(**spec)
-        return {
-            "Ref": created["Id"],
-            **{k: created[k] for k in ("Id", "Arn", "ExtensionArn", "ResourceArn")},
-        }
-
-    # --- what SAM generates from a function's properties --------------------------------------
-    def wire_s3_events(self, function: str, props: dict[str, Any]) -> None:
-        """SAM's S3 event source: a LambdaFunctionConfiguration on the bucket."""
-        for event in props.get("Events", {}).values():
-            if event.get("Type") != "S3":
-                continue
-            spec = event["Properties"]
-            bucket = self._r.resolve(spec["Bucket"])
-            events = spec["Events"] if isinstance(spec["Events"], list) else [spec["Events"]]
-            configuration: dict[str, Any] = {
-                "LambdaFunctionArn": self._r.physical[function]["Arn"],
-                "Events": events,
-            }
-            if "Filter" in spec:
-                rules = self._r.resolve(spec["Filter"])["S3Key"]["Rules"]
-                configuration["Filter"] = {"Key": {"FilterRules": rules}}
-            self._notifications.setdefault(bucket, []).append(configuration)
-            self._client("s3").put_bucket_notification_configuration(
-                Bucket=bucket,
-                NotificationConfiguration={"LambdaFunctionConfigurations": self._notifications[bucket]},
-                SkipDestinationValidation=True,
-            )
-
-    def invoke_config(self, props: dict[str, Any]) -> InvokeConfig:
-        spec = self._r.resolve(props.get("EventInvokeConfig", {}))
-        destination = spec.get("DestinationConfig", {}).get("OnFailure", {}).get("Destination")
-        queue = next(
-            (p["Ref"] for p in self._r.physical.values() if destination and p.get("Arn") == destination), None
-        )
-        return InvokeConfig(
-            maximum_retry_attempts=int(spec.get("MaximumRetryAttempts", 2)),
-            maximum_event_age=float(spec.get("MaximumEventAgeInSeconds", 21600)),
-            on_failure_queue_url=queue,
-        )
-
-    def environment(self, function: str) -> dict[str, str]:
-        globals_ = self._r.template.get("Globals", {}).get("Function", {}).get("Environment", {})
-        own = self._resources[function].get("Properties", {}).get("Environment", {})
-        variables = {**globals_.get("Variables", {}), **own.get("Variables", {})}
-        return {k: str(v) for k, v in self._r.resolve(variables).items() if v is not None}
+def _getatt(argument: Any) -> tuple[str, str]:
+    if isinstance(argument, str):
+        logical_id, attribute = argument.split(".", 1)
+        return logical_id, attribute
+    return str(argument[0]), str(argument[1])

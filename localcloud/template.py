@@ -5,6 +5,8 @@ CloudFormation's short-form tags (``!Ref``, ``!Sub``, ``!GetAtt`` ...) become th
 resolved where the template alone decides them (parameter defaults, pseudo parameters, ``!Sub``
 over those, ``!If`` on resolvable conditions); anything that needs a deployed stack (a
 resource's ``!Ref`` or ``!GetAtt``) stays unresolved and is reported, never guessed.
+``!Ref AWS::NoValue`` removes the property, or the list item, it stands for, as CloudFormation
+removes it (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/pseudo-parameter-reference.html).
 """
 
 from __future__ import annotations
@@ -19,6 +21,15 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from pathlib import Path
 
+
+class _NoValue:
+    def __repr__(self) -> str:
+        return "AWS::NoValue"
+
+
+NO_VALUE: Any = _NoValue()
+"""What ``!Ref AWS::NoValue`` resolves to; ``Resolver.resolve`` drops it from objects and lists."""
+
 PSEUDO = {
     "AWS::Region": "us-east-1",
     "AWS::AccountId": "123456789012",
@@ -28,7 +39,7 @@ PSEUDO = {
         "arn:aws:cloudformation:us-east-1:123456789012:stack/local/00000000-0000-0000-0000-000000000000"
     ),
     "AWS::URLSuffix": "amazonaws.com",
-    "AWS::NoValue": None,
+    "AWS::NoValue": NO_VALUE,
 }
 
 
@@ -70,10 +81,11 @@ def load(path: Path) -> dict[str, Any]:
 class Resolver:
     template: dict[str, Any]
     parameters: dict[str, str] = field(default_factory=dict)
+    pseudo: dict[str, Any] = field(default_factory=lambda: dict(PSEUDO))
 
     def parameter(self, name: str) -> Any:
-        if name in PSEUDO:
-            return PSEUDO[name]
+        if name in self.pseudo:
+            return self.pseudo[name]
         if name in self.parameters:
             return self.parameters[name]
         spec = self.template.get("Parameters", {}).get(name)
@@ -87,18 +99,18 @@ class Resolver:
     def resolve(self, value: Any) -> Any:
         """The value with every intrinsic the template decides; raises Unresolved otherwise."""
         if isinstance(value, list):
-            return [self.resolve(v) for v in value]
+            return [r for r in (self.resolve(v) for v in value) if r is not NO_VALUE]
         if not isinstance(value, dict):
             return value
-        if len(value) != 1:
-            return {k: self.resolve(v) for k, v in value.items()}
-        ((key, arg),) = value.items()
-        function = self._functions().get(key)
-        if function is not None:
-            return function(arg)
-        if key.startswith("Fn::"):
-            raise Unresolved(key)
-        return {key: self.resolve(arg)}
+        if len(value) == 1:
+            ((key, arg),) = value.items()
+            function = self._functions().get(key)
+            if function is not None:
+                return function(arg)
+            if key.startswith("Fn::"):
+                raise Unresolved(key)
+        resolved = {k: self.resolve(v) for k, v in value.items()}
+        return {k: v for k, v in resolved.items() if v is not NO_VALUE}
 
     def _functions(self) -> dict[str, Callable[[Any], Any]]:
         r = self.resolve
@@ -110,6 +122,7 @@ class Resolver:
             "Fn::Select": lambda a: r(a[1])[int(r(a[0]))],
             "Fn::Split": lambda a: str(r(a[1])).split(a[0]),
             "Fn::If": lambda a: r(a[1] if self.condition(a[0]) else a[2]),
+            "Fn::FindInMap": lambda a: self.template["Mappings"][r(a[0])][r(a[1])][r(a[2])],
             "Fn::Equals": lambda a: r(a[0]) == r(a[1]),
             "Fn::Not": lambda a: not r(a[0]),
             "Fn::And": lambda a: all(r(v) for v in a),

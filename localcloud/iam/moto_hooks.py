@@ -32,7 +32,7 @@ from localcloud.iam.accounts import PARTITION, Accounts, InvalidSessionToken, Un
 from localcloud.iam.audit import DENIALS
 from localcloud.iam.conditions import context_of
 from localcloud.iam.evaluation import Principal, Request, evaluate
-from localcloud.iam.requests import signed_by
+from localcloud.iam.requests import signed_by, signed_by_form
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -121,6 +121,8 @@ class MotoEnforcement:
         """The caller and the Region it signed for; an unknown key raises ``unknown(reason)``."""
         query = urlsplit(response.uri).query
         signed = signed_by(dict(response.headers), query)
+        if signed is None and response.method == "POST":
+            signed = signed_by_form(getattr(response, "form_data", None) or {})
         if signed is None:
             return Principal("anonymous", "anonymous"), self.accounts.region
         try:
@@ -131,7 +133,7 @@ class MotoEnforcement:
             raise unknown("InvalidToken") from None
         if principal.kind == "role-session":
             self._check_signature(response)
-        return principal, signed.region
+        return principal, signed.region or self.accounts.region
 
     @staticmethod
     def _check_signature(response: Any) -> None:

@@ -24,6 +24,20 @@ class Signed:
     session_token: str | None
 
 
+def signed_by_form(form: Mapping[str, str]) -> Signed | None:
+    """A browser-based POST upload's signer: its policy is signed in the form's fields, SigV4's
+    ``x-amz-credential`` (https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-HTTPPOSTConstructPolicy.html)
+    or SigV2's ``AWSAccessKeyId``, which names no Region."""
+    lower = {str(k).lower(): str(v) for k, v in form.items()}
+    token = lower.get("x-amz-security-token")
+    parts = lower.get("x-amz-credential", "").split("/")
+    if len(parts) >= 5:
+        return Signed(parts[0], parts[2], parts[3], token)
+    if lower.get("awsaccesskeyid"):
+        return Signed(lower["awsaccesskeyid"], "", "s3", token)
+    return None
+
+
 def signed_by(headers: Mapping[str, str], query: str = "") -> Signed | None:
     """The request's signer, or None for an unsigned (anonymous) request."""
     lower = {k.lower(): v for k, v in headers.items()}

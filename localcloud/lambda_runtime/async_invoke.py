@@ -145,12 +145,15 @@ class AsyncInvoker:
     def _send_to_destination(self, event: AsyncEvent, config: InvokeConfig, last: Invocation) -> None:
         if not (config.on_failure_queue_url and self._sqs):
             return
+        arn = self._functions.spec(event.function).arn or (
+            f"arn:aws:lambda:us-east-1:123456789012:function:{event.function}"
+        )
         record = {
             "version": "1.0",
             "timestamp": datetime.now(UTC).isoformat(),
             "requestContext": {
                 "requestId": event.request_id,
-                "functionArn": f"arn:aws:lambda:us-east-1:123456789012:function:{event.function}:$LATEST",
+                "functionArn": f"{arn}:$LATEST",
                 "condition": "RetriesExhausted",
                 "approximateInvokeCount": len(event.attempts),
             },

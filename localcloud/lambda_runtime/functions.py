@@ -5,6 +5,9 @@
 ``FunctionName`` when the template alone decides it), and ``invoke(name_or_arn, event)`` runs
 its real handler:
 
+* as the provisioner registered it (``register``: the SAM-transformed template's function,
+  its environment, role and layers resolved against the stack), or else as the template alone
+  describes it;
 * in its own process (``sys.executable -I``: the project's interpreter, none of the caller's
   import path), with the function's CodeUri folder first on ``sys.path`` and its layers'
   ``python/`` folders after it, as ``/var/task`` and ``/opt/python`` are in Lambda;
@@ -33,12 +36,12 @@ import threading
 import time
 import uuid
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from queue import Empty, Queue
 from typing import IO, Any
 
-from localcloud.template import Resolver, Unresolved, load
+from localcloud.template import NO_VALUE, Resolver, Unresolved, load
 
 WORKER = Path(__file__).with_name("_worker.py")
 DEFAULT_TIMEOUT = 3.0  # Lambda's default function timeout, seconds
@@ -62,6 +65,15 @@ class FunctionSpec:
     layer_paths: tuple[Path, ...] = ()
     unresolved: tuple[str, ...] = ()
     """Environment variables left out because they need a deployed stack; pass overrides."""
+    physical_name: str = ""
+    """The function's name in the stack (Lambda's ``FunctionName``); the logical ID if not deployed."""
+    arn: str = ""
+    role_arn: str | None = None
+    """The execution role the provisioner created in IAM; None for a template-only function."""
+
+    @property
+    def function_name(self) -> str:
+        return self.physical_name or self.name
 
 
 @dataclass(frozen=True)
@@ -101,16 +113,30 @@ class TemplateFunctions:
         self._overrides = {k: dict(v) for k, v in (environment or {}).items()}
         self._python = python
         self._pools: dict[str, _Pool] = {}
+        self._registered: dict[str, FunctionSpec] = {}
         self._lock = threading.Lock()
         self.logs: deque[str] = deque(maxlen=log_lines)
         """The newest lines the functions wrote (stdout and stderr), for diagnostics."""
 
     def names(self) -> list[str]:
-        return [n for n, r in self._resources().items() if r.get("Type") in FUNCTION_TYPES]
+        declared = [n for n, r in self._resources().items() if r.get("Type") in FUNCTION_TYPES]
+        return declared + [n for n in self._registered if n not in declared]
+
+    def register(self, spec: FunctionSpec) -> None:
+        """Run ``spec.name`` as deployed (the provisioner's resolution wins over the template's)."""
+        with self._lock:
+            self._registered[spec.name] = spec
+            pool = self._pools.pop(spec.name, None)
+        if pool:
+            pool.close()
 
     def spec(self, name: str) -> FunctionSpec:
-        resources = self._resources()
         logical_id = self.logical_id(name)
+        registered = self._registered.get(logical_id)
+        if registered is not None:
+            overrides = self._overrides.get(logical_id, {})
+            return replace(registered, environment={**registered.environment, **overrides})
+        resources = self._resources()
         resource = resources[logical_id]
         globals_ = self._template.get("Globals", {}).get("Function", {})
         props = {**globals_, **resource.get("Properties", {})}
@@ -129,7 +155,7 @@ class TemplateFunctions:
             except (Unresolved, KeyError, IndexError):
                 unresolved.append(key)
                 continue
-            if value is not None:
+            if value is not None and value is not NO_VALUE:
                 env[key] = str(value)
         overrides = self._overrides.get(logical_id, {})
         env.update(overrides)
@@ -149,6 +175,9 @@ class TemplateFunctions:
     def logical_id(self, name: str) -> str:
         """The function's logical ID from an ARN, a logical ID, or the template's ``FunctionName``."""
         wanted = function_name_from_arn(name)
+        for logical_id, registered in self._registered.items():
+            if wanted in (logical_id, registered.physical_name):
+                return logical_id
         resources = self._resources()
         if resources.get(wanted, {}).get("Type") in FUNCTION_TYPES:
             return wanted
@@ -362,10 +391,10 @@ def _lambda_environment(spec: FunctionSpec) -> dict[str, str]:
         **passed,
         "AWS_REGION": region,
         "AWS_DEFAULT_REGION": region,
-        "AWS_LAMBDA_FUNCTION_NAME": spec.name,
+        "AWS_LAMBDA_FUNCTION_NAME": spec.function_name,
         "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
         "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_mb),
-        "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{spec.name}",
+        "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{spec.function_name}",
         "AWS_LAMBDA_LOG_STREAM_NAME": f"local/[$LATEST]{uuid.uuid4().hex}",
         "AWS_EXECUTION_ENV": "AWS_Lambda_python3.13",
         # What `sam local invoke` sets too: Powertools' Tracer then stays off (no X-Ray daemon here).

@@ -22,7 +22,13 @@ def test_an_upload_that_cannot_be_deployed_lands_on_the_failure_queue_with_its_r
         record = json.loads(message["Body"])
         assert record["requestContext"]["condition"] == "RetriesExhausted"
         assert record["requestContext"]["approximateInvokeCount"] == 3
-        assert record["requestPayload"]["Records"][0]["s3"]["object"]["versionId"] == version
+        assert (
+            record["requestContext"]["functionArn"]
+            == cloud.stack.functions["DeployFunction"].arn + ":$LATEST"
+        )
+        # The event EventBridge delivered, whole: S3's "Object Created" for this version.
+        assert record["requestPayload"]["detail-type"] == "Object Created"
+        assert record["requestPayload"]["detail"]["object"]["version-id"] == version
         assert record["responsePayload"]["errorType"] == "RetryableError"
         assert "InternalServerException" in record["responsePayload"]["errorMessage"]
         assert cloud.deployments() == []

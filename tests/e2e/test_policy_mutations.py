@@ -74,7 +74,9 @@ def mutations() -> list[tuple[str, int, int | None]]:
     out: list[tuple[str, int, int | None]] = []
     for owner, statements in _statement_lists(load(TEMPLATE)):
         for index, statement in enumerate(statements):
-            if statement["Effect"] != "Allow":
+            # ``!If [HasKmsKey, statement, AWS::NoValue]``: absent with the default parameters, and
+            # the local cloud does not authorise KMS use (see README), so nothing could need it.
+            if "Fn::If" in statement or statement["Effect"] != "Allow":
                 continue
             out.append((owner, index, None))
             resources = statement.get("Resource")
@@ -201,7 +203,7 @@ def scenario_for(label: str) -> tuple[Callable[[LocalPipeline], bool], dict[str,
 def run(template: Path, label: str) -> tuple[bool, list[str]]:
     scenario, parameters = scenario_for(label)
     with LocalPipeline(template=template, time_scale=600, parameters=parameters) as cloud:
-        cloud.notifications.holding = True  # each scenario delivers the notification it needs
+        cloud.deliveries.holding = True  # each scenario delivers the notification it needs
         mark = DENIALS.mark()
         passed = scenario(cloud)
         return passed, DENIALS.since(mark)

@@ -22,7 +22,7 @@ from deployer.aws import AppConfigDeployments, S3ObjectVersions
 from deployer.errors import EnvironmentBusy, RetryableError
 from deployer.outcomes import Outcome, Result
 from deployer.rollout import Rollout, Target
-from deployer.uploads import uploads_from_event
+from deployer.uploads import Upload, items_from_event
 
 from localcloud.appconfig import LocalAppConfig, ManualClock
 from localcloud.lambda_runtime.functions import TemplateFunctions
@@ -95,7 +95,8 @@ class Setup:
         )
 
     def decide(self, version: str, strategy: str | None = None) -> Result:
-        (upload,) = uploads_from_event(s3_event(version))
+        (upload,) = items_from_event(s3_event(version))
+        assert isinstance(upload, Upload)
         return self.rollout(strategy).decide(upload)
 
     def deployments(self) -> list[DeploymentTypeDef]:

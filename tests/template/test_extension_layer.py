@@ -26,11 +26,8 @@ def test_layer_is_a_makefile_build_for_both_architectures_and_both_runtimes(temp
     assert template["Outputs"]["AppConfigCacheLayerArn"]["Value"] == {"Ref": "AppConfigCacheLayer"}
 
 
-@pytest.mark.parametrize("architecture", ["arm64"])
-def test_sam_build_holds_an_executable_extension_and_the_client(
-    sam_build: Callable[[str], Path], architecture: str
-) -> None:
-    layer = sam_build(architecture) / "AppConfigCacheLayer"
+def test_sam_build_holds_an_executable_extension_and_the_client(sam_build: Callable[[], Path]) -> None:
+    layer = sam_build() / "AppConfigCacheLayer"
     launcher = layer / "extensions" / "appconfig-cache"
     assert launcher.is_file()
     assert os.access(launcher, os.X_OK)

@@ -16,8 +16,8 @@ from tests.template.conftest import ROOT, tool
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-BUCKET_NAME = "appconfig-${AWS::AccountId}-${StackUuid}"
-OBJECT_ARN = "arn:${AWS::Partition}:s3:::" + BUCKET_NAME + "/${ConfigPrefix}${ConfigKey}"
+OBJECT_ARN = "${ConfigBucket.Arn}/${ConfigPrefix}${ConfigKey}"
+BUCKET_ARN = {"Fn::GetAtt": ["ConfigBucket", "Arn"]}
 
 
 def run(*command: str | Path) -> subprocess.CompletedProcess[str]:
@@ -46,11 +46,8 @@ def test_checkov_finds_nothing_beyond_the_documented_exceptions() -> None:
     assert failed == []
 
 
-@pytest.mark.parametrize("architecture", ["arm64", "x86_64"])
-def test_sam_build_without_docker_holds_the_deploy_function(
-    sam_build: Callable[[str], Path], architecture: str
-) -> None:
-    artifact = sam_build(architecture) / "DeployFunction"
+def test_sam_build_without_docker_holds_the_deploy_function(sam_build: Callable[[], Path]) -> None:
+    artifact = sam_build() / "DeployFunction"
     assert (artifact / "deployer" / "handler.py").is_file()
     assert (artifact / "aws_lambda_powertools" / "__init__.py").is_file()
     # The runtime provides the AWS SDK; bundling it would only slow the cold start.
@@ -62,32 +59,42 @@ def test_sam_build_without_docker_holds_the_deploy_function(
         assert (artifact / "deployer" / "__pycache__" / "handler.cpython-313.pyc").is_file()
 
 
-def test_built_template_keeps_the_architecture_parameter(sam_build: Callable[[str], Path]) -> None:
-    built = (sam_build("x86_64") / "template.yaml").read_text()
-    assert "Architecture" in built
+def test_the_built_template_leaves_the_architecture_to_deploy_time(sam_build: Callable[[], Path]) -> None:
+    """`sam deploy` deploys the built template: the architecture stays a parameter it is given."""
+    from localcloud.template import load
+
+    built = load(sam_build() / "template.yaml")
+    assert built["Parameters"]["Architecture"]["AllowedValues"] == ["arm64", "x86_64"]
+    assert built["Globals"]["Function"]["Architectures"] == [{"Ref": "Architecture"}]
 
 
-def test_s3_notification_filter_matches_the_key_parameters(template: dict[str, Any]) -> None:
-    event = template["Resources"]["DeployFunction"]["Properties"]["Events"]["ConfigUploaded"]["Properties"]
-    assert event["Bucket"] == {"Ref": "ConfigBucket"}
-    assert event["Events"] == "s3:ObjectCreated:Put"
-    condition, with_prefix, without_prefix = event["Filter"]["S3Key"]["Rules"]["Fn::If"]
-    assert condition == "HasPrefix"
-    assert with_prefix == [
-        {"Name": "prefix", "Value": {"Ref": "ConfigPrefix"}},
-        {"Name": "suffix", "Value": {"Ref": "ConfigKey"}},
-    ]
-    assert without_prefix == [{"Name": "suffix", "Value": {"Ref": "ConfigKey"}}]
+def test_every_new_version_of_exactly_the_key_reaches_the_deploy_function(template: dict[str, Any]) -> None:
+    """S3 -> EventBridge: every API that creates a version sends "Object Created"; the rule
+    matches the exact bucket and key, so no suffix filter lets "my-feature-file.yml" through."""
+    resources = template["Resources"]
+    bucket = resources["ConfigBucket"]["Properties"]
+    assert bucket["NotificationConfiguration"] == {"EventBridgeConfiguration": {"EventBridgeEnabled": True}}
+    (event,) = resources["DeployFunction"]["Properties"]["Events"].values()
+    assert event["Type"] == "EventBridgeRule"
+    assert event["Properties"]["Pattern"] == {
+        "source": ["aws.s3"],
+        "detail-type": ["Object Created"],
+        "detail": {
+            "bucket": {"name": [{"Ref": "ConfigBucket"}]},
+            "object": {"key": [{"Fn::Sub": "${ConfigPrefix}${ConfigKey}"}]},
+        },
+    }
+    assert "EventBusName" not in event["Properties"]  # S3 sends to the default bus only
 
 
 def test_profile_points_at_the_bucket_and_key_the_function_watches(template: dict[str, Any]) -> None:
     resources = template["Resources"]
     profile = resources["ConfigurationProfile"]["Properties"]
     assert profile["Type"] == "AWS.Freeform"
-    assert profile["LocationUri"]["Fn::Sub"][0] == f"s3://{BUCKET_NAME}/${{ConfigPrefix}}${{ConfigKey}}"
-    assert resources["ConfigBucket"]["Properties"]["BucketName"]["Fn::Sub"][0] == BUCKET_NAME
+    assert profile["LocationUri"] == {"Fn::Sub": "s3://${ConfigBucket}/${ConfigPrefix}${ConfigKey}"}
+    assert "BucketName" not in resources["ConfigBucket"]["Properties"]  # CloudFormation names it
     variables = resources["DeployFunction"]["Properties"]["Environment"]["Variables"]
-    assert variables["CONFIG_BUCKET"]["Fn::Sub"][0] == BUCKET_NAME
+    assert variables["CONFIG_BUCKET"] == {"Ref": "ConfigBucket"}
     assert variables["CONFIG_KEY"] == {"Fn::Sub": "${ConfigPrefix}${ConfigKey}"}
 
 
@@ -114,7 +121,7 @@ def test_retrieval_role_holds_exactly_the_documented_s3_permissions(template: di
     (policy,) = role["Policies"]
     grants = {
         tuple(sorted(_as_list(s["Action"]))): _resource(s["Resource"])
-        for s in policy["PolicyDocument"]["Statement"]
+        for s in _statements(policy["PolicyDocument"]["Statement"])
     }
     assert grants == {
         ("s3:GetObject", "s3:GetObjectVersion"): OBJECT_ARN,
@@ -123,20 +130,23 @@ def test_retrieval_role_holds_exactly_the_documented_s3_permissions(template: di
             "s3:GetBucketVersioning",
             "s3:ListBucket",
             "s3:ListBucketVersions",
-        ): "arn:${AWS::Partition}:s3:::" + BUCKET_NAME,
+        ): BUCKET_ARN,
         ("s3:ListAllMyBuckets",): "*",
+        # Only with a customer managed key, and only on that key.
+        ("kms:Decrypt",): {"Ref": "KmsKeyArn"},
     }
 
 
 def test_deploy_function_policy_is_scoped_to_this_configuration(template: dict[str, Any]) -> None:
     (policy,) = template["Resources"]["DeployFunction"]["Properties"]["Policies"]
-    statements = policy["Statement"]
+    statements = _statements(policy["Statement"])
     actions = sorted(a for s in statements for a in _as_list(s["Action"]))
     assert actions == [
         "appconfig:GetDeployment",
         "appconfig:ListDeployments",
         "appconfig:StartDeployment",
         "appconfig:StopDeployment",
+        "kms:GenerateDataKey",
         "s3:GetObject",
         "s3:ListBucket",
     ]
@@ -149,7 +159,7 @@ def test_deploy_function_policy_is_scoped_to_this_configuration(template: dict[s
     assert _resource(s3["Resource"]) == OBJECT_ARN
     # Listing is limited to the configuration object's own key (after S3's 403 for a deleted key).
     listing = next(s for s in statements if s["Action"] == "s3:ListBucket")
-    assert _resource(listing["Resource"]) == "arn:${AWS::Partition}:s3:::" + BUCKET_NAME
+    assert listing["Resource"] == BUCKET_ARN
     assert listing["Condition"] == {"StringEquals": {"s3:prefix": {"Fn::Sub": "${ConfigPrefix}${ConfigKey}"}}}
 
 
@@ -167,6 +177,20 @@ def test_failed_events_are_retried_then_kept_on_an_encrypted_queue(template: dic
 
 def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
+
+
+def _statements(statements: list[Any]) -> list[dict[str, Any]]:
+    """Every statement, the conditional ones (``!If [HasKmsKey, statement, AWS::NoValue]``) included."""
+    found = []
+    for statement in statements:
+        if "Fn::If" in statement:
+            condition, present, absent = statement["Fn::If"]
+            assert condition == "HasKmsKey"
+            assert absent == {"Ref": "AWS::NoValue"}
+            found.append(present)
+        else:
+            found.append(statement)
+    return found
 
 
 def _resource(value: Any) -> Any:
@@ -189,9 +213,9 @@ def _has_python313() -> bool:
     ("function", "package"), [("FlagsApiFunction", "flags_api"), ("OrderWorkerFunction", "order_worker")]
 )
 def test_consumers_carry_their_code_and_a_yaml_parser_for_both_architectures(
-    sam_build: Callable[[str], Path], function: str, package: str
+    sam_build: Callable[[], Path], function: str, package: str
 ) -> None:
-    artifact = sam_build("arm64") / function
+    artifact = sam_build() / function
     assert (artifact / package / "handler.py").is_file()
     # The feature file is YAML; the layer's client parses it with the function's PyYAML.
     loaders = {p.name for p in (artifact / "yaml").glob("_yaml.*.so")}
@@ -225,12 +249,13 @@ def test_the_environment_watches_the_consumers_alarm(template: dict[str, Any]) -
     assert monitor["AlarmArn"] == {"Fn::GetAtt": ["ConsumerErrorsAlarm", "Arn"]}
     alarm = resources["ConsumerErrorsAlarm"]["Properties"]
     watched = {
-        q["MetricStat"]["Metric"]["Dimensions"][0]["Value"]["Fn::Sub"]
+        json.dumps(q["MetricStat"]["Metric"]["Dimensions"][0]["Value"], sort_keys=True)
         for q in alarm["Metrics"]
         if "MetricStat" in q
     }
     named = {
-        resources[f]["Properties"]["FunctionName"]["Fn::Sub"]
+        json.dumps(resources[f]["Properties"]["FunctionName"], sort_keys=True)
         for f in ("FlagsApiFunction", "OrderWorkerFunction")
     }
     assert watched == named
+    assert len(named) == 2

@@ -51,6 +51,10 @@ def test_deploy_settings_hold_the_variables() -> None:
         profile_id="ghi9012",
         strategy_id="AppConfig.AllAtOnce",
     )
+    assert settings.kms_key_identifier is None  # no customer managed key: the template leaves it out
+    key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    with_key = deploy_settings.Settings.from_environment({**DEPLOY, deploy_settings.KMS_KEY: key})
+    assert with_key.kms_key_identifier == key
 
 
 @pytest.mark.parametrize("module", [flags_api_settings, order_worker_settings], ids=IDS[1:])

@@ -100,12 +100,16 @@ class AppConfigDeployments:
         environment_id: str,
         profile_id: str,
         strategy_id: str,
+        kms_key_identifier: str | None = None,
     ) -> None:
         self._appconfig = client
         self._app = application_id
         self._env = environment_id
         self._profile = profile_id
         self._strategy = strategy_id
+        # AppConfig requires a customer managed key for S3 objects encrypted with one
+        # (https://docs.aws.amazon.com/appconfig/latest/userguide/appconfig-deploying.html).
+        self._kms: dict[str, Any] = {"KmsKeyIdentifier": kms_key_identifier} if kms_key_identifier else {}
         # StartDeployment's LatestDeploymentNumber is newer than some Lambda runtimes' botocore.
         shape = client.meta.service_model.operation_model("StartDeployment").input_shape
         self._has_latest_guard = shape is not None and "LatestDeploymentNumber" in shape.members
@@ -135,6 +139,7 @@ class AppConfigDeployments:
                 ConfigurationVersion=version,
                 Description=description[:1024],
                 **guard,
+                **self._kms,
             )
         except ClientError as error:
             code = error.response.get("Error", {}).get("Code")

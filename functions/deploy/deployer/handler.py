@@ -1,8 +1,10 @@
-"""Lambda entry point: S3 PUT notification -> AppConfig StartDeployment for the exact versionId.
+"""Lambda entry point: S3's "Object Created" event (through EventBridge, or an S3 notification
+record) -> AppConfig StartDeployment for the exact versionId.
 
-Thin on purpose: parse the event, let ``Rollout`` decide each record, log and count the outcome.
+Thin on purpose: parse the event, let ``Rollout`` decide each upload, log and count the outcome.
 Retryable failures are raised after every record has been handled, so Lambda's async retries
 (and then the on-failure queue) see them; records already deployed become duplicates on retry.
+Anything that is not an upload ends in a named outcome without an AWS call.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from deployer.aws import AppConfigDeployments, S3ObjectVersions
 from deployer.errors import RetryableError
 from deployer.rollout import Rollout, Target
 from deployer.settings import Settings
-from deployer.uploads import uploads_from_event
+from deployer.uploads import NotAnUpload, items_from_event
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -53,6 +55,7 @@ def rollout() -> Rollout:
             environment_id=settings.environment_id,
             profile_id=settings.profile_id,
             strategy_id=settings.strategy_id,
+            kms_key_identifier=settings.kms_key_identifier,
         ),
         sleep=time.sleep,
     )
@@ -63,9 +66,14 @@ def rollout() -> Rollout:
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     results: list[dict[str, Any]] = []
     retry: list[str] = []
-    for upload in uploads_from_event(event):
+    for item in items_from_event(event):
         # None-valued keys are left out of log lines until the deployment number is known.
-        logger.append_keys(**upload.log_keys(), deploymentNumber=None)
+        logger.append_keys(**item.log_keys(), deploymentNumber=None)
+        if isinstance(item, NotAnUpload):
+            _report(item.result())
+            results.append({**item.log_keys(), **item.result().as_dict()})
+            continue
+        upload = item
         try:
             result = rollout().decide(upload)
         except (RetryableError, BotoCoreError, ClientError) as error:

@@ -1,4 +1,4 @@
-"""What became of each S3 record: every record ends in exactly one named outcome."""
+"""What became of each event or record: every one ends in exactly one named outcome."""
 
 from __future__ import annotations
 
@@ -16,9 +16,13 @@ class Outcome(StrEnum):
     REJECTED = "rejected"
     """The validator refused the configuration. Terminal: retrying cannot change the verdict."""
     IGNORED = "ignored"
-    """Not an upload of the configuration object (another key, or not an ObjectCreated event)."""
+    """Not a new version of the configuration object (another key or bucket, a deletion, S3's
+    test event)."""
     UNVERSIONED = "unversioned"
     """The record has no versionId: the bucket is not versioned, so there is nothing to deploy."""
+    UNRECOGNIZED = "unrecognized"
+    """Not an event this function handles (another service's, or malformed): the function is
+    wired to something it should not be. Not retried: retrying cannot make it readable."""
 
     @property
     def metric_name(self) -> str:
@@ -27,7 +31,7 @@ class Outcome(StrEnum):
     @property
     def is_error(self) -> bool:
         """Outcomes that a person must look at (logged at ERROR)."""
-        return self in (Outcome.REJECTED, Outcome.UNVERSIONED)
+        return self in (Outcome.REJECTED, Outcome.UNVERSIONED, Outcome.UNRECOGNIZED)
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,8 @@ VARIABLES = {
     "APPCONFIG_PROFILE_ID": "the configuration profile's ID",
     "APPCONFIG_DEPLOYMENT_STRATEGY_ID": "the deployment strategy's ID or predefined name",
 }
+# Set only when the stack has a customer managed key (parameter KmsKeyArn).
+KMS_KEY = "APPCONFIG_KMS_KEY_IDENTIFIER"
 
 
 class SettingsError(ValueError):
@@ -41,12 +43,24 @@ class Settings:
     environment_id: str
     profile_id: str
     strategy_id: str
+    kms_key_identifier: str | None = None
+    """The key StartDeployment names for S3 objects encrypted with a customer managed key."""
 
     @classmethod
     def from_environment(cls, env: Mapping[str, str]) -> Settings:
         """Raises :class:`SettingsError` naming the first variable that is missing or blank."""
-        values = [_required(env, name) for name in VARIABLES]
-        return cls(*values)
+        bucket, key, application_id, environment_id, profile_id, strategy_id = (
+            _required(env, name) for name in VARIABLES
+        )
+        return cls(
+            bucket=bucket,
+            key=key,
+            application_id=application_id,
+            environment_id=environment_id,
+            profile_id=profile_id,
+            strategy_id=strategy_id,
+            kms_key_identifier=env.get(KMS_KEY) or None,
+        )
 
 
 def _required(env: Mapping[str, str], name: str) -> str:

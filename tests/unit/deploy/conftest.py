@@ -7,12 +7,15 @@ progress (or with AllowRevert). The same decisions run against real clients in t
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+import boto3
 import pytest
-from deployer.aws import Deployment
+from botocore.stub import Stubber
+from deployer.aws import AppConfigDeployments, Deployment, S3ObjectVersions
 from deployer.errors import ConfigurationRefused, DeploymentConflict
 from deployer.rollout import Rollout, Target
 from deployer.uploads import Upload
@@ -20,9 +23,12 @@ from deployer.uploads import Upload
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
+    from mypy_boto3_s3 import S3Client
+
 BUCKET = "config-bucket"
 KEY = "feature-file.yml"
 PROFILE = "prof123"
+VERSION = "3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY"
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 
@@ -110,3 +116,40 @@ def environment() -> Environment:
 @pytest.fixture
 def rollout(objects: Objects, environment: Environment) -> Rollout:
     return Rollout(Target(BUCKET, KEY, PROFILE), objects, environment, sleep=lambda _: None)
+
+
+@pytest.fixture
+def clients() -> Iterator[tuple[Stubber, Stubber, Rollout]]:
+    s3: S3Client = boto3.client(
+        "s3", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
+    )
+    appconfig = boto3.client(
+        "appconfig", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
+    )
+    rollout = Rollout(
+        Target(BUCKET, KEY, PROFILE),
+        S3ObjectVersions(s3),
+        AppConfigDeployments(
+            appconfig,
+            application_id="app1234",
+            environment_id="env1234",
+            profile_id="prof123",
+            strategy_id="strat12",
+        ),
+        sleep=lambda _: None,
+    )
+    with Stubber(s3) as s3_stub, Stubber(appconfig) as appconfig_stub:
+        yield s3_stub, appconfig_stub, rollout
+        s3_stub.assert_no_pending_responses()
+        appconfig_stub.assert_no_pending_responses()
+
+
+@pytest.fixture
+def logs() -> Iterator[io.StringIO]:
+    """What the handler logs (its log handler keeps the stdout it found at import)."""
+    from deployer import handler
+
+    stream = io.StringIO()
+    previous = handler.logger.registered_handler.setStream(stream)  # type: ignore[attr-defined]
+    yield stream
+    handler.logger.registered_handler.setStream(previous)  # type: ignore[attr-defined]

@@ -4,16 +4,13 @@ tests/integration/test_deploy_path.py."""
 
 from __future__ import annotations
 
-import io
 import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
-from botocore.stub import Stubber
 from deployer.aws import AppConfigDeployments, S3ObjectVersions
 from deployer.errors import RetryableError
 from deployer.rollout import Rollout, Target
@@ -21,8 +18,9 @@ from deployer.rollout import Rollout, Target
 from tests.handlers import init
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    import io
 
+    from botocore.stub import Stubber
     from mypy_boto3_appconfig import AppConfigClient
     from mypy_boto3_s3 import S3Client
 
@@ -41,32 +39,6 @@ handler = init(
         "APPCONFIG_DEPLOYMENT_STRATEGY_ID": "strat12",
     },
 )
-
-
-@pytest.fixture
-def clients() -> Iterator[tuple[Stubber, Stubber, Rollout]]:
-    s3: S3Client = boto3.client(
-        "s3", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
-    )
-    appconfig = boto3.client(
-        "appconfig", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
-    )
-    rollout = Rollout(
-        Target(BUCKET, KEY, "prof123"),
-        S3ObjectVersions(s3),
-        AppConfigDeployments(
-            appconfig,
-            application_id="app1234",
-            environment_id="env1234",
-            profile_id="prof123",
-            strategy_id="strat12",
-        ),
-        sleep=lambda _: None,
-    )
-    with Stubber(s3) as s3_stub, Stubber(appconfig) as appconfig_stub:
-        yield s3_stub, appconfig_stub, rollout
-        s3_stub.assert_no_pending_responses()
-        appconfig_stub.assert_no_pending_responses()
 
 
 @pytest.fixture
@@ -105,15 +77,6 @@ class Context:
     memory_limit_in_mb = 256
     invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:DeployFunction"
     aws_request_id = "req-1"
-
-
-@pytest.fixture
-def logs() -> Iterator[io.StringIO]:
-    """What the handler logs (its log handler keeps the stdout it found at import)."""
-    stream = io.StringIO()
-    previous = handler.logger.registered_handler.setStream(stream)
-    yield stream
-    handler.logger.registered_handler.setStream(previous)
 
 
 def log_lines(stream: io.StringIO) -> list[dict[str, Any]]:
@@ -257,9 +220,10 @@ def test_conflict_with_an_older_version_stops_it_and_deploys_the_newest(
     s3_stub.add_response("head_object", {"VersionId": VERSION})
     appconfig_stub.add_response("list_deployments", {"Items": [deployment(4, VERSION, "DEPLOYING")]})
 
-    from deployer.uploads import uploads_from_event
+    from deployer.uploads import Upload, items_from_event
 
-    (upload,) = uploads_from_event(s3_event())
+    (upload,) = items_from_event(s3_event())
+    assert isinstance(upload, Upload)
     result = rollout.decide(upload)
     assert (result.outcome.value, result.deployment_number) == ("deployed", 4)
 

@@ -118,12 +118,11 @@ def test_template_resolver_on_the_projects_template() -> None:
     resolver = Resolver(template)
     deploy = template["Resources"]["DeployFunction"]["Properties"]["Environment"]["Variables"]
     assert resolver.resolve(deploy["CONFIG_KEY"]) == "feature-file.yml"
-    assert (
-        resolver.resolve(deploy["CONFIG_BUCKET"])
-        == "appconfig-123456789012-00000000-0000-0000-0000-000000000000"
-    )
-    with pytest.raises(Unresolved):
-        resolver.resolve(deploy["APPCONFIG_APPLICATION_ID"])  # !Ref of a resource
+    api = template["Resources"]["FlagsApiFunction"]["Properties"]
+    assert resolver.resolve(api["FunctionName"]) == "flags-api-00000000-0000-0000-0000-000000000000"
+    for resource in ("CONFIG_BUCKET", "APPCONFIG_APPLICATION_ID"):
+        with pytest.raises(Unresolved):
+            resolver.resolve(deploy[resource])  # !Ref of a resource
     assert (
         Resolver(template, {"ConfigPrefix": "team-a/"}).resolve(deploy["CONFIG_KEY"])
         == "team-a/feature-file.yml"
