@@ -152,6 +152,20 @@ coverage-report: $(VENV)/.synced ## combine and print the coverage of the last `
 	    || { echo "$$part/ is under 90 % branch coverage" >&2; exit 1; }; \
 	done
 
+# The fuzz tier for as long as asked: rounds of the `fuzz` tests, each with a new seed, more
+# examples and larger inputs than `make test` runs, until FUZZ_SECONDS have passed.
+FUZZ_SECONDS ?= 600
+FUZZ_EXAMPLES ?= 2000
+FUZZ_SCALE ?= 200000
+.PHONY: fuzz
+fuzz: $(VENV)/.synced ## the validator's fuzz tier for FUZZ_SECONDS (default 600), a new seed each round
+	end=$$((SECONDS + $(FUZZ_SECONDS))); round=0; \
+	while [ $$SECONDS -lt $$end ]; do \
+	  round=$$((round + 1)); seed=$$RANDOM$$RANDOM; echo "fuzz round $$round, seed $$seed"; \
+	  HYPOTHESIS_PROFILE=explore FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_SCALE=$(FUZZ_SCALE) \
+	    $(PYTEST) -q -m fuzz tests/unit --hypothesis-seed=$$seed; \
+	done
+
 # --- the feature file -----------------------------------------------------------------------
 # `make validate FILE=path`: the validator Lambda's own checks, as `path:line:column: message`.
 FILE ?= feature-file.yml

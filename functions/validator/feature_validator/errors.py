@@ -7,11 +7,12 @@ function's logs, and a feature file may hold values that are not for logs.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
+
+    from appconfig_reading.errors import Issue
 
 # Reported problems are capped so the message stays readable; the rest are counted.
 MAX_REPORTED = 50
@@ -34,9 +35,9 @@ def format_path(parts: Iterable[PathPart]) -> str:
     return "".join(out)
 
 
-@dataclass(frozen=True, slots=True)
-class Problem:
-    """One thing wrong with the file: where (document path, 1-based line and column) and what."""
+class Problem(NamedTuple):
+    """One thing wrong with the file: where (document path, 1-based line and column) and what.
+    (A named tuple, not a dataclass: ``dataclasses`` imports ``inspect``, a tenth of a cold start.)"""
 
     path: str
     line: int
@@ -83,3 +84,8 @@ class FeatureFileInvalid(Exception):
 
 def problem_at(path: Sequence[PathPart], line: int, column: int, message: str, code: str) -> Problem:
     return Problem(format_path(path), line, column, message, code)
+
+
+def from_issue(issue: Issue) -> Problem:
+    """A reading's issue as a problem; one about the whole file is reported at 1:1, as all are."""
+    return problem_at(issue.path, issue.line or 1, issue.column or 1, issue.message, issue.code)

@@ -1,14 +1,18 @@
 """Checks on the raw upload that run before any YAML parser sees it, each cheap and bounded.
 
-Size first (everything after is linear in it), then encoding, emptiness and a second document.
-Nesting depth, tags and aliases need the parser's tokens: ``loading`` refuses them as it meets them.
+Size first (everything after is linear in it), then the encoding (``appconfig_reading``'s rule:
+UTF-8, one leading byte order mark), emptiness and a second document. Nesting depth, tags and
+aliases need the parser's events: the reading refuses them as it meets them.
 """
 
 from __future__ import annotations
 
 import re
 
-from feature_validator.errors import FeatureFileInvalid, problem_at
+from appconfig_reading.errors import DocumentError
+from appconfig_reading.text import decode as decode_text
+
+from feature_validator.errors import FeatureFileInvalid, from_issue, problem_at
 
 # AppConfig's limit for a configuration stored in S3 (1 MB).
 MAX_CONTENT_BYTES = 1_048_576
@@ -19,7 +23,7 @@ _CONTENT_LINE = re.compile(r"^(?![ \t]*(?:#|\r?$)|%)", re.MULTILINE)
 
 
 def decode(content: bytes) -> str:
-    """The upload as text: at most 1 MB, UTF-8 (a BOM is allowed), not empty."""
+    """The upload as text: at most 1 MB, UTF-8 (one leading BOM is allowed), not empty."""
     if len(content) > MAX_CONTENT_BYTES:
         raise _fatal(
             f"the file is {len(content):,} bytes; AppConfig's limit for a configuration in S3 is "
@@ -27,14 +31,9 @@ def decode(content: bytes) -> str:
             "too-large",
         )
     try:
-        text = content.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = content.count(b"\n", 0, error.start) + 1
-        column = error.start - (content.rfind(b"\n", 0, error.start) + 1) + 1
-        raise _fatal(
-            f"the file is not UTF-8 text (invalid byte at offset {error.start})", "not-utf8", line, column
-        ) from None
-    text = text.removeprefix("\ufeff")
+        text = decode_text(content)
+    except DocumentError as error:
+        raise FeatureFileInvalid([from_issue(i) for i in error.issues]) from None
     if not text.strip():
         raise _fatal("the file is empty", "empty")
     return text
@@ -59,7 +58,7 @@ def check_single_document(text: str) -> None:
 
 
 def _second_document(text: str, offset: int) -> FeatureFileInvalid:
-    line = text.count("\n", 0, offset) + 1
+    line = len(re.findall(r"\r\n|\r|\n", text[:offset])) + 1
     return _fatal(
         "several YAML documents in one file (a document marker here); a feature file is one document",
         "multiple-documents",

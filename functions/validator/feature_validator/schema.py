@@ -1,90 +1,103 @@
-"""The feature file's JSON Schema: a compiled validator for the fast valid path, a full report otherwise.
+"""The feature file's JSON Schema: generated code for the fast valid path, a capped report otherwise.
 
 The schema file is ``schemas/feature-file.schema.json`` (linked into this package, copied into the
-build): one source of truth. fastjsonschema compiles it to Python once per process and stops at the
-first error, so a valid file costs one quick pass. Each flag is checked on its own, so when a file
-is invalid only the flags that failed go through jsonschema, which collects every error with its
-path (the slow part, kept off the valid path and limited to what is wrong).
+build): one source of truth. fastjsonschema's code for it (``compiled``) stops at the first error,
+so a valid file costs one quick pass. Each flag is checked on its own, so when a file is invalid
+only the flags that failed go through jsonschema, which collects the errors with their paths (the
+slow part, kept off the valid path, limited to what is wrong and stopped once the report is full).
 """
 
 from __future__ import annotations
 
-import difflib
-import json
 from functools import cache
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from itertools import islice
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from feature_validator.errors import MAX_REPORTED, FeatureFileInvalid, PathPart, Problem
+from feature_validator import compiled
+from feature_validator.errors import MAX_REPORTED, PathPart, Problem
+from feature_validator.locate import Finding
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator, Mapping
+    from collections.abc import Iterator, Mapping
 
     from feature_validator.locate import Locator
 
-SCHEMA_FILE = Path(__file__).with_name("feature-file.schema.json")
+SCHEMA_FILE = compiled.SCHEMA_FILE
 _JSON_TYPES = {bool: "boolean", int: "integer", float: "number", str: "string", list: "array", dict: "object"}
+
+
+class Report(NamedTuple):
+    """At most ``MAX_REPORTED`` problems of ``total``; ``at_least`` when some were only counted."""
+
+    problems: list[Problem]
+    total: int
+    at_least: bool
 
 
 @cache
 def schema() -> dict[str, Any]:
-    loaded: dict[str, Any] = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
-    return loaded
-
-
-def _root_schema() -> dict[str, Any]:
-    """The document's own constraints, without descending into the flags."""
-    return {k: v for k, v in schema().items() if k not in ("additionalProperties", "$defs")}
-
-
-def _flag_schema() -> dict[str, Any]:
-    whole = schema()
-    return {"$schema": whole["$schema"], "$defs": whole["$defs"], "$ref": "#/$defs/feature"}
+    return compiled.schema()
 
 
 @cache
-def _fast() -> tuple[Callable[[Any], Any], Callable[[Any], Any]]:
+def _fast() -> compiled.Validators:
+    return compiled.Validators(schema())
+
+
+def _flag_ok(flag: Any, fast: compiled.Validators) -> bool:
+    """The schema's verdict on one flag: its shape, then each condition by its action's validator."""
     import fastjsonschema
 
-    # Without the descriptions: the generated code rebuilds a schema's literal for every error it
-    # raises, and a file that fails everywhere raises once per flag.
-    return fastjsonschema.compile(_bare(_root_schema())), fastjsonschema.compile(_bare(_flag_schema()))
+    by_action = fast.by_action
+    try:
+        fast.check("flag")(flag)
+        rules = flag.get("rules")
+        if rules:
+            for rule in rules.values():
+                for condition in rule["conditions"]:
+                    action = condition.get("action") if type(condition) is dict else None
+                    check = by_action.get(action) if type(action) is str else None
+                    (check or fast.condition(action))(condition)
+    except fastjsonschema.JsonSchemaException:
+        return False
+    return True
 
 
-def _bare(node: Any) -> Any:
-    if isinstance(node, dict):
-        return {k: _bare(v) for k, v in node.items() if k not in ("description", "title")}
-    if isinstance(node, list):
-        return [_bare(v) for v in node]
-    return node
+def check(data: Any, locator: Locator) -> Report:
+    """The schema errors of ``data``, located; an empty report when it is valid.
 
-
-def check(data: Any, locator: Locator) -> None:
-    """Raise ``FeatureFileInvalid`` with the schema errors of ``data``, located; return if it is valid.
-
-    Errors are itemised flag by flag until the report is full; the flags that fail after that are
-    only counted (each has at least one error), so a file that is wrong everywhere costs a quick
-    pass more than a valid one, not a full report of every error.
+    Errors are itemised flag by flag until the report is full; the first flag that fails after
+    that ends the check (the report says "at least"), so a file that is wrong everywhere costs no
+    more than a valid one, not a full report of every error.
     """
     import fastjsonschema
 
-    root_ok, flag_ok = _fast()
+    fast = _fast()
     try:
-        root_ok(data)
+        fast.check("root")(data)
     except fastjsonschema.JsonSchemaException:
-        raise FeatureFileInvalid(list(_report("root", data, (), locator))) from None
-    problems: list[Problem] = []
+        found, more = _take(_report("root", data, ()), MAX_REPORTED)
+        return Report(locator.locate(found), len(found) + more, at_least=more > 0)
+    findings: list[Finding] = []
     unlisted = 0
     for name, flag in data.items():
-        try:
-            flag_ok(flag)
-        except fastjsonschema.JsonSchemaException:
-            if len(problems) < MAX_REPORTED:
-                problems.extend(_report("flag", flag, (name,), locator))
-            else:
+        if not _flag_ok(flag, fast):
+            room = MAX_REPORTED - len(findings)
+            if room <= 0:  # the report is full: the rest is not checked (bounded cost), only hinted at
                 unlisted += 1
-    if problems:
-        raise FeatureFileInvalid(problems, total=len(problems) + unlisted, at_least=unlisted > 0)
+                break
+            found, more = _take(_report("flag", flag, (name,)), room)
+            # fastjsonschema and jsonschema agree on every verdict (a test holds them to it); if
+            # they ever did not, the flag is still refused, at its name.
+            findings.extend(found or [Finding([], "breaks the schema", "schema", at_key=name)])
+            unlisted += more
+    return Report(locator.locate(findings), len(findings) + unlisted, at_least=unlisted > 0)
+
+
+def _take(findings: Iterator[Finding], room: int) -> tuple[list[Finding], int]:
+    """Up to ``room`` findings, and 1 if there are more (counted, not itemised: bounded cost)."""
+    taken = list(islice(findings, room + 1))
+    return taken[:room], len(taken) - min(len(taken), room)
 
 
 @cache
@@ -92,20 +105,26 @@ def _full(which: str) -> Any:
     """jsonschema's validator, built once per process: building one costs more than using it."""
     from jsonschema import Draft202012Validator
 
-    return Draft202012Validator(_root_schema() if which == "root" else _flag_schema())
+    root, flag = compiled.split(schema())
+    return Draft202012Validator(root if which == "root" else flag)
 
 
-def _report(which: str, instance: Any, prefix: tuple[PathPart, ...], locator: Locator) -> Iterator[Problem]:
+def _report(which: str, instance: Any, prefix: tuple[PathPart, ...]) -> Iterator[Finding]:
     for error in _full(which).iter_errors(instance):
-        yield from _problems(error, prefix, locator)
+        yield from _findings(error, prefix)
 
 
-def _problems(error: Any, prefix: tuple[PathPart, ...], locator: Locator) -> Iterator[Problem]:
+def _findings(error: Any, prefix: tuple[PathPart, ...]) -> Iterator[Finding]:
     path = [*prefix, *error.absolute_path]
     keyword: str = error.validator
     expected = error.validator_value
     instance = error.instance
     code = f"schema-{keyword}"
+    if "propertyNames" in error.absolute_schema_path:
+        # The error is about a key, not a value: jsonschema reports the key as the instance.
+        what = "flag" if len(path) == len(prefix) == 0 else "rule"
+        yield Finding(path, f"a {what} name must be a non-empty string", code, at_key=str(instance))
+        return
     if keyword == "additionalProperties":
         allowed = sorted((error.schema.get("properties") or {}).keys())
         for key in instance:
@@ -113,27 +132,21 @@ def _problems(error: Any, prefix: tuple[PathPart, ...], locator: Locator) -> Ite
                 message = (
                     f"unexpected key (allowed here: {', '.join(allowed)})" if allowed else "unexpected key"
                 )
-                yield locator.problem(path, message + _did_you_mean(key, allowed), code, at_key=key)
+                yield Finding(path, message + _did_you_mean(key, allowed), code, at_key=key)
         return
     if keyword == "required":
         for key in expected:
             if key not in instance:
-                yield locator.problem(path, f"missing required key '{key}'", code)
+                yield Finding(path, f"missing required key '{key}'", code)
         return
-    if keyword == "propertyNames":
-        yield locator.problem(path, "names must be non-empty strings", code, at_key=str(instance))
-        return
-    message = _message(keyword, expected, instance)
+    message = _message(keyword, expected, instance, error.schema)
     if keyword == "enum" and isinstance(instance, str):
         message += _did_you_mean(instance, [str(v) for v in expected])
-    if _expects_string(keyword, expected) and not isinstance(instance, str):
-        reading = locator.reads_as(path)
-        if reading:
-            message = f"{message}: {reading}; quote it"
-    yield locator.problem(path, message, code)
+    hint = _expects_string(keyword, expected) and not isinstance(instance, str)
+    yield Finding(path, message, code, hint=hint)
 
 
-def _message(keyword: str, expected: Any, instance: Any) -> str:  # noqa: PLR0911 - one message per keyword
+def _message(keyword: str, expected: Any, instance: Any, schema_node: Mapping[str, Any]) -> str:  # noqa: PLR0911 - one message per keyword
     if keyword == "type":
         wanted = " or ".join(expected) if isinstance(expected, list) else expected
         return f"expected {wanted}, found {json_type(instance)}"
@@ -152,12 +165,15 @@ def _message(keyword: str, expected: Any, instance: Any) -> str:  # noqa: PLR091
     if keyword == "uniqueItems":
         return "must not list the same item twice"
     if keyword == "pattern":
-        return f"does not have the expected format ({expected})"
+        examples = schema_node.get("examples") or []
+        return "does not have the expected format" + (f" (for example {examples[0]})" if examples else "")
     return f"breaks the schema's '{keyword}' rule"
 
 
 def _did_you_mean(written: str, names: list[str]) -> str:
     """A close name from the schema (schema words only: nothing from the file is repeated)."""
+    import difflib
+
     close = difflib.get_close_matches(written, names, n=1, cutoff=0.75)
     return f"; did you mean {close[0]}?" if close else ""
 

@@ -7,8 +7,9 @@
   different types (STARTSWITH needs text, ANY_IN_VALUE a list, ...), an EQUALS value that another
   condition on the same key rejects (decided by Powertools' own comparison functions), and number
   bounds that leave nothing between them.
-- Unquoted YAML 1.1 words (no, yes, on, off, ...) as condition values: YAML 1.1 reads them as
-  booleans and YAML 1.2 as text, so a country code NO would silently become false.
+
+Findings are paths and messages, located by the caller: only the reported ones are worth the cost.
+(Unquoted YAML 1.1 words such as NO are the reading's business: refused wherever they are.)
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from feature_validator.errors import PathPart, Problem
-    from feature_validator.locate import Locator
+    from feature_validator.errors import PathPart
+
+# Where (the document path), what, and its code.
+Finding = tuple[list["PathPart"], str, str]
 
 _SCHEDULES = frozenset(
     {"SCHEDULE_BETWEEN_TIME_RANGE", "SCHEDULE_BETWEEN_DATETIME_RANGE", "SCHEDULE_BETWEEN_DAYS_OF_WEEK"}
@@ -32,81 +35,66 @@ _ORDERING = {
     "KEY_LESS_THAN_OR_EQUAL_VALUE": ("upper", False),
 }
 _LIST_ACTIONS = frozenset({"ALL_IN_VALUE", "ANY_IN_VALUE", "NONE_IN_VALUE"})
-_TRUE_FALSE = frozenset({"true", "false"})
 
 
-def check(data: dict[str, Any], locator: Locator) -> list[Problem]:
-    problems: list[Problem] = []
+def check(data: dict[str, Any]) -> Iterator[Finding]:
+    """Every finding in a schema-valid document, in document order."""
     for flag_name, flag in data.items():
         for rule_name, rule in (flag.get("rules") or {}).items():
             path: list[PathPart] = [flag_name, "rules", rule_name]
             conditions = rule["conditions"]
             for index, condition in enumerate(conditions):
-                problems.extend(_condition(condition, [*path, "conditions", index], locator))
-            problems.extend(_never_matches(conditions, [*path, "conditions"], locator))
-    return problems
+                yield from _condition(condition, [*path, "conditions", index])
+            yield from _never_matches(conditions, [*path, "conditions"])
 
 
-def _condition(condition: dict[str, Any], path: list[PathPart], locator: Locator) -> Iterator[Problem]:
+def _condition(condition: dict[str, Any], path: list[PathPart]) -> Iterator[Finding]:
     action = condition["action"]
     value = condition["value"]
     value_path = [*path, "value"]
     if action == "SCHEDULE_BETWEEN_TIME_RANGE":
         if value["START"] == value["END"]:
-            yield locator.problem(
-                value_path, "START equals END: the window is empty or a single minute", "schedule"
-            )
+            yield value_path, "START equals END: the window is empty or a single minute", "schedule"
     elif action == "SCHEDULE_BETWEEN_DATETIME_RANGE":
-        yield from _datetime_range(value, value_path, locator)
+        yield from _datetime_range(value, value_path)
     elif action == "MODULO_RANGE":
-        yield from _modulo_range(value, value_path, locator)
-    if action in _SCHEDULES and "TIMEZONE" in value:
-        from dateutil import tz  # type: ignore[import-untyped]
-
-        if not tz.gettz(value["TIMEZONE"]):
-            yield locator.problem([*value_path, "TIMEZONE"], "not an IANA time zone name", "timezone")
-    yield from _yaml11_words(value, value_path, locator)
+        yield from _modulo_range(value, value_path)
+    if action in _SCHEDULES and "TIMEZONE" in value and not _known_zone(value["TIMEZONE"]):
+        yield [*value_path, "TIMEZONE"], "not an IANA time zone name", "timezone"
 
 
-def _modulo_range(value: dict[str, Any], path: list[PathPart], locator: Locator) -> Iterator[Problem]:
+def _known_zone(name: str) -> bool:
+    """Whether dateutil (what Powertools evaluates schedules with) knows the zone. The schema has
+    refused names that are paths; anything dateutil still raises on is a zone it does not know."""
+    from dateutil import tz  # type: ignore[import-untyped]
+
+    try:
+        return bool(tz.gettz(name))
+    except Exception:
+        return False
+
+
+def _modulo_range(value: dict[str, Any], path: list[PathPart]) -> Iterator[Finding]:
     # JSON Schema counts 100.0 as an integer; Powertools (isinstance int) does not.
     floats = [name for name in ("BASE", "START", "END") if isinstance(value[name], float)]
     for name in floats:
-        yield locator.problem([*path, name], "write a whole number without a decimal point", "modulo-range")
+        yield [*path, name], "write a whole number without a decimal point", "modulo-range"
     if not floats and not 0 <= value["START"] <= value["END"] <= value["BASE"] - 1:
-        yield locator.problem(path, "needs 0 <= START <= END <= BASE - 1", "modulo-range")
+        yield path, "needs 0 <= START <= END <= BASE - 1", "modulo-range"
 
 
-def _datetime_range(value: dict[str, Any], path: list[PathPart], locator: Locator) -> Iterator[Problem]:
+def _datetime_range(value: dict[str, Any], path: list[PathPart]) -> Iterator[Finding]:
     moments: dict[str, datetime] = {}
     for bound in ("START", "END"):
         try:
             moments[bound] = datetime.fromisoformat(value[bound])
         except ValueError:
-            yield locator.problem([*path, bound], "not a valid date and time", "schedule")
+            yield [*path, bound], "not a valid date and time", "schedule"
     if len(moments) == 2:
         if moments["START"] == moments["END"]:
-            yield locator.problem(path, "START equals END: the window is a single instant", "schedule")
+            yield path, "START equals END: the window is a single instant", "schedule"
         elif moments["END"] < moments["START"]:
-            yield locator.problem(path, "END is before START: the rule can never match", "schedule")
-
-
-def _yaml11_words(value: Any, path: list[PathPart], locator: Locator) -> Iterator[Problem]:
-    """Booleans written as YAML 1.1-only words, alone or in a list (found through the node tree)."""
-    candidates: list[list[PathPart]] = []
-    if isinstance(value, bool):
-        candidates.append(path)
-    elif isinstance(value, list):
-        candidates.extend([*path, i] for i, item in enumerate(value) if isinstance(item, bool))
-    for candidate in candidates:
-        node = locator.node(candidate)
-        if locator.is_plain_scalar(candidate) and str(node.value).lower() not in _TRUE_FALSE:
-            reading = locator.reads_as(candidate)
-            yield locator.problem(
-                candidate,
-                f"{reading} by YAML 1.1 but as text by YAML 1.2: quote it for text, or write true or false",
-                "yaml11-boolean",
-            )
+            yield path, "END is before START: the rule can never match", "schedule"
 
 
 def _kind(value: Any) -> str:
@@ -132,9 +120,7 @@ def _needs(action: str, value: Any) -> str | None:
     return None
 
 
-def _never_matches(
-    conditions: list[dict[str, Any]], path: list[PathPart], locator: Locator
-) -> Iterator[Problem]:
+def _never_matches(conditions: list[dict[str, Any]], path: list[PathPart]) -> Iterator[Finding]:
     by_key: dict[str, list[int]] = {}
     for index, condition in enumerate(conditions):
         if condition["action"] not in _SCHEDULES:
@@ -145,7 +131,7 @@ def _never_matches(
         reason = _contradiction([conditions[i] for i in indexes])
         if reason:
             where = ", ".join(f"[{i}]" for i in indexes)
-            yield locator.problem(
+            yield (
                 [*path, indexes[-1]],
                 f"the rule can never match: conditions {where} on key '{key}' {reason}",
                 "never-matches",
@@ -158,11 +144,11 @@ def _contradiction(conditions: list[dict[str, Any]]) -> str | None:
         return f"need the context value to be {' and '.join(sorted(needs))} at once"
     equals = [c["value"] for c in conditions if c["action"] == "EQUALS"]
     if equals:
-        from aws_lambda_powertools.utilities.feature_flags.feature_flags import RULE_ACTION_MAPPING
+        from feature_validator.powertools import rule_action_mapping
 
         candidate = equals[0]
         for condition in conditions:
-            compare = RULE_ACTION_MAPPING[condition["action"]]
+            compare = rule_action_mapping()[condition["action"]]
             try:
                 matched = compare(candidate, condition["value"])
             except Exception:  # Powertools treats a failing comparison as no match

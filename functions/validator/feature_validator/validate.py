@@ -1,22 +1,26 @@
-"""The whole check, cheapest first: raw bytes, YAML, schema, semantics, then Powertools itself.
+"""The whole check, cheapest first: raw bytes, the reading, schema, semantics, then Powertools itself.
 
-Each stage runs only if the one before found nothing: later stages assume what earlier ones
-proved (a schema-valid shape, a bounded depth), and a file refused early never reaches the
-expensive parts.
+The reading (``appconfig_reading``, the one every consumer uses) refuses what leaves no document
+at once; what some reader would read differently is reported together with the schema's and the
+semantic checks' findings on the rest, so one run names everything wrong. A schema or semantic
+finding at (or under) a node the reading already refused is not repeated. Each later stage
+assumes what earlier ones proved (a schema-valid shape, a bounded depth), and Powertools' own
+validator runs last, on a file nothing else refused.
 """
 
 from __future__ import annotations
 
-import logging
-import warnings
-from typing import Any
+from itertools import islice
+from typing import TYPE_CHECKING, Any
 
-from feature_validator import guards, loading, schema, semantics
-from feature_validator.errors import FeatureFileInvalid, problem_at
-from feature_validator.locate import Locator
+from appconfig_reading.agreement import json_disagreement
 
-# Powertools' validator logs at debug level as it walks; it is given a logger of its own.
-_POWERTOOLS_LOGGER = logging.getLogger("feature_validator.powertools")
+from feature_validator import guards, loading, powertools, schema, semantics
+from feature_validator.errors import MAX_REPORTED, FeatureFileInvalid, Problem, format_path, from_issue
+from feature_validator.locate import Finding, Locator
+
+if TYPE_CHECKING:
+    from appconfig_reading.errors import Issue
 
 
 def validate(content: bytes) -> dict[str, Any]:
@@ -25,24 +29,40 @@ def validate(content: bytes) -> dict[str, Any]:
     guards.check_single_document(text)
     loaded = loading.load(text)
     data = loaded.data
-    locator = Locator(text, loaded.spans)
-    schema.check(data, locator)
-    problems = semantics.check(data, locator)
+    locator = Locator(text, loaded.spans, loaded.lines)
+    problems = [_located(issue, locator) for issue in loaded.issues]
+    total, at_least = loaded.total, False
+    if not problems:
+        disagreement = json_disagreement(text, data)
+        if disagreement is not None:
+            raise FeatureFileInvalid([_located(disagreement, locator)])
+    report = schema.check(data, locator)
+    later = report.problems
+    total += report.total
+    at_least = report.at_least
+    if not report.total:
+        findings = semantics.check(data)
+        later = locator.locate(Finding(*finding) for finding in islice(findings, MAX_REPORTED))
+        unlisted = sum(1 for _ in findings)
+        total += len(later) + unlisted
+        at_least = False
+    refused = [p.path for p in problems if p.path != format_path(())]
+    kept = [p for p in later if not any(_under(p.path, path) for path in refused)]
+    problems += kept
+    total -= len(later) - len(kept)
     if problems:
-        raise FeatureFileInvalid(problems)
-    _powertools_accepts(data)
+        raise FeatureFileInvalid(problems, total, at_least=at_least)
+    powertools.check(data, locator)
     return data  # type: ignore[no-any-return]
 
 
-def _powertools_accepts(data: dict[str, Any]) -> None:
-    """The consumers' own validator must accept what we accept; it runs last, as the final word."""
-    from aws_lambda_powertools.utilities.feature_flags.exceptions import SchemaValidationError
-    from aws_lambda_powertools.utilities.feature_flags.schema import SchemaValidator
+def _located(issue: Issue, locator: Locator) -> Problem:
+    """An issue of the reading; one known only by its path (JSON and YAML disagree) is located."""
+    if issue.line is None and issue.path:
+        return locator.problem(list(issue.path), issue.message, issue.code)
+    return from_issue(issue)
 
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # "rules is empty" and the like: harmless, not errors
-            SchemaValidator(data, logger=_POWERTOOLS_LOGGER).validate()
-    except SchemaValidationError as error:
-        message = f"Powertools' feature flags validator rejects the file: {error}"
-        raise FeatureFileInvalid([problem_at((), 1, 1, message, "powertools")]) from None
+
+def _under(path: str, refused: str) -> bool:
+    """Whether the node at ``path`` is the refused one or inside it (paths as ``format_path`` writes)."""
+    return path == refused or (path.startswith(refused) and path[len(refused)] in ".[")

@@ -134,3 +134,32 @@ def test_an_accepted_file_is_logged_and_counted(invoke: Invocation) -> None:
     assert "Feature file accepted" in logs
     assert '"FeatureFileAccepted"' in logs
     assert "premium" not in logs
+
+
+def test_an_event_that_is_not_a_validation_request_counts_as_a_rejection(invoke: Invocation) -> None:
+    with pytest.raises(InvalidEvent):
+        invoke.handler({"uri": "hosted"}, Context())
+    logs = invoke.output()
+    assert '"FeatureFileRejected"' in logs
+    assert '"ValidationEventInvalid"' in logs
+
+
+def test_a_failure_of_the_validator_itself_refuses_the_file_and_counts_it(
+    invoke: Invocation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No input is known to make the validator fail (the fuzz tier looks for one); should one,
+    the file is refused, counted, and neither the message nor the logs hold anything of it."""
+    from feature_validator import handler
+
+    def failing(content: bytes) -> None:
+        raise KeyError("tenant-secret-1234")
+
+    monkeypatch.setattr(handler, "validate", failing)
+    with pytest.raises(handler.ValidatorFailed) as refused:
+        invoke.handler(event(SAMPLE), Context())
+    assert str(refused.value) == "the validator failed on this file (KeyError); it is refused"
+    logs = invoke.output()
+    assert "tenant-secret" not in logs
+    assert '"FeatureFileRejected"' in logs
+    assert '"ValidatorFailed"' in logs
+    assert '"errorType":"KeyError"' in logs.replace(" ", "")

@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import yaml
-from feature_validator import loading, schema, semantics
+from appconfig_reading.text import Lines
+from feature_validator import loading, schema
 from feature_validator.errors import FeatureFileInvalid
-from feature_validator.locate import Locator
+from feature_validator.locate import Finding, Locator
 from feature_validator.validate import validate
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
+
+from tests.unit.validator.strategies import DOCUMENTS
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 pytestmark = pytest.mark.unit
 
@@ -105,37 +111,6 @@ def test_mutations_of_the_sample_file_are_accepted_or_refused_as_the_references_
         assert {p.code for p in result.problems} <= BEYOND_YAML_AND_SCHEMA, result.problems
 
 
-ACTIONS = st.sampled_from(schema.action_names())
-SCALARS = st.one_of(
-    st.booleans(), st.integers(-5, 200), st.sampled_from(["gold", "12:00", "MONDAY", "", "NO"])
-)
-VALUES = st.one_of(
-    SCALARS,
-    st.lists(SCALARS, max_size=3),
-    st.fixed_dictionaries({"START": st.sampled_from(["09:00", "2025-01-01T00:00:00", 3]), "END": SCALARS}),
-    st.fixed_dictionaries(
-        {"BASE": st.integers(0, 10), "START": st.integers(0, 10), "END": st.integers(0, 10)}
-    ),
-    st.fixed_dictionaries({"DAYS": st.lists(st.sampled_from(["MONDAY", "FUNDAY"]), max_size=2)}),
-)
-CONDITION = st.fixed_dictionaries(
-    {"action": ACTIONS, "key": st.sampled_from(["tier", "CURRENT_TIME", "CURRENT_DATETIME", "", "user"])},
-    optional={"value": VALUES, "extra": SCALARS},
-)
-RULE = st.fixed_dictionaries(
-    {"conditions": st.lists(CONDITION, max_size=3)}, optional={"when_match": st.one_of(SCALARS, st.none())}
-)
-FLAG = st.fixed_dictionaries(
-    {},
-    optional={
-        "default": st.one_of(SCALARS, st.none(), st.lists(SCALARS, max_size=2)),
-        "boolean_type": st.booleans(),
-        "rules": st.dictionaries(st.sampled_from(["r1", "r2", "a rule"]), RULE, max_size=2),
-    },
-)
-DOCUMENTS = st.dictionaries(st.sampled_from(["f1", "f2", "flag"]), FLAG, max_size=3)
-
-
 @SETTINGS
 @given(DOCUMENTS)
 def test_generated_documents_and_the_schema_agree(document: dict[str, Any]) -> None:
@@ -158,22 +133,59 @@ def test_generated_documents_and_the_schema_agree(document: dict[str, Any]) -> N
         }
 
 
-def _located(text: str, *, by_flag: bool) -> list[tuple[str, int, int]]:
-    loaded = loading.load(text)
-    locator = Locator(text, loaded.spans if by_flag else None)
-    try:
-        schema.check(loaded.data, locator)
-        found = semantics.check(loaded.data, locator)
-    except FeatureFileInvalid as error:
-        found = list(error.problems)
-    return [(p.path, p.line, p.column) for p in found]
+def _paths(data: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    yield prefix
+    if isinstance(data, dict):
+        for key, value in data.items():
+            yield from _paths(value, (*prefix, key))
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            yield from _paths(value, (*prefix, index))
+
+
+def _composed(text: str, finding: Finding) -> tuple[int, int]:
+    """Where PyYAML's composer puts the node (or the key) a finding names: the reference."""
+    node: Any = yaml.compose(text, Loader=yaml.CSafeLoader)
+    for part in finding.path:
+        children: dict[Any, tuple[Any, Any]] = (
+            {k.value: (k, v) for k, v in node.value}
+            if isinstance(node, yaml.MappingNode)
+            else {i: (v, v) for i, v in enumerate(node.value)}
+            if isinstance(node, yaml.SequenceNode)
+            else {}
+        )
+        if part not in children:
+            break
+        node = children[part][1]
+    else:
+        if finding.at_key is not None:
+            node = next(k for k, _ in node.value if k.value == finding.at_key)
+    return Lines(text).position(node.start_mark.index)
 
 
 @SETTINGS
-@given(mutated_sample())
-def test_locating_within_one_flag_agrees_with_composing_the_whole_file(text: str) -> None:
+@given(mutated_sample(), st.randoms(use_true_random=False))
+def test_the_locator_puts_problems_where_the_composer_puts_their_nodes(text: str, rng: Any) -> None:
     try:
-        by_flag = _located(text, by_flag=True)
+        loaded = loading.load(text)
     except FeatureFileInvalid:
-        return  # refused while loading: no locator involved
-    assert by_flag == _located(text, by_flag=False)
+        return
+    if loaded.issues or "*" in text:  # through an alias the walk stops at it, the composer follows it
+        return
+    paths = list(_paths(loaded.data))
+    findings = [Finding(list(p), "m", "c") for p in rng.sample(paths, min(12, len(paths)))]
+    findings += [Finding([*f.path, "no such key"], "m", "c") for f in findings[:3]]
+    findings += [
+        Finding(list(p), "m", "c", at_key=str(rng.choice(list(v))))
+        for p in paths[:40]
+        if isinstance(v := _at(loaded.data, p), dict) and v
+    ]
+    expected = [_composed(text, f) for f in findings]
+    for locator in (Locator(text, loaded.spans, loaded.lines), Locator(text)):
+        assert [(p.line, p.column) for p in locator.locate(findings)] == expected
+
+
+def _at(data: Any, path: tuple[Any, ...]) -> Any:
+    for part in path:
+        data = data[part]
+    return data

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import json
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 from aws_lambda_powertools.utilities.feature_flags.schema import ConditionsValidator, RuleAction
 from feature_validator import schema
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
+
+from tests.unit.validator.strategies import CONDITION, FLAG
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -21,7 +26,7 @@ SCHEMA_FILE = ROOT / "schemas" / "feature-file.schema.json"
 
 
 def test_the_package_reads_the_one_schema_in_schemas() -> None:
-    assert schema.SCHEMA_FILE.resolve() == SCHEMA_FILE.resolve()
+    assert Path(schema.SCHEMA_FILE).resolve() == SCHEMA_FILE.resolve()
     assert schema.schema() == json.loads(SCHEMA_FILE.read_text())
 
 
@@ -69,3 +74,63 @@ def test_every_property_and_definition_has_a_description() -> None:
 
 def test_the_description_records_the_top_level_decision() -> None:
     assert "top level, with no envelope" in schema.schema()["description"]
+
+
+# --- the fast path against the libraries -------------------------------------------------------
+
+
+def _full_flag_schema() -> dict[str, Any]:
+    whole = schema.schema()
+    return {"$schema": whole["$schema"], "$defs": whole["$defs"], "$ref": "#/$defs/feature"}
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    FLAG
+    | st.builds(
+        lambda c: {"default": True, "rules": {"r": {"when_match": False, "conditions": c}}},
+        st.lists(CONDITION | st.none() | st.integers(), max_size=3),
+    )
+)
+def test_the_per_action_fast_path_gives_the_schemas_verdict(flag: dict[str, Any]) -> None:
+    """Checking each condition by its action's validator = fastjsonschema and jsonschema on the schema."""
+    import fastjsonschema
+
+    ours = schema._flag_ok(flag, schema._fast())
+    assert ours == Draft202012Validator(_full_flag_schema()).is_valid(flag)
+    try:
+        _compiled_full()(flag)
+    except fastjsonschema.JsonSchemaException:
+        assert not ours
+    else:
+        assert ours
+
+
+@cache
+def _compiled_full() -> Any:
+    import fastjsonschema
+
+    return fastjsonschema.compile(_full_flag_schema())
+
+
+def test_the_generated_code_is_what_fastjsonschema_writes_for_the_schema(tmp_path: Path) -> None:
+    """What the build writes is used only while it matches; from a checkout, each part compiles."""
+    import importlib
+    import sys
+
+    from feature_validator import compiled
+
+    compiled.write(tmp_path)
+    sys.path.insert(0, str(tmp_path))
+    try:
+        generated = compiled.Validators(schema.schema())
+        assert generated.check("root").__module__ == f"{compiled.GENERATED}.root"
+        assert generated.condition("EQUALS").__module__ == f"{compiled.GENERATED}.action_equals"
+        changed = json.loads(json.dumps(schema.schema()))
+        changed["minProperties"] = 2
+        assert compiled.Validators(changed).check("root").__module__ != f"{compiled.GENERATED}.root"
+    finally:
+        sys.path.remove(str(tmp_path))
+        for name in [m for m in sys.modules if m.startswith(compiled.GENERATED)]:
+            del sys.modules[name]
+        importlib.invalidate_caches()

@@ -194,7 +194,7 @@ def test_a_one_megabyte_generated_file_is_valid_and_loads_like_pyyaml() -> None:
         "%YAML 1.1\n---\nflag: {default: true}\n...\n# the end\n",  # directive and explicit markers
         "anchors: &on {default: true}\nsame: *on\n",  # aliases that expand to little
         "flag:\n  default: !!bool true\n",  # standard tags
-        "flag:\n  boolean_type: false\n  default: {ratio: 0.5, big: 0x10, none_here: [1, -2.5e3]}\n",
+        "flag:\n  boolean_type: false\n  default: {ratio: 0.5, big: 0x10, none_here: [1, -2.5e+3]}\n",
     ],
 )
 def test_yaml_features_that_stay_json_are_accepted(text: str) -> None:

@@ -1,14 +1,15 @@
 """``?flag=NAME``: named entries of a feature flags document, parsed once per version.
 
-JSON documents are parsed with the standard library; YAML ones with the pure-Python PyYAML the
-layer build vendors into the extension's own folder (never the function's), imported only when
-a YAML document is first asked for flags.
+Documents are read by ``appconfig_reading`` (the layer build copies it into the extension's own
+folder, as it does the pure-Python PyYAML it uses for YAML): the same rules as the validator and
+the client, so a flag the validator accepted is the flag served here.
 """
 
 from __future__ import annotations
 
-import json
 import threading
+
+from appconfig_reading import DocumentError, read_document
 
 from appconfig_cache_extension.cache import NOT_PARSED, Snapshot
 
@@ -23,23 +24,15 @@ class FlagError(Exception):
         self.status = status
 
 
-def parse_document(content: bytes, content_type: str) -> Any:
-    kind = content_type.split(";", maxsplit=1)[0].strip().lower()
-    if kind.endswith(("yaml", "yml")):
-        try:
-            import yaml
-        except ImportError:
-            raise FlagError(500, "YAML support is missing from this build of the layer") from None
-        try:
-            return yaml.safe_load(content)
-        except yaml.YAMLError:
-            raise FlagError(400, "the configuration is not valid YAML") from None
-    if kind.endswith("json") or kind.startswith("text/"):
-        try:
-            return json.loads(content)
-        except ValueError:
-            raise FlagError(400, "the configuration is not valid JSON") from None
-    raise FlagError(400, f"flags are read from JSON or YAML documents, not {kind}")
+def parse_document(content: bytes, content_type: str | None) -> Any:
+    """The document by the one reading's rules (``appconfig_reading``, shared with the validator
+    and the client): 400 for a body that is not a document, 500 when YAML support is missing."""
+    try:
+        return read_document(content, content_type).data
+    except DocumentError as error:
+        raise FlagError(400, f"the configuration cannot be read as a document: {error}") from None
+    except ImportError:
+        raise FlagError(500, "YAML support is missing from this build of the layer") from None
 
 
 class FlagDocuments:

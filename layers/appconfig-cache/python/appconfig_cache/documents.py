@@ -1,34 +1,22 @@
-"""Parsing a configuration by its content type: JSON with the standard library, YAML with PyYAML.
+"""A configuration's document, read by the one set of rules the validator and the extension use.
 
-PyYAML is not in the Lambda runtime: a function reading YAML configurations lists it in its
-own requirements (its C loader is used when present). It is imported only for YAML.
+The rules live in ``appconfig_reading`` (beside this package in the layer's ``python/`` folder):
+the content type picks JSON or YAML (S3's ``binary/octet-stream`` and other untyped bodies are
+read as JSON when they are JSON text, as YAML otherwise), and whatever does not read as one
+document raises ``DocumentError`` with its line and column. PyYAML is not in the Lambda runtime:
+a function reading YAML configurations lists it in its own requirements (its C parser is used
+when present); it is imported only for YAML.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+from appconfig_reading import DocumentError, read_document
 
-def parse_document(content: bytes, content_type: str) -> Any:
-    kind = content_type.split(";", maxsplit=1)[0].strip().lower()
-    if kind.endswith(("yaml", "yml")):
-        return _yaml(content)
-    if kind.endswith("json"):
-        return json.loads(content)
-    if kind in {"application/octet-stream", "text/plain", ""}:
-        # S3-sourced configurations often come without a precise type: JSON, else YAML.
-        try:
-            return json.loads(content)
-        except ValueError:
-            return _yaml(content)
-    raise ValueError(f"cannot parse a configuration of type {content_type!r} (JSON or YAML expected)")
+__all__ = ["DocumentError", "parse_document"]
 
 
-def _yaml(content: bytes) -> Any:
-    try:
-        import yaml
-    except ImportError:
-        raise ImportError("parsing YAML configurations needs PyYAML in the function's requirements") from None
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    return yaml.load(content, Loader=loader)  # noqa: S506 - a safe loader, C or pure Python
+def parse_document(content: bytes, content_type: str | None) -> Any:
+    """The document's data; ``DocumentError`` (a ``ValueError``) when it is not one."""
+    return read_document(content, content_type).data

@@ -1,8 +1,9 @@
 """A Powertools ``FeatureFlags`` store backed by the caching extension.
 
 Powertools' rules engine evaluates the flags; this store only supplies the document, parsed once
-per version by the client (YAML or JSON), with an optional JMESPath ``envelope`` as in
-Powertools' own stores. Requires ``aws-lambda-powertools`` in the function.
+per version by the client (YAML or JSON, by the rules the validator applies), with an optional
+JMESPath ``envelope`` as in Powertools' own stores. Every failure to get or read the document is
+Powertools' ``ConfigurationStoreError``. Requires ``aws-lambda-powertools`` in the function.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from aws_lambda_powertools.utilities.feature_flags.base import StoreProvider
 from aws_lambda_powertools.utilities.feature_flags.exceptions import ConfigurationStoreError
 
 from appconfig_cache.client import ConfigurationClient, ConfigurationError, default_client
+from appconfig_cache.documents import DocumentError
 
 
 class ExtensionStore(StoreProvider):
@@ -38,7 +40,7 @@ class ExtensionStore(StoreProvider):
         client = self._client or default_client()
         try:
             document = client.get(self.application, self.environment, self.profile).document
-        except (ConfigurationError, ValueError, ImportError) as error:
+        except (ConfigurationError, DocumentError, ImportError) as error:
             raise ConfigurationStoreError(f"cannot read the feature flags configuration: {error}") from error
         if not isinstance(document, dict):
             raise ConfigurationStoreError("the feature flags configuration is not a mapping")
