@@ -60,7 +60,12 @@ DEV_LOCK_FLAGS := $(TOOL_LOCK_FLAGS) --constraint $(PINS)
 LAMBDA_LOCK_FLAGS := --python-version 3.13 --python-platform aarch64-manylinux_2_17 --generate-hashes \
 	--no-header -q --constraint $(PINS) \
 	$(foreach p,boto3 botocore jmespath s3transfer urllib3 python-dateutil six,--no-emit-package $(p))
-LAMBDA_LOCKS := $(patsubst %.in,%.txt,$(wildcard functions/*/requirements.in layers/*/requirements.in))
+# The extension runs beside any function, so its layer vendors what it needs (dateutil and six too).
+LAYER_LOCK_FLAGS := --python-version 3.13 --python-platform aarch64-manylinux_2_17 --generate-hashes \
+	--no-header -q --constraint $(PINS)
+FUNCTION_LOCKS := $(patsubst %.in,%.txt,$(wildcard functions/*/requirements.in))
+LAYER_LOCKS := $(patsubst %.in,%.txt,$(wildcard layers/*/requirements.in))
+LAMBDA_LOCKS := $(FUNCTION_LOCKS) $(LAYER_LOCKS)
 
 # compile_locks(DIR): every lock written under DIR (the repository itself for `make lock`).
 # A lock already in DIR is uv's preference, so an unchanged input keeps its versions.
@@ -68,8 +73,11 @@ define compile_locks
 	$(UV) pip compile pyproject.toml --extra dev $(DEV_LOCK_FLAGS) -o $(1)requirements/dev.lock
 	$(UV) pip compile requirements/sam.in $(TOOL_LOCK_FLAGS) -o $(1)requirements/sam.lock
 	$(UV) pip compile requirements/checkov.in $(TOOL_LOCK_FLAGS) -o $(1)requirements/checkov.lock
-	for lock in $(LAMBDA_LOCKS); do \
+	for lock in $(FUNCTION_LOCKS); do \
 	  $(UV) pip compile "$${lock%.txt}.in" $(LAMBDA_LOCK_FLAGS) -o "$(1)$$lock"; \
+	done
+	for lock in $(LAYER_LOCKS); do \
+	  $(UV) pip compile "$${lock%.txt}.in" $(LAYER_LOCK_FLAGS) -o "$(1)$$lock"; \
 	done
 endef
 
@@ -97,6 +105,7 @@ lock-check: $(UV) ## fail if a lock no longer matches its input (pyproject.toml,
 	    || { echo "$$lock does not match its input: run 'make lock' and commit the result" >&2; exit 1; }; \
 	done
 	@echo "every lock matches its input"
+
 
 # --- build ----------------------------------------------------------------------------------
 # One artifact runs on arm64 and x86_64 (both platforms' wheels side by side): the architecture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from typing import TYPE_CHECKING
 
@@ -113,18 +114,22 @@ def _build_layer(tmp_path: Path, template_text: str) -> subprocess.CompletedProc
     )
 
 
+_LAYER_RUNTIMES = re.compile(r"CompatibleRuntimes: \[python3[^\]]*\]")
+
+
 @pytest.mark.skipif(not _has_python("3.12"), reason="needs python3.12 on this machine")
 def test_the_layer_build_reads_its_runtimes_from_the_template(tmp_path: Path) -> None:
     source = (ROOT / "template.yaml").read_text()
-    assert "CompatibleRuntimes: [python3.12, python3.13]" in source
-    result = _build_layer(tmp_path, source.replace("[python3.12, python3.13]", "[python3.12]"))
+    listed = _LAYER_RUNTIMES.search(source)
+    assert listed, "the layer's CompatibleRuntimes line"
+    result = _build_layer(tmp_path, source.replace(listed[0], "CompatibleRuntimes: [python3.12]"))
     assert result.returncode == 0, result.stderr[-2000:]
     tags = set().union(*_bytecode_versions(tmp_path / "layer").values())
     assert tags == {"cpython-312"}
 
 
 def test_the_layer_build_stops_when_it_cannot_read_the_runtimes(tmp_path: Path) -> None:
-    source = (ROOT / "template.yaml").read_text().replace("CompatibleRuntimes: [python3.12, python3.13]", "")
+    source = _LAYER_RUNTIMES.sub("", (ROOT / "template.yaml").read_text(), count=1)
     result = _build_layer(tmp_path, source)
     assert result.returncode != 0
     assert "cannot read AppConfigCacheLayer's CompatibleRuntimes" in result.stderr

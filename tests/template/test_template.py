@@ -212,15 +212,14 @@ def _has_python313() -> bool:
 @pytest.mark.parametrize(
     ("function", "package"), [("FlagsApiFunction", "flags_api"), ("OrderWorkerFunction", "order_worker")]
 )
-def test_consumers_carry_their_code_and_a_yaml_parser_for_both_architectures(
+def test_consumers_carry_their_code_and_powertools_but_no_parser(
     sam_build: Callable[[], Path], function: str, package: str
 ) -> None:
     artifact = sam_build() / function
     assert (artifact / package / "handler.py").is_file()
-    # The feature file is YAML; the layer's client parses it with the function's PyYAML.
-    loaders = {p.name for p in (artifact / "yaml").glob("_yaml.*.so")}
-    assert any("aarch64" in name for name in loaders), loaders
-    assert any("x86_64" in name for name in loaders), loaders
+    assert (artifact / "aws_lambda_powertools" / "__init__.py").is_file()
+    # The extension evaluates the flags (and parses the YAML): the function needs no parser.
+    assert not (artifact / "yaml").exists()
     # The client comes from the layer, never bundled twice.
     assert not (artifact / "appconfig_cache").exists()
 

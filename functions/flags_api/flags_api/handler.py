@@ -1,8 +1,10 @@
 """Lambda entry point: GET ?user=&tier=&region= -> every flag evaluated for that caller.
 
-Thin: parse the caller, evaluate with FeatureFlags over the extension store, shape the response.
-A configuration that FeatureFlags cannot evaluate raises, so the function's error metric (and
-the alarm that AppConfig watches) sees it; a configuration not yet available is a 503.
+Thin: parse the caller, ask the extension to evaluate every flag for that context (Powertools'
+rules, in the extension), shape the response. The function imports neither the AWS SDK's
+clients nor Powertools' feature-flags package, and parses no configuration itself. A
+configuration that is not a valid feature flags document raises, so the function's error metric
+(and the alarm that AppConfig watches) sees it; flags not available yet are a 503.
 """
 
 from __future__ import annotations
@@ -11,12 +13,10 @@ import json
 import os
 from typing import TYPE_CHECKING, Any
 
-from appconfig_cache.feature_flags import ExtensionStore
+from appconfig_cache.flags import ExtensionFlags, FlagsUnavailable
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes.lambda_function_url_event import LambdaFunctionUrlEvent
-from aws_lambda_powertools.utilities.feature_flags import FeatureFlags
-from aws_lambda_powertools.utilities.feature_flags.exceptions import ConfigurationStoreError
 
 from flags_api.caller import BadCaller, caller_from_query
 from flags_api.settings import Settings
@@ -27,8 +27,7 @@ if TYPE_CHECKING:
 logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "flags-api"))
 metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "ConfigRollout"))
 settings = Settings.from_environment(os.environ)  # at init: a missing variable fails Init
-store = ExtensionStore(settings.application, settings.environment, settings.profile)
-flags = FeatureFlags(store=store)
+flags = ExtensionFlags(settings.application, settings.environment, settings.profile)
 
 
 @metrics.log_metrics
@@ -42,17 +41,13 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     except BadCaller as error:
         return _response(400, {"message": str(error)})
     try:
-        document = store.get_configuration()
-    except ConfigurationStoreError:
+        evaluated = flags.evaluate_all(context=caller.as_context())
+    except FlagsUnavailable:
         logger.exception("Feature flags are not available")
         return _response(503, {"message": "feature flags are not available yet"})
-    evaluated = {
-        name: flags.evaluate(name=name, context=caller.as_context(), default=False)
-        for name in sorted(document)
-    }
     metrics.add_metric(name="FlagsEvaluated", unit=MetricUnit.Count, value=1)
     logger.info("Flags evaluated", extra={"flagCount": len(evaluated), "tier": caller.tier})
-    return _response(200, {"context": caller.as_context(), "flags": evaluated})
+    return _response(200, {"context": caller.as_context(), "flags": dict(sorted(evaluated.items()))})
 
 
 def _response(status: int, body: dict[str, Any]) -> dict[str, Any]:

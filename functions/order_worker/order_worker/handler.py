@@ -1,7 +1,9 @@
 """Lambda entry point: SQS batch of orders -> each fulfilled under the flags in force.
 
-A malformed message is a batch item failure (SQS retries it alone). A configuration the worker
-cannot honour fails the whole invocation, on purpose: see ``orders.UnsupportedProvider``.
+The flags are evaluated by the extension (Powertools' rules, for each order's context), so the
+worker imports neither the AWS SDK's clients nor Powertools' feature-flags package. A malformed
+message is a batch item failure (SQS retries it alone). A configuration the worker cannot
+honour fails the whole invocation, on purpose: see ``orders.UnsupportedProvider``.
 """
 
 from __future__ import annotations
@@ -9,11 +11,10 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any
 
-from appconfig_cache.feature_flags import ExtensionStore
+from appconfig_cache.flags import ExtensionFlags
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSEvent
-from aws_lambda_powertools.utilities.feature_flags import FeatureFlags
 
 from order_worker.orders import BadOrder, fulfil, parse_order
 from order_worker.settings import Settings
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
 logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "order-worker"))
 metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "ConfigRollout"))
 settings = Settings.from_environment(os.environ)  # at init: a missing variable fails Init
-flags = FeatureFlags(store=ExtensionStore(settings.application, settings.environment, settings.profile))
+flags = ExtensionFlags(settings.application, settings.environment, settings.profile)
 
 
 @metrics.log_metrics

@@ -7,10 +7,12 @@ service's RequiredMinimumPollIntervalInSeconds and token lifetimes together, so 
 from __future__ import annotations
 
 import json
+import os
+import time
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from appconfig_cache_extension.aws import BotocorePlane
+from appconfig_cache_extension.aws import AppConfigDataPlane
 from appconfig_cache_extension.cache import Cache
 from appconfig_cache_extension.log import Logger
 from appconfig_cache_extension.plane import NotFound
@@ -30,10 +32,10 @@ def inline(target: Callable[[], None]) -> None:
 
 
 @pytest.fixture
-def make_cache(deployed: Deployed) -> Callable[..., tuple[Cache, BotocorePlane]]:
-    def make(**options: Any) -> tuple[Cache, BotocorePlane]:
+def make_cache(deployed: Deployed) -> Callable[..., tuple[Cache, AppConfigDataPlane]]:
+    def make(**options: Any) -> tuple[Cache, AppConfigDataPlane]:
         settings = Settings(**({"poll_interval_s": 45.0, "poll_timeout_s": 1.0} | options))
-        plane = BotocorePlane(settings)
+        plane = AppConfigDataPlane(settings)
         cache = Cache(
             plane,
             settings,
@@ -199,11 +201,13 @@ def test_cross_account_role_through_sts(
     iam.put_role_policy(RoleName="AppConfigReader", PolicyName="read", PolicyDocument=json.dumps(read))
     cache, plane = make_cache(role_arn=role, role_external_id="ext-42", role_session_name="reader")
     assert cache.get(KEY).content == FLAGS_V1
-    credentials = plane.client()._request_signer._credentials
-    first = credentials.get_frozen_credentials()
+    source = plane.base_credentials
+    first = source.get()
     assert first.token  # temporary credentials from STS, not the function's own
-    assert first.access_key != deployed.cloud.client("sts").get_caller_identity()["UserId"]
-    # Renewal: once the credentials near their expiry, botocore fetches new ones from STS.
-    credentials._expiry_time = credentials._time_fetcher()
-    renewed = credentials.get_frozen_credentials()
+    assert first.access_key != os.environ["AWS_ACCESS_KEY_ID"]
+    # Renewal: credentials a minute from expiry are replaced before they are used again.
+    first.expires_at = time.time() + 60
+    renewed = source.get()
     assert renewed.access_key != first.access_key
+    assert renewed.expires_at is not None
+    assert renewed.expires_at > time.time() + 1800

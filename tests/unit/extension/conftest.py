@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from appconfig_cache_extension.api import Api
-from appconfig_cache_extension.cache import Cache
+from appconfig_cache_extension.api import Api, Reply
+from appconfig_cache_extension.cache import Cache, Flight
+from appconfig_cache_extension.flags import prepare
 from appconfig_cache_extension.log import Logger
 from appconfig_cache_extension.plane import NotFound, PlaneError, Poll, TokenRejected
 from appconfig_cache_extension.server import Server, bind
@@ -23,6 +24,8 @@ from appconfig_cache_extension.settings import ConfigKey, Settings
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
+
+    from appconfig_cache_extension.http_request import Request
 
 KEY = ConfigKey("app", "env", "profile")
 # The serving fixture's server timeouts, in its manual clock's seconds.
@@ -59,12 +62,13 @@ class MemoryPlane:
             raise NotFound(f"{key} not found")
         return self._issue(key, None)
 
-    def get_latest(self, token: str) -> Poll:
+    def get_latest(self, key: ConfigKey, token: str) -> Poll:
         self.calls.append("get")
         self._fail()
         if token not in self._tokens:
             raise TokenRejected("Corrupted")
-        key, seen = self._tokens.pop(token)  # single use
+        owner, seen = self._tokens.pop(token)  # single use
+        assert owner == key, "a token is used only with its own configuration"
         content, content_type = self.configs[key]
         return Poll(
             content=b"" if content == seen else content,
@@ -97,6 +101,15 @@ def plane() -> MemoryPlane:
     return MemoryPlane(configs={KEY: (b'{"a": {"default": true}}', "application/json")})
 
 
+def answer(api: Api, request: Request, body: bytes = b"") -> Reply:
+    """What the server sends for ``request``: the reply, after waiting for any flight it needs."""
+    reply = api.respond(request, body)
+    while isinstance(reply, Flight):
+        assert reply.done.wait(10)
+        reply = api.respond(request, body, True)
+    return reply
+
+
 def inline(target: Callable[[], None]) -> None:
     """Run a fetch in the caller's thread: deterministic, no sleeping."""
     target()
@@ -107,7 +120,13 @@ def make_cache(plane: MemoryPlane, clock: ManualClock) -> Callable[..., Cache]:
     def make(**settings: Any) -> Cache:
         options: dict[str, Any] = {"poll_interval_s": 45.0, "poll_timeout_s": 0.5} | settings
         return Cache(
-            plane, Settings(**options), Logger("none"), clock=clock, spawn=inline, jitter=lambda: 1.0
+            plane,
+            Settings(**options),
+            Logger("none"),
+            clock=clock,
+            spawn=inline,
+            jitter=lambda: 1.0,
+            preparer=prepare,
         )
 
     return make
@@ -132,7 +151,7 @@ def serving(plane: MemoryPlane, clock: ManualClock) -> Iterator[Serving]:
     timeout, and the server notices within a tick (50 ms of real time). The poll timeout only
     bounds a wait for the in-memory plane, which answers at once."""
     settings = Settings(poll_interval_s=45.0, poll_timeout_s=30.0)
-    cache = Cache(plane, settings, Logger("none"), clock=clock)
+    cache = Cache(plane, settings, Logger("none"), clock=clock, preparer=prepare)
     server = Server(
         bind(0),
         Api(cache).respond,

@@ -188,7 +188,7 @@ class GatedPlane(MemoryPlane):
         self.most = 0
         self._changed = threading.Condition()
 
-    def get_latest(self, token: str) -> Poll:
+    def get_latest(self, key: ConfigKey, token: str) -> Poll:
         with self._changed:
             self.running += 1
             self.most = max(self.most, self.running)
@@ -196,7 +196,7 @@ class GatedPlane(MemoryPlane):
         self.gate.wait(HANG_GUARD_S)
         with self._changed:
             self.running -= 1
-        return super().get_latest(token)
+        return super().get_latest(key, token)
 
     def wait_running(self, count: int) -> None:
         with self._changed:

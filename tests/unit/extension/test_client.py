@@ -11,6 +11,7 @@ from aws_lambda_powertools.utilities.feature_flags import FeatureFlags
 from aws_lambda_powertools.utilities.feature_flags.exceptions import ConfigurationStoreError
 
 from tests.unit.extension.conftest import KEY, ManualClock, Serving
+from tests.unit.extension.test_flags_http import DOCUMENT
 
 pytestmark = pytest.mark.unit
 
@@ -26,7 +27,7 @@ def test_unchanged_configuration_is_the_same_object_and_parsed_once(serving: Ser
 
 
 def test_a_new_version_is_a_new_object_parsed_by_its_content_type(serving: Serving) -> None:
-    client = ConfigurationClient(serving.port)
+    client = ConfigurationClient(serving.port, max_age=0)
     first = client.get("app", "env", "profile")
     serving.plane.configs[KEY] = (b"a: {default: false}", "application/x-yaml")
     serving.clock.advance(46)  # past the poll interval
@@ -37,7 +38,7 @@ def test_a_new_version_is_a_new_object_parsed_by_its_content_type(serving: Servi
 
 
 def test_keep_alive_uses_one_connection(serving: Serving) -> None:
-    client = ConfigurationClient(serving.port)
+    client = ConfigurationClient(serving.port, max_age=0)
     client.get("app", "env", "profile")
     sock = client._sock
     for _ in range(50):
@@ -46,7 +47,7 @@ def test_keep_alive_uses_one_connection(serving: Serving) -> None:
 
 
 def test_a_stale_kept_alive_connection_is_replaced_transparently(serving: Serving) -> None:
-    client = ConfigurationClient(serving.port)
+    client = ConfigurationClient(serving.port, max_age=0)
     client.get("app", "env", "profile")
     assert client._sock is not None
     client._sock.shutdown(socket.SHUT_RDWR)  # as if the connection died while frozen
@@ -119,3 +120,72 @@ def test_store_envelope_and_errors(serving: Serving) -> None:
     assert store.get_configuration() == {"x": {"default": True}}
     with pytest.raises(ConfigurationStoreError):
         ExtensionStore("app", "env", "missing", client=client).get_configuration()
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def test_repeated_reads_within_max_age_do_not_ask_the_extension(serving: Serving) -> None:
+    clock = Clock()
+    client = ConfigurationClient(serving.port, max_age=1.0, clock=clock, sleep=clock.sleep)
+    first = client.get("app", "env", "profile")
+    serving.server.stop()  # nobody answers any more
+    clock.now += 0.9
+    assert client.get("app", "env", "profile") is first  # from memory
+    clock.now += 0.2  # past max_age: asks, and finds no extension
+    with pytest.raises(ExtensionUnavailable):
+        client.get("app", "env", "profile")
+
+
+def test_after_max_age_a_new_version_is_seen(serving: Serving) -> None:
+    clock = Clock()
+    client = ConfigurationClient(serving.port, max_age=1.0, clock=clock)
+    first = client.get("app", "env", "profile")
+    serving.plane.configs[KEY] = (b'{"a": {"default": false}}', "application/json")
+    serving.clock.advance(46)  # past the extension's poll interval in this fixture
+    assert client.get("app", "env", "profile") is first  # within max_age: the copy in memory
+    assert client.get("app", "env", "profile", max_age=0).document == {"a": {"default": False}}
+    clock.now += 1.5
+    assert client.get("app", "env", "profile").document == {"a": {"default": False}}
+
+
+def test_flags_evaluated_by_the_extension(serving: Serving) -> None:
+    from appconfig_cache.flags import ExtensionFlags
+
+    serving.plane.configs[type(KEY)("app", "env", "flags")] = (DOCUMENT, "application/x-yaml")
+    client = ConfigurationClient(serving.port)
+    assert client.evaluate("app", "env", "flags", {"tier": "premium"}) == {
+        "premium": True,
+        "limits": {"max_items": 20},
+        "rollout": False,
+    }
+    assert client.evaluate_flag("app", "env", "flags", "premium", {"tier": "basic"}) is False
+    flags = ExtensionFlags("app", "env", "flags", client=client)
+    assert flags.evaluate(name="premium", context={"tier": "premium"}, default=False) is True
+    assert flags.evaluate(name="nope", context={}, default="fallback") == "fallback"
+    assert flags.evaluate_all(context={"email": "a@example.com"})["limits"] == {"max_items": 500}
+    # A configuration that cannot be read gives the default, as FeatureFlags does with its store.
+    missing = ExtensionFlags("app", "env", "missing", client=client)
+    assert missing.evaluate(name="premium", default="fallback") == "fallback"
+
+
+def test_an_invalid_flags_document_raises_as_powertools_validation_does(serving: Serving) -> None:
+    from appconfig_cache.flags import ExtensionFlags, FlagsUnavailable, InvalidFlags
+
+    serving.plane.configs[type(KEY)("app", "env", "bad")] = (
+        b"premium: {default: maybe}",
+        "application/x-yaml",
+    )
+    flags = ExtensionFlags("app", "env", "bad", client=ConfigurationClient(serving.port))
+    with pytest.raises(InvalidFlags):
+        flags.evaluate(name="premium", default=False)
+    with pytest.raises(FlagsUnavailable):
+        ExtensionFlags("app", "env", "missing", client=ConfigurationClient(serving.port)).evaluate_all()

@@ -35,12 +35,12 @@ def test_reads_the_file_and_reports_unchanged_as_an_empty_body(tmp_path: Path) -
     (tmp_path / "app:env:feature-file.yml.yaml").write_text("a: 1\n")
     plane = LocalDirectoryPlane(str(tmp_path))
     key = ConfigKey("app", "env", "feature-file.yml")
-    first = plane.get_latest(plane.start_session(key))
+    first = plane.get_latest(key, plane.start_session(key))
     assert (first.content, first.content_type) == (b"a: 1\n", "application/x-yaml")
-    second = plane.get_latest(first.next_token)
+    second = plane.get_latest(key, first.next_token)
     assert second.content == b""
     (tmp_path / "app:env:feature-file.yml.yaml").write_text("a: 2\n")
-    assert plane.get_latest(second.next_token).content == b"a: 2\n"
+    assert plane.get_latest(key, second.next_token).content == b"a: 2\n"
 
 
 def test_missing_file_is_not_found_and_a_bad_token_is_rejected(tmp_path: Path) -> None:
@@ -48,4 +48,4 @@ def test_missing_file_is_not_found_and_a_bad_token_is_rejected(tmp_path: Path) -
     with pytest.raises(NotFound):
         plane.start_session(ConfigKey("a", "b", "c"))
     with pytest.raises(TokenRejected):
-        plane.get_latest("garbage")
+        plane.get_latest(ConfigKey("a", "b", "c"), "garbage")

@@ -103,3 +103,40 @@ def test_invalid_value_names_the_variable_and_the_accepted_forms(name: str, valu
     assert raised.value.variable == P + name
     assert P + name in str(raised.value)
     assert "accepted:" in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("value", "headers"),
+    [
+        ("header: value", (("header", "value"),)),
+        ("h1: v1, h2: v2", (("h1", "v1"), ("h2", "v2"))),
+        ("X-A:b:c", (("X-A", "b:c"),)),
+    ],
+)
+def test_proxy_headers_forms(value: str, headers: tuple[tuple[str, str], ...]) -> None:
+    settings = parse_settings({P + "PROXY_URL": "http://proxy:3128", P + "PROXY_HEADERS": value})
+    assert settings.proxy_headers == headers
+
+
+@pytest.mark.parametrize("value", ["no-colon", "bad name: v", ": v", "h: ", "h1: v1,,h2: v2"])
+def test_invalid_proxy_headers_name_the_variable(value: str) -> None:
+    with pytest.raises(SettingsError) as raised:
+        parse_settings({P + "PROXY_URL": "http://proxy:3128", P + "PROXY_HEADERS": value})
+    assert raised.value.variable == P + "PROXY_HEADERS"
+
+
+def test_proxy_headers_need_a_proxy() -> None:
+    with pytest.raises(SettingsError, match="PROXY_URL"):
+        parse_settings({P + "PROXY_HEADERS": "h: v"})
+
+
+def test_regions_of_every_partition_are_accepted() -> None:
+    for region in (
+        "us-east-1",
+        "eu-central-2",
+        "cn-northwest-1",
+        "us-gov-west-1",
+        "eusc-de-east-1",
+        "us-isob-east-1",
+    ):
+        assert parse_settings({P + "SERVICE_REGION": region}).service_region == region

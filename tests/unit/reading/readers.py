@@ -16,7 +16,8 @@ from typing import Any
 import yaml
 from appconfig_cache.client import Configuration, ConfigurationClient
 from appconfig_cache.feature_flags import ExtensionStore
-from appconfig_cache_extension.flags import FlagError, parse_document
+from appconfig_cache_extension.cache import Snapshot
+from appconfig_cache_extension.flags import FlagError, prepare
 from appconfig_reading import DocumentError, read_document
 from appconfig_reading.agreement import json_disagreement
 from appconfig_reading.text import decode
@@ -66,7 +67,13 @@ class _ServedAs(ConfigurationClient):
         self._configuration = Configuration(body, content_type or "", etag="e1")
 
     def get(
-        self, application: str, environment: str, profile: str, *, conditional: bool = True
+        self,
+        application: str,
+        environment: str,
+        profile: str,
+        *,
+        conditional: bool = True,
+        max_age: float | None = None,
     ) -> Configuration:
         return self._configuration
 
@@ -103,7 +110,9 @@ def readings(body: bytes) -> dict[str, Outcome]:
         found[f"client {content_type!r}"] = _outcome(
             lambda t=content_type: Configuration(body, t or "").document
         )
-        found[f"?flag= {content_type!r}"] = _outcome(lambda t=content_type: parse_document(body, t))
+        found[f"?flag= {content_type!r}"] = _outcome(
+            lambda t=content_type: prepare(Snapshot(body, t or "", "e1")).document
+        )
         found[f"ExtensionStore {content_type!r}"] = _outcome(lambda t=content_type: _store(body, t))
     return found
 

@@ -13,7 +13,7 @@ import json
 import pytest
 from appconfig_cache.client import Configuration
 from appconfig_cache_extension.cache import Snapshot
-from appconfig_cache_extension.flags import FlagDocuments, FlagError
+from appconfig_cache_extension.flags import FlagError, prepare
 from appconfig_reading import DocumentError, read_document
 from aws_lambda_powertools.utilities.feature_flags import FeatureFlags
 from aws_lambda_powertools.utilities.feature_flags.exceptions import ConfigurationStoreError
@@ -53,7 +53,7 @@ def test_a_duplicate_anchor_reaches_powertools_as_its_own_error() -> None:
 def test_a_duplicate_anchor_is_a_400_from_flag() -> None:
     snapshot = Snapshot(DUPLICATE_ANCHORS, "application/x-yaml", "e1")
     with pytest.raises(FlagError) as refused:
-        FlagDocuments().select(snapshot, ["a"])
+        prepare(snapshot).raw("a")
     assert refused.value.status == 400
     assert "4:12" in str(refused.value)
 
@@ -103,7 +103,7 @@ def test_every_consumer_reads_an_untyped_or_yaml_upload_as_the_validator_does(
     }
     assert read_document(SAMPLE, content_type).data == expected
     assert Configuration(SAMPLE, content_type or "").document == expected
-    assert FlagDocuments().select(Snapshot(SAMPLE, content_type or "", "e1"), ["premium"]) == expected
+    assert {"premium": prepare(Snapshot(SAMPLE, content_type or "", "e1")).raw("premium")} == expected
     assert flags(SAMPLE, content_type).evaluate(name="premium", context={"tier": "premium"}, default=False)
 
 
@@ -119,7 +119,7 @@ def test_a_type_that_is_neither_json_nor_yaml_is_refused_alike(content_type: str
     with pytest.raises(DocumentError, match="neither JSON nor YAML"):
         Configuration(SAMPLE, content_type).document  # noqa: B018 - the property reads it
     with pytest.raises(FlagError) as refused:
-        FlagDocuments().select(Snapshot(SAMPLE, content_type, "e1"), ["premium"])
+        prepare(Snapshot(SAMPLE, content_type, "e1")).raw("premium")
     assert refused.value.status == 400
     with pytest.raises(ConfigurationStoreError):
         flags(SAMPLE, content_type).get_configuration()

@@ -1,18 +1,26 @@
-"""AppConfigData through botocore: the Lambda runtime's own copy, imported only when first needed.
+"""AppConfigData's two calls on the wire, without botocore: REST-JSON, signed with SigV4.
 
-botocore costs about 100 ms to import; it is imported by the first fetch (a background thread
-after registering), never before the extension has registered and bound its port. The client
-honours ``AWS_ENDPOINT_URL_APPCONFIGDATA`` natively, so tests and real AWS run this same code.
+StartConfigurationSession is ``POST /configurationsessions`` with a JSON body, answered 201 with
+``InitialConfigurationToken``; GetLatestConfiguration is ``GET /configuration?configuration_token=``,
+answered with the configuration as the body and ``Next-Poll-Configuration-Token``,
+``Next-Poll-Interval-In-Seconds``, ``Content-Type`` and ``Version-Label`` headers (the AppConfigData
+API reference). Errors carry their code in ``x-amzn-ErrorType`` and a JSON body with ``Message``,
+``Reason`` and ``Details``, read as botocore's REST-JSON parser reads them.
+
+Endpoints honour ``AWS_ENDPOINT_URL_APPCONFIGDATA`` and ``AWS_ENDPOINT_URL_STS``, so tests, the
+local cloud and real AWS run this same code.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import os
-import sys
-import threading
-from typing import TYPE_CHECKING, Any
 
+from appconfig_cache_extension import sigv4
+from appconfig_cache_extension.aws_http import HttpClient, HttpClientError, Url
+from appconfig_cache_extension.credentials import AssumedRole, EnvironmentCredentials, StsClient
+from appconfig_cache_extension.endpoints import EndpointError, endpoint_url
 from appconfig_cache_extension.plane import (
     BadRequest,
     NotFound,
@@ -24,98 +32,17 @@ from appconfig_cache_extension.plane import (
     Unavailable,
 )
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from appconfig_cache_extension.settings import ConfigKey, Settings
+    from collections.abc import Callable, Mapping
+    from typing import Any
 
-# Older Python runtimes keep the SDK in /var/runtime, which is on the runtime's path, not ours.
-_RUNTIME_SDK = "/var/runtime"
+    from appconfig_cache_extension.credentials import CredentialSource
+    from appconfig_cache_extension.paths import ConfigKey
+    from appconfig_cache_extension.settings import Settings
+
 MIN_POLL_S, MAX_POLL_S = 15, 86400
-
-
-def _import_botocore() -> None:
-    try:
-        import botocore
-    except ImportError:
-        if os.path.isdir(_RUNTIME_SDK) and _RUNTIME_SDK not in sys.path:
-            sys.path.append(_RUNTIME_SDK)
-        import botocore  # noqa: F401
-
-
-class BotocorePlane:
-    """AppConfigData with one client per process; made lazily and thread-safely on first use."""
-
-    def __init__(self, settings: Settings, env: dict[str, str] | None = None) -> None:
-        self._settings = settings
-        self._env = os.environ if env is None else env
-        self._client: Any = None
-        self._lock = threading.Lock()
-
-    def start_session(self, key: ConfigKey) -> str:
-        response = self._call(
-            "start_configuration_session",
-            ApplicationIdentifier=key.application,
-            EnvironmentIdentifier=key.environment,
-            ConfigurationProfileIdentifier=key.profile,
-            # AppConfig answers NextPollIntervalInSeconds = this minimum (60 s without one), and the
-            # cache never polls sooner: ask for the configured interval, within AppConfig's range.
-            RequiredMinimumPollIntervalInSeconds=min_poll_interval(self._settings.poll_interval_s),
-        )
-        return str(response["InitialConfigurationToken"])
-
-    def get_latest(self, token: str) -> Poll:
-        response = self._call("get_latest_configuration", ConfigurationToken=token)
-        try:
-            content = response["Configuration"].read()
-        except Exception as error:  # a body cut short or stalled is one failed poll
-            raise _translate(error) from error
-        headers = response.get("ResponseMetadata", {}).get("HTTPHeaders", {})
-        return Poll(
-            content=content,
-            content_type=response.get("ContentType") or "application/octet-stream",
-            next_token=response["NextPollConfigurationToken"],
-            next_poll_s=float(response.get("NextPollIntervalInSeconds") or 0),
-            version=headers.get("configuration-version"),
-            label=response.get("VersionLabel") or None,
-        )
-
-    def _call(self, operation: str, **params: Any) -> Any:
-        try:
-            client = self.client()
-            return getattr(client, operation)(**params)
-        except PlaneError:
-            raise
-        except Exception as error:
-            raise _translate(error) from error
-
-    def client(self) -> Any:
-        with self._lock:
-            if self._client is None:
-                self._client = self._make_client()
-            return self._client
-
-    def _make_client(self) -> Any:
-        _import_botocore()
-        import botocore.session
-        from botocore.config import Config
-
-        settings = self._settings
-        session = botocore.session.Session()
-        region = settings.service_region or self._env.get("AWS_REGION") or self._env.get("AWS_DEFAULT_REGION")
-        config = Config(
-            connect_timeout=settings.poll_timeout_s,
-            read_timeout=settings.poll_timeout_s,
-            # The cache decides when to try again (backoff, serve the last good copy); botocore's
-            # own retries would multiply the time a waiting request is held.
-            retries={"total_max_attempts": 1},
-            max_pool_connections=settings.max_connections,
-            proxies={"http": settings.proxy_url, "https": settings.proxy_url} if settings.proxy_url else None,
-            user_agent_extra="appconfig-cache-extension",
-        )
-        if settings.role_arn:
-            from appconfig_cache_extension.role import use_assumed_role
-
-            use_assumed_role(session, settings, region=region, config=config)
-        return session.create_client("appconfigdata", region_name=region, config=config)
+SERVICE = "appconfigdata"
 
 
 def min_poll_interval(poll_interval_s: float) -> int:
@@ -123,27 +50,157 @@ def min_poll_interval(poll_interval_s: float) -> int:
     return max(MIN_POLL_S, min(MAX_POLL_S, math.ceil(poll_interval_s)))
 
 
-def _translate(error: Exception) -> PlaneError:  # noqa: PLR0911 - one return per failure kind
-    """Map a botocore failure onto the kind the cache acts on."""
-    from botocore.exceptions import (
-        ClientError,
-        ConnectTimeoutError,
-        NoCredentialsError,
-        NoRegionError,
-        ReadTimeoutError,
+class AppConfigDataPlane:
+    """AppConfigData for the cache. Each configuration signs with its own credentials (the
+    function's, ``ROLE_ARN``'s, or its manifest entry's), chosen by ``credentials_for``."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        env: Mapping[str, str] | None = None,
+        *,
+        http: HttpClient | None = None,
+        credentials_for: Callable[[ConfigKey], CredentialSource] | None = None,
+    ) -> None:
+        self._settings = settings
+        self._env = os.environ if env is None else env
+        self.region = (
+            settings.service_region or self._env.get("AWS_REGION") or self._env.get("AWS_DEFAULT_REGION")
+        )
+        self.http = http or HttpClient(
+            timeout=settings.poll_timeout_s,
+            max_idle=settings.max_connections,
+            proxy_url=settings.proxy_url,
+            proxy_headers=settings.proxy_headers,
+            ca_bundle=self._env.get("AWS_CA_BUNDLE") or None,
+        )
+        self.base_credentials = default_credentials(settings, self._env, self.http, self.region)
+        self._credentials_for = credentials_for or (lambda key: self.base_credentials)
+        self._url: Url | None = None
+
+    def start_session(self, key: ConfigKey) -> str:
+        body = json.dumps(
+            {
+                "ApplicationIdentifier": key.application,
+                "EnvironmentIdentifier": key.environment,
+                "ConfigurationProfileIdentifier": key.profile,
+                # AppConfig answers NextPollIntervalInSeconds = this minimum (60 s without one), and the
+                # cache never polls sooner: ask for the configured interval, within AppConfig's range.
+                "RequiredMinimumPollIntervalInSeconds": min_poll_interval(self._settings.poll_interval_s),
+            }
+        ).encode()
+        response = self._call(key, "POST", "/configurationsessions", "", body)
+        try:
+            return str(json.loads(response.body)["InitialConfigurationToken"])
+        except (ValueError, KeyError, TypeError) as error:
+            raise Unavailable("StartConfigurationSession answered without a token") from error
+
+    def get_latest(self, key: ConfigKey, token: str) -> Poll:
+        response = self._call(
+            key, "GET", "/configuration", sigv4.query_string([("configuration_token", token)]), b""
+        )
+        headers = response.headers
+        next_token = headers.get("next-poll-configuration-token")
+        if not next_token:
+            raise Unavailable("GetLatestConfiguration answered without a next token")
+        try:
+            next_poll = float(headers.get("next-poll-interval-in-seconds") or 0)
+        except ValueError:
+            next_poll = 0.0
+        return Poll(
+            content=response.body,
+            content_type=headers.get("content-type") or "application/octet-stream",
+            next_token=next_token,
+            next_poll_s=next_poll,
+            version=headers.get("configuration-version"),
+            label=headers.get("version-label") or None,
+        )
+
+    # ------------------------------------------------------------------ the wire
+    def url(self) -> Url:
+        if self._url is None:
+            if not self.region:
+                raise Unavailable(
+                    "no Region: AWS_REGION is not set (or set AWS_APPCONFIG_EXTENSION_SERVICE_REGION)"
+                )
+            try:
+                self._url = Url(endpoint_url(SERVICE, self.region, self._env))
+            except (EndpointError, ValueError) as error:
+                raise Unavailable(f"no AppConfigData endpoint: {error}") from error
+        return self._url
+
+    def _call(self, key: ConfigKey, method: str, path: str, query: str, body: bytes) -> Any:
+        url = self.url()
+        credentials = self._credentials_for(key).get()
+        full_path = url.path.rstrip("/") + path
+        host = sigv4.host_header(url.scheme, url.host, url.explicit_port)
+        headers = {"Host": host}
+        if body:
+            headers["Content-Type"] = "application/json"
+        headers.update(
+            sigv4.sign(
+                method,
+                url.scheme,
+                host,
+                full_path,
+                query,
+                headers,
+                body,
+                credentials,
+                str(self.region),
+                SERVICE,
+            )
+        )
+        target = full_path + ("?" + query if query else "")
+        try:
+            response = self.http.request(method, url, target, headers, body)
+        except TimeoutError as error:
+            raise TimedOut(f"AppConfig did not answer in time: {error or 'timed out'}") from error
+        except (HttpClientError, OSError) as error:
+            raise Unavailable(f"AppConfig unreachable: {error}") from error
+        if response.status >= 300:
+            raise translate(response.status, response.headers, response.body)
+        return response
+
+
+def default_credentials(
+    settings: Settings, env: Mapping[str, str], http: HttpClient, region: str | None
+) -> CredentialSource:
+    """The function's credentials, or ``ROLE_ARN`` assumed with them."""
+    base: CredentialSource = EnvironmentCredentials(env)
+    if not settings.role_arn:
+        return base
+    return AssumedRole(
+        sts_client(env, http, region),
+        base,
+        settings.role_arn,
+        session_name=settings.role_session_name,
+        external_id=settings.role_external_id,
     )
 
-    if isinstance(error, ReadTimeoutError | ConnectTimeoutError | TimeoutError):
-        return TimedOut(f"AppConfig did not answer in time: {type(error).__name__}")
-    if isinstance(error, NoCredentialsError | NoRegionError):
-        return Unavailable(f"cannot call AppConfig: {error}")
-    if not isinstance(error, ClientError):
-        return Unavailable(f"AppConfig unreachable: {type(error).__name__}: {error}")
-    response: dict[str, Any] = dict(error.response)
-    info = response.get("Error", {})
-    code, message = info.get("Code", ""), info.get("Message", "")
+
+def sts_client(env: Mapping[str, str], http: HttpClient, region: str | None) -> StsClient:
+    if not region:
+        raise Unavailable("no Region for STS: AWS_REGION is not set")
+    return StsClient(http, Url(endpoint_url("sts", region, env)), region)
+
+
+def translate(status: int, headers: dict[str, str], body: bytes) -> PlaneError:
+    """An AppConfigData error response as the kind the cache acts on."""
+    document: dict[str, Any] = {}
+    try:
+        parsed = json.loads(body) if body else {}
+        if isinstance(parsed, dict):
+            document = parsed
+    except ValueError:
+        pass
+    code = headers.get("x-amzn-errortype", "").split(":")[0]
+    if not code:
+        code = str(document.get("code") or document.get("Code") or document.get("__type") or "")
+        code = code.rpartition("#")[2]
+    message = str(document.get("message") or document.get("Message") or "")
     if code == "BadRequestException":
-        problems = response.get("Details", {}).get("InvalidParameters", {})
+        problems = (document.get("Details") or {}).get("InvalidParameters") or {}
         kinds = {str(p.get("Problem")) for p in problems.values() if isinstance(p, dict)}
         if kinds & {"Corrupted", "Expired"}:
             return TokenRejected(f"configuration token rejected: {', '.join(sorted(kinds))}")
@@ -152,7 +209,6 @@ def _translate(error: Exception) -> PlaneError:  # noqa: PLR0911 - one return pe
         return BadRequest(f"AppConfig refused the request: {message}")
     if code == "ResourceNotFoundException":
         return NotFound(f"not found in AppConfig: {message}")
-    if code in {"ThrottlingException", "TooManyRequestsException"}:
+    if code in {"ThrottlingException", "TooManyRequestsException"} or status == 429:
         return Throttled("throttled by AppConfig")
-    status = response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
     return Unavailable(f"AppConfig failed: {code or status}: {message}")

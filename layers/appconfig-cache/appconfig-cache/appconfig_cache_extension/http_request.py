@@ -11,6 +11,7 @@ import re
 MAX_REQUEST_LINE = 8 * 1024
 MAX_HEAD = 32 * 1024
 MAX_HEADERS = 100
+MAX_BODY = 64 * 1024  # an OFREP evaluation context; larger bodies are refused with 413
 
 _METHOD = re.compile(rb"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 _TARGET = re.compile(rb"[\x21-\x7e]+")  # visible ASCII, no spaces: anything else is a bad encoding
@@ -19,38 +20,40 @@ _HEADER = re.compile(rb"([!#$%&'*+.^_`|~0-9A-Za-z-]+):[ \t]*([^\x00-\x08\x0a-\x1
 
 
 class HttpError(Exception):
-    """A request the server answers with ``status`` and then closes the connection."""
+    """A request the server answers with ``status`` (and, when its head is malformed, then closes)."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, *, allow: str = "") -> None:
         super().__init__(message)
         self.status = status
         self.message = message
+        self.extra = f"Allow: {allow}\r\n" if allow else ""
 
 
 class Request:
-    __slots__ = ("headers", "method", "target", "version")
+    """A parsed request head. Heads repeat (a client sends the same bytes for the same read), so
+    the server keeps parsed heads and shares them: nothing may change a Request once parsed,
+    except ``route``, which the API fills in once, the same way for every sharer."""
+
+    __slots__ = ("body_length", "headers", "keep_alive", "method", "route", "target", "version")
 
     def __init__(self, method: str, target: str, version: tuple[int, int]) -> None:
         self.method = method
         self.target = target
         self.version = version
         self.headers: dict[str, list[str]] = {}
+        self.keep_alive = True
+        self.body_length = 0
+        self.route: object = None
 
     def header(self, name: str) -> str | None:
         values = self.headers.get(name)
         return ", ".join(values) if values else None
 
-    @property
-    def keep_alive(self) -> bool:
+    def _keep_alive(self) -> bool:
         tokens = {t.strip().lower() for t in (self.header("connection") or "").split(",")}
         if self.version >= (1, 1):
             return "close" not in tokens
         return "keep-alive" in tokens
-
-    @property
-    def has_body(self) -> bool:
-        """Bodies are never read: a request with one is answered, then the connection closed."""
-        return "transfer-encoding" in self.headers or self.header("content-length") not in (None, "0")
 
 
 def parse_head(head: bytes) -> Request:
@@ -62,6 +65,7 @@ def parse_head(head: bytes) -> Request:
         raise HttpError(431, "request header fields too large")
     request = _request_line(line)
     _headers(request, rest.split(b"\r\n") if rest else [])
+    request.keep_alive = request._keep_alive()
     return request
 
 
@@ -98,5 +102,16 @@ def _headers(request: Request, lines: list[bytes]) -> None:
         raise HttpError(400, "invalid Content-Length")
     if lengths and "transfer-encoding" in request.headers:
         raise HttpError(400, "both Content-Length and Transfer-Encoding")
-    if len(request.headers.get("host", ["x"])) != 1:
+    if "transfer-encoding" in request.headers:
+        raise HttpError(411, "a request body needs Content-Length")
+    if lengths:
+        request.body_length = int(lengths[0])
+        if request.body_length > MAX_BODY:
+            raise HttpError(413, f"request bodies are at most {MAX_BODY} bytes")
+    # RFC 9112 section 3.2: an HTTP/1.1 request without exactly one Host field is a 400.
+    hosts = request.headers.get("host")
+    if hosts is None:
+        if request.version >= (1, 1):
+            raise HttpError(400, "an HTTP/1.1 request needs a Host header")
+    elif len(hosts) != 1:
         raise HttpError(400, "more than one Host header")

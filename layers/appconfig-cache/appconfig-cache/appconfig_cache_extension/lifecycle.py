@@ -2,10 +2,11 @@
 
 Order matters. The port is bound before registering, because Lambda starts the runtime as soon
 as every extension has registered and the function's init may already ask for configuration.
-Registering comes before anything slow (botocore is imported later, by the first fetch, in a
-thread). A bad setting or a taken port is reported through init/error, which needs the
-identifier that registering returns. Prefetch runs while the runtime and the function
-initialise, instead of delaying them.
+Registering comes before anything slow (the first fetch imports hashing and TLS, in a thread).
+A bad setting, a taken port or an unusable manifest is reported through init/error, which needs
+the identifier that registering returns. Prefetch runs while the runtime and the function
+initialise, instead of delaying them; only a manifest (WAIT_ON_MANIFEST, the default) is waited
+for before Init completes, since it decides which credentials each configuration is read with.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import time
 
 from appconfig_cache_extension.api import Api
 from appconfig_cache_extension.cache import Cache
+from appconfig_cache_extension.flags import prepare
 from appconfig_cache_extension.log import Logger
 from appconfig_cache_extension.runtime_api import ExtensionsApi, RuntimeApiError
 from appconfig_cache_extension.server import Server, bind
@@ -26,20 +28,62 @@ if TYPE_CHECKING:
     import socket
     from collections.abc import Mapping
 
+    from appconfig_cache_extension.manifest import Manifest
     from appconfig_cache_extension.plane import DataPlane
 
 # Time kept back from an invocation's deadline when waiting for refreshes on INVOKE.
 DEADLINE_MARGIN_S = 0.2
+# Init must end within 10 s (Lambda's limit); a manifest in AppConfig is waited for at most this.
+MANIFEST_WAIT_S = 8.0
 
 
-def build_plane(settings: Settings) -> DataPlane:
+class InitProblem(Exception):
+    def __init__(self, error_type: str, message: str) -> None:
+        super().__init__(message)
+        self.error_type = error_type
+
+
+def build_plane(settings: Settings, env: Mapping[str, str], log: Logger) -> tuple[DataPlane, Manifest | None]:
+    """The data plane, and the manifest it reads credentials from (None without MANIFEST)."""
     if settings.local_development_directory:
         from appconfig_cache_extension.local_dev import LocalDirectoryPlane
 
-        return LocalDirectoryPlane(settings.local_development_directory)
-    from appconfig_cache_extension.aws import BotocorePlane
+        return LocalDirectoryPlane(settings.local_development_directory), None
+    from appconfig_cache_extension.aws import AppConfigDataPlane
 
-    return BotocorePlane(settings)
+    plane = AppConfigDataPlane(settings, env)
+    if settings.manifest is None:
+        return plane, None
+    from appconfig_cache_extension.aws import sts_client
+    from appconfig_cache_extension.credentials import AssumedRole
+    from appconfig_cache_extension.manifest import Manifest
+
+    def role(spec: object) -> AssumedRole:
+        from appconfig_cache_extension.manifest import RoleSpec
+
+        assert isinstance(spec, RoleSpec)
+        return AssumedRole(
+            sts_client(env, plane.http, plane.region),
+            plane.base_credentials,
+            spec.role_arn,
+            session_name=spec.session_name,
+            external_id=spec.external_id,
+            duration_s=spec.duration_s,
+            on_failed_renewal=lambda error: log.warn(
+                "role renewal failed", role=spec.role_arn, error=str(error)
+            ),
+        )
+
+    source_key = None
+    if settings.manifest.kind == "configuration":
+        from appconfig_cache_extension.paths import parse_colon_form
+
+        source_key = parse_colon_form(settings.manifest.value)
+    manifest = Manifest(
+        role, log, plane.base_credentials, wait_s=settings.poll_timeout_s, source_key=source_key
+    )
+    plane = AppConfigDataPlane(settings, env, http=plane.http, credentials_for=manifest.credentials_for)
+    return plane, manifest
 
 
 def run(name: str, env: Mapping[str, str]) -> int:
@@ -69,24 +113,26 @@ def run(name: str, env: Mapping[str, str]) -> int:
         return 1
     if problem or listener is None:
         error_type, message = problem or ("Extension.Unknown", "no listener")
-        log.fatal(message, errorType=error_type)
-        try:  # noqa: SIM105 - see below
-            extensions.init_error(error_type, message)
-        except RuntimeApiError:
-            pass  # the log line above is all that is left
-        return 1
+        return _init_failed(extensions, log, error_type, message)
 
-    cache = Cache(build_plane(settings), settings, log)
-    server = Server(listener, Api(cache).respond, log)
-    server.start()
-    # Logged before prefetch starts: whether anything so far pulled in the SDK (it must not).
-    log.info(
-        "ready",
-        port=settings.http_port,
-        prefetch=len(settings.prefetch),
-        sdk_loaded="botocore" in sys.modules,
-    )
-    cache.prefetch(settings.prefetch)
+    try:
+        plane, manifest = build_plane(settings, env, log)
+        cache = Cache(plane, settings, log, preparer=prepare)
+        server = Server(listener, Api(cache).respond, log, wait_timeout_s=settings.poll_timeout_s)
+        server.start()
+        # Logged before prefetch starts: whether anything so far pulled in the SDK (it must not).
+        log.info(
+            "ready",
+            port=settings.http_port,
+            prefetch=len(settings.prefetch),
+            sdk_loaded="botocore" in sys.modules,
+        )
+        if manifest is None:
+            cache.prefetch(settings.prefetch)
+        else:
+            _start_with_manifest(settings, cache, manifest, log)
+    except InitProblem as error:
+        return _init_failed(extensions, log, error.error_type, str(error))
     try:
         return _event_loop(extensions, cache, server, settings, log)
     except RuntimeApiError as error:
@@ -99,6 +145,86 @@ def run(name: str, env: Mapping[str, str]) -> int:
         except RuntimeApiError:
             pass  # the Extensions API is gone too: exiting is all that is left
         return 1
+
+
+def _init_failed(extensions: ExtensionsApi, log: Logger, error_type: str, message: str) -> int:
+    log.fatal(message, errorType=error_type)
+    try:  # noqa: SIM105 - see below
+        extensions.init_error(error_type, message)
+    except RuntimeApiError:
+        pass  # the log line above is all that is left
+    return 1
+
+
+def _start_with_manifest(settings: Settings, cache: Cache, manifest: Manifest, log: Logger) -> None:
+    """Apply the manifest (loaded now, or fetched from AppConfig), then prefetch everything."""
+    from appconfig_cache_extension.manifest import ManifestError, parse_manifest
+    from appconfig_cache_extension.paths import parse_colon_form
+
+    assert settings.manifest is not None
+    cache.on_new_version(manifest.write)
+
+    def apply(text: str | bytes, origin: str) -> None:
+        entries = parse_manifest(text, default_session_name=settings.role_session_name)
+        changed = manifest.apply(entries)
+        log.info("manifest applied", source=origin, configurations=len(entries))
+        cached = cache.cached()
+        for key in changed:
+            if key in cached:
+                manifest.write(key, cached[key])
+        cache.prefetch(changed)
+
+    source = settings.manifest
+    if source.kind in {"file", "inline"}:
+        try:
+            if source.kind == "file":
+                with open(source.value, "rb") as file:
+                    text: str | bytes = file.read()
+            else:
+                text = source.value
+            apply(text, source.kind)
+        except (OSError, ManifestError) as error:
+            raise InitProblem(
+                "Extension.InvalidManifest", f"AWS_APPCONFIG_EXTENSION_MANIFEST: {error}"
+            ) from None
+        cache.prefetch(settings.prefetch)
+        return
+
+    manifest_key = parse_colon_form(source.value)
+    failures: list[str] = []
+
+    def on_version(key: object, snapshot: object) -> None:
+        from appconfig_cache_extension.cache import Snapshot
+
+        if key != manifest_key or not isinstance(snapshot, Snapshot):
+            return
+        try:
+            apply(snapshot.content, str(manifest_key))
+        except ManifestError as error:  # the last good manifest stays in force
+            failures.append(str(error))
+            log.error("manifest refused", source=str(manifest_key), error=str(error))
+
+    cache.on_new_version(on_version)
+    flights = cache.prefetch([manifest_key])
+    flight = flights[0] if flights else None
+    if not settings.wait_on_manifest:
+        if flight is not None:
+            flight.add_done_callback(manifest.ready.set)  # processed or not: stop holding fetches
+        cache.prefetch(settings.prefetch)
+        return
+    if flight is not None:
+        flight.done.wait(MANIFEST_WAIT_S)
+    if not manifest.ready.is_set():
+        found = cache.peek(manifest_key)
+        reason = (
+            failures[-1] if failures else str(found) if isinstance(found, Exception) else "no answer in time"
+        )
+        raise InitProblem(
+            "Extension.InvalidManifest",
+            f"AWS_APPCONFIG_EXTENSION_MANIFEST={source.value}: the manifest could not be read ({reason}); "
+            "set AWS_APPCONFIG_EXTENSION_WAIT_ON_MANIFEST=false to start without it",
+        )
+    cache.prefetch(settings.prefetch)
 
 
 def _event_loop(

@@ -12,8 +12,8 @@ import hashlib
 import json
 import os
 
+from appconfig_cache_extension.paths import ConfigKey
 from appconfig_cache_extension.plane import NotFound, Poll, TokenRejected
-from appconfig_cache_extension.settings import ConfigKey
 
 CONTENT_TYPES = {
     "json": "application/json",
@@ -42,10 +42,12 @@ class LocalDirectoryPlane:
         self._find(key)  # an unknown configuration fails here, as StartConfigurationSession does
         return self._token(key, "")
 
-    def get_latest(self, token: str) -> Poll:
+    def get_latest(self, key: ConfigKey, token: str) -> Poll:
         try:
             fields = json.loads(token)
-            key, seen = ConfigKey(*fields["key"]), str(fields["digest"])
+            if ConfigKey(*fields["key"]) != key:
+                raise TokenRejected("token of another configuration")
+            seen = str(fields["digest"])
         except (ValueError, KeyError, TypeError) as error:
             raise TokenRejected("corrupt local token") from error
         path, content_type = self._find(key)

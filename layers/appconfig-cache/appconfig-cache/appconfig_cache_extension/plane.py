@@ -1,7 +1,7 @@
 """The small interface the cache needs from AppConfigData, and the failures it tells apart.
 
 The cache decides what to do by failure kind (new session, back off, serve the last good copy,
-answer 404), so every implementation (botocore, the local directory) maps its errors onto these.
+answer 404), so every implementation (AppConfigData, the local directory) maps its errors onto these.
 """
 
 from __future__ import annotations
@@ -12,13 +12,14 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Protocol
 
-    from appconfig_cache_extension.settings import ConfigKey
+    from appconfig_cache_extension.paths import ConfigKey
 
     class DataPlane(Protocol):
         def start_session(self, key: ConfigKey) -> str:
             """Return the session's initial token."""
 
-        def get_latest(self, token: str) -> Poll: ...
+        def get_latest(self, key: ConfigKey, token: str) -> Poll:
+            """The next answer of ``key``'s session (``key`` chooses the credentials)."""
 
 
 class Poll:

@@ -9,13 +9,15 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from appconfig_cache_extension.paths import MAX_IDENTIFIER, ConfigKey, PathError, parse_config_name
+
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+__all__ = ["MAX_IDENTIFIER", "ConfigKey", "ManifestSource", "Settings", "SettingsError", "parse_settings"]
+
 PREFIX = "AWS_APPCONFIG_EXTENSION_"
 LOG_LEVELS = ("trace", "debug", "info", "warn", "error", "fatal", "none")
-# AppConfigData identifiers (names or IDs) are 1 to 128 characters.
-MAX_IDENTIFIER = 128
 
 
 class SettingsError(ValueError):
@@ -26,35 +28,22 @@ class SettingsError(ValueError):
         super().__init__(f"{self.variable}={value!r} is invalid; accepted: {accepted}")
 
 
-class ConfigKey(tuple[str, str, str]):
-    """A configuration as the caller names it: names and IDs are kept apart, as AWS's agent does.
-
-    A tuple rather than a dataclass: importing ``dataclasses`` (and ``inspect`` with it) would
-    add milliseconds between process start and registering.
-    """
+class ManifestSource(tuple[str, str]):
+    """Where the manifest comes from: ``("file", path)``, ``("configuration", "A:E:P")`` or
+    ``("inline", json)`` (AWS's additional-features page lists the three)."""
 
     __slots__ = ()
 
-    def __new__(cls, application: str, environment: str, profile: str) -> ConfigKey:
-        return tuple.__new__(cls, (application, environment, profile))
+    def __new__(cls, kind: str, value: str) -> ManifestSource:
+        return tuple.__new__(cls, (kind, value))
 
     @property
-    def application(self) -> str:
+    def kind(self) -> str:
         return self[0]
 
     @property
-    def environment(self) -> str:
+    def value(self) -> str:
         return self[1]
-
-    @property
-    def profile(self) -> str:
-        return self[2]
-
-    def __str__(self) -> str:
-        return f"{self[0]}:{self[1]}:{self[2]}"
-
-    def __repr__(self) -> str:
-        return f"ConfigKey{tuple(self)!r}"
 
 
 class Settings:
@@ -64,15 +53,18 @@ class Settings:
         "http_port",
         "local_development_directory",
         "log_level",
+        "manifest",
         "max_connections",
         "poll_interval_s",
         "poll_timeout_s",
         "prefetch",
+        "proxy_headers",
         "proxy_url",
         "role_arn",
         "role_external_id",
         "role_session_name",
         "service_region",
+        "wait_on_manifest",
     )
 
     def __init__(
@@ -89,7 +81,10 @@ class Settings:
         role_session_name: str = "AWSAppConfigAgentSession",
         service_region: str | None = None,
         proxy_url: str | None = None,
+        proxy_headers: tuple[tuple[str, str], ...] = (),
         local_development_directory: str | None = None,
+        manifest: ManifestSource | None = None,
+        wait_on_manifest: bool = True,
     ) -> None:
         self.http_port = http_port
         self.poll_interval_s = poll_interval_s
@@ -102,7 +97,10 @@ class Settings:
         self.role_session_name = role_session_name
         self.service_region = service_region
         self.proxy_url = proxy_url
+        self.proxy_headers = proxy_headers
         self.local_development_directory = local_development_directory
+        self.manifest = manifest
+        self.wait_on_manifest = wait_on_manifest
 
     def _values(self) -> tuple[object, ...]:
         return tuple(getattr(self, name) for name in self.__slots__)
@@ -133,7 +131,14 @@ def parse_settings(env: Mapping[str, str]) -> Settings:
     connections = get("MAX_CONNECTIONS")
     level = get("LOG_LEVEL")
     proxy = get("PROXY_URL")
+    proxy_headers = get("PROXY_HEADERS")
     role = get("ROLE_ARN")
+    manifest = get("MANIFEST")
+    wait = get("WAIT_ON_MANIFEST")
+    if proxy_headers and not proxy:
+        raise SettingsError(
+            "PROXY_HEADERS", proxy_headers, "headers for the proxy of PROXY_URL, which is not set"
+        )
     return Settings(
         http_port=parse_port(port) if port else defaults.http_port,
         poll_interval_s=parse_interval(interval) if interval else defaults.poll_interval_s,
@@ -146,7 +151,10 @@ def parse_settings(env: Mapping[str, str]) -> Settings:
         role_session_name=parse_session_name(get("ROLE_SESSION_NAME")) or defaults.role_session_name,
         service_region=parse_region(get("SERVICE_REGION")),
         proxy_url=parse_proxy(proxy) if proxy else None,
+        proxy_headers=parse_proxy_headers(proxy_headers) if proxy_headers else (),
         local_development_directory=parse_directory(get("LOCAL_DEVELOPMENT_DIRECTORY")),
+        manifest=parse_manifest_source(manifest) if manifest else None,
+        wait_on_manifest=parse_boolean("WAIT_ON_MANIFEST", wait) if wait else defaults.wait_on_manifest,
     )
 
 
@@ -159,7 +167,8 @@ def parse_port(value: str) -> int:
 _DURATION = r"(\d+(?:\.\d+)?)(ms|s|m|h)?"  # patterns compile on first use (re caches them)
 
 
-def _duration_s(value: str, bare_unit: str) -> float | None:
+def duration_s(value: str, bare_unit: str) -> float | None:
+    """Seconds of ``45``, ``300ms``, ``45s``, ``5m``, ``1h`` (a bare number is in ``bare_unit``)."""
     match = re.fullmatch(_DURATION, value.lower())
     if not match:
         return None
@@ -168,7 +177,7 @@ def _duration_s(value: str, bare_unit: str) -> float | None:
 
 
 def parse_interval(value: str) -> float:
-    seconds = _duration_s(value, "s")
+    seconds = duration_s(value, "s")
     # The agent refuses sub-second polling; AppConfig's own floor is enforced by its responses.
     if seconds is None or seconds < 1 or value.lower().endswith("ms"):
         raise SettingsError(
@@ -180,7 +189,7 @@ def parse_interval(value: str) -> float:
 
 
 def parse_timeout(value: str) -> float:
-    seconds = _duration_s(value, "ms")
+    seconds = duration_s(value, "ms")
     if seconds is None or seconds <= 0:
         raise SettingsError(
             "POLL_TIMEOUT_MILLIS", value, "milliseconds as a number or with a unit: 3000, 300ms, 5s"
@@ -203,67 +212,37 @@ def parse_log_level(value: str) -> str:
 
 
 def parse_prefetch(value: str) -> tuple[ConfigKey, ...]:
-    """``App:Env:Profile`` items or ``/applications/A/environments/E/configurations/P`` paths."""
+    """``App:Env:Profile`` items or ``/applications/A/environments/E/configurations/P`` paths,
+    read by the same grammar as request paths."""
     keys: list[ConfigKey] = []
     for raw in value.split(","):
         item = raw.strip()
         if not item:
             continue
-        key = parse_config_path(item) if item.startswith("/") else _colon_form(item)
-        if key is None:
+        try:
+            key = parse_config_name(item)
+        except PathError as error:
             raise SettingsError(
                 "PREFETCH_LIST",
                 value,
-                "comma-separated App:Env:Profile or /applications/A/environments/E/configurations/P items",
-            )
+                f"comma-separated App:Env:Profile or /applications/A/environments/E/configurations/P "
+                f"items ({item!r}: {error})",
+            ) from None
         if key not in keys:
             keys.append(key)
     return tuple(keys)
 
 
-def _colon_form(item: str) -> ConfigKey | None:
-    parts = item.split(":")
-    if len(parts) != 3 or not all(_valid_identifier(p) for p in parts):
-        return None
-    return ConfigKey(*parts)
-
-
-def parse_config_path(path: str) -> ConfigKey | None:
-    """The agent's path form with percent-encoded segments, or None when it is not one."""
-    parts = path.split("/")
-    if (
-        len(parts) != 7
-        or parts[0]
-        or (parts[1], parts[3], parts[5])
-        != (
-            "applications",
-            "environments",
-            "configurations",
-        )
-    ):
-        return None
-    from urllib.parse import unquote
-
-    names = [unquote(p, errors="strict") for p in (parts[2], parts[4], parts[6])]
-    if not all(_valid_identifier(n) for n in names):
-        return None
-    return ConfigKey(*names)
-
-
-def _valid_identifier(name: str) -> bool:
-    return 0 < len(name) <= MAX_IDENTIFIER and name.isprintable() and name not in {".", ".."}
-
-
-_ROLE_ARN = r"arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}"
+ROLE_ARN_PATTERN = r"arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}"
 
 
 def parse_role_arn(value: str) -> str:
-    if re.fullmatch(_ROLE_ARN, value):
+    if re.fullmatch(ROLE_ARN_PATTERN, value):
         return value
     raise SettingsError("ROLE_ARN", value, "an IAM role ARN, arn:aws:iam::123456789012:role/Name")
 
 
-_REGION = r"[a-z]{2}(-[a-z]+)+-\d"
+_REGION = r"[a-z]+(-[a-z]+)+-\d+"
 
 
 def parse_region(value: str | None) -> str | None:
@@ -281,18 +260,70 @@ def parse_proxy(value: str) -> str:
     raise SettingsError("PROXY_URL", value, "an http:// or https:// URL, e.g. http://proxy.internal:3128")
 
 
+# STS AssumeRole's constraints on ExternalId and RoleSessionName.
+EXTERNAL_ID_PATTERN = r"[\w+=,.@:/-]{2,1224}"
+EXTERNAL_ID_FORMS = "2 to 1224 characters: letters, digits and +=,.@:/-_"
+SESSION_NAME_PATTERN = r"[\w+=,.@-]{2,64}"
+SESSION_NAME_FORMS = "2 to 64 characters: letters, digits and +=,.@-_"
+
+
 def parse_external_id(value: str | None) -> str | None:
-    # STS: 2 to 1,224 characters of [\w+=,.@:/-].
-    if value is None or re.fullmatch(r"[\w+=,.@:/-]{2,1224}", value):
+    if value is None or re.fullmatch(EXTERNAL_ID_PATTERN, value):
         return value
-    raise SettingsError("ROLE_EXTERNAL_ID", value, "2 to 1224 characters: letters, digits and +=,.@:/-_")
+    raise SettingsError("ROLE_EXTERNAL_ID", value, EXTERNAL_ID_FORMS)
 
 
 def parse_session_name(value: str | None) -> str | None:
-    # STS: 2 to 64 characters of [\w+=,.@-].
-    if value is None or re.fullmatch(r"[\w+=,.@-]{2,64}", value):
+    if value is None or re.fullmatch(SESSION_NAME_PATTERN, value):
         return value
-    raise SettingsError("ROLE_SESSION_NAME", value, "2 to 64 characters: letters, digits and +=,.@-_")
+    raise SettingsError("ROLE_SESSION_NAME", value, SESSION_NAME_FORMS)
+
+
+# RFC 9110 field names are tokens; values here cannot hold the comma that separates items.
+_FIELD_NAME = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
+
+
+def parse_proxy_headers(value: str) -> tuple[tuple[str, str], ...]:
+    """``header: value`` or ``h1: v1, h2: v2`` (AWS's configuration page)."""
+    headers: list[tuple[str, str]] = []
+    for item in value.split(","):
+        name, colon, field = item.partition(":")
+        name, field = name.strip(), field.strip()
+        if not colon or not re.fullmatch(_FIELD_NAME, name) or not field or not field.isprintable():
+            raise SettingsError(
+                "PROXY_HEADERS", value, "comma-separated name: value pairs, e.g. h1: v1, h2: v2"
+            )
+        headers.append((name, field))
+    return tuple(headers)
+
+
+def parse_manifest_source(value: str) -> ManifestSource:
+    if value.startswith("file:"):
+        path = value[len("file:") :]
+        if path.startswith("/"):
+            return ManifestSource("file", path)
+    elif value.startswith("{"):
+        return ManifestSource("inline", value)
+    else:
+        try:
+            key = parse_config_name(value)
+        except PathError:
+            pass
+        else:
+            return ManifestSource("configuration", str(key))
+    raise SettingsError(
+        "MANIFEST",
+        value,
+        "App:Env:ManifestConfig (a configuration in AppConfig), file:/path/to/manifest.json, "
+        "or the manifest's JSON itself",
+    )
+
+
+def parse_boolean(variable: str, value: str) -> bool:
+    lowered = value.lower()
+    if lowered in {"true", "false"}:
+        return lowered == "true"
+    raise SettingsError(variable, value, "true or false (any case)")
 
 
 def parse_directory(value: str | None) -> str | None:

@@ -3,6 +3,11 @@
 >>> from appconfig_cache import get_configuration
 >>> config = get_configuration("feature-flags", "production", "feature-file.yml")
 >>> config.document  # parsed once per version
+
+Flags evaluated by the extension (no Powertools, no botocore in the function):
+
+>>> from appconfig_cache.flags import ExtensionFlags
+>>> ExtensionFlags("feature-flags", "production", "feature-file.yml").evaluate(name="beta", default=False)
 """
 
 from appconfig_cache.client import (
