@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from localcloud import s3_writes
 from localcloud.alarms import LambdaErrorAlarms
 from localcloud.appconfig import CALLED_SERVICES, LocalAppConfig, ScaledClock
+from localcloud.clients import Clients
 from localcloud.consumers import ConsumerEnvironment
 from localcloud.delivery import DeliveryChaos, LambdaDeliveries
 from localcloud.eventbridge import EventBus
@@ -33,6 +34,8 @@ from localcloud.stack import DEFAULT_STACK_NAME, Stack, provision
 
 if TYPE_CHECKING:
     from types import TracebackType
+
+    from mypy_boto3_appconfig.type_defs import DeploymentSummaryTypeDef
 
 ROOT = Path(__file__).resolve().parent.parent
 LAYER = ROOT / "layers" / "appconfig-cache"
@@ -172,11 +175,10 @@ class LocalPipeline:
             "AWS_ENDPOINT_URL_APPCONFIGDATA": self.appconfig.endpoint,
         }
 
-    def client(self, service: str) -> Any:
-        import boto3
-
-        endpoint = self.appconfig.endpoint if service.startswith("appconfig") else self.moto.endpoint
-        return boto3.client(service, endpoint_url=endpoint, region_name="us-east-1")  # type: ignore[call-overload]
+    @property
+    def client(self) -> Clients:
+        """``client(service)``: a boto3 client on this cloud, typed by service."""
+        return Clients(moto=self.moto.endpoint, appconfig=self.appconfig.endpoint)
 
     @property
     def bucket(self) -> str:
@@ -212,10 +214,15 @@ class LocalPipeline:
         )["InitialConfigurationToken"]
         return str(token)
 
-    def deployments(self) -> list[dict[str, Any]]:
+    def deployments(self) -> list[DeploymentSummaryTypeDef]:
         """Newest first, every page."""
-        paginator = self.client("appconfig").get_paginator("list_deployments")
-        return [item for page in paginator.paginate(**self.ids()) for item in page["Items"]]
+        ids = self.ids()
+        pages = (
+            self.client("appconfig")
+            .get_paginator("list_deployments")
+            .paginate(ApplicationId=ids["ApplicationId"], EnvironmentId=ids["EnvironmentId"])
+        )
+        return [item for page in pages for item in page["Items"]]
 
     def settle(self, timeout: float = 60.0) -> None:
         """Wait until every notification is handled and no deployment is in progress."""
@@ -233,6 +240,13 @@ class LocalPipeline:
                     + ("deployments in progress" if drained else "notifications still being handled")
                 )
             time.sleep(0.05)
+
+    def pass_time(self, seconds: float) -> None:
+        """``seconds`` of real time go by at once, between invocations: the service's clock and
+        every consumer's (frozen) environment move on together, as they would in AWS."""
+        for consumer in self._consumers:
+            consumer.pass_time(seconds)
+        self.appconfig.clock.skip(seconds)
 
     def deploy_events(self) -> list[AsyncEvent]:
         return [e for e in self.invoker.history if e.function == "DeployFunction"]

@@ -24,6 +24,7 @@ from rollout_status.store import StatusStore, StoreBusy
 from deployer.aws import AppConfigDeployments, S3ObjectVersions
 from deployer.errors import RetryableError
 from deployer.rollout import Rollout, Target
+from deployer.settings import Settings
 from deployer.statuses import Environment, VersionStatuses
 from deployer.uploads import NotAnUpload, items_from_event
 
@@ -41,19 +42,20 @@ metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "Conf
 
 # The SDK's own retries absorb short throttling; what outlasts them is left to Lambda's retries.
 _SDK_CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=5, read_timeout=20)
+# Read at init: a missing variable fails Init with its name rather than every invocation.
+settings = Settings.from_environment(os.environ)
 
 
 @cache
 def statuses() -> VersionStatuses:
-    env = os.environ
     s3 = boto3.client("s3", config=_SDK_CONFIG)
     store = StatusStore(
-        s3, boto3.client("events", config=_SDK_CONFIG), bucket=env["CONFIG_BUCKET"], key=env["CONFIG_KEY"]
+        s3, boto3.client("events", config=_SDK_CONFIG), bucket=settings.bucket, key=settings.key
     )
     environment = Environment(
-        name=env["APPCONFIG_ENVIRONMENT_NAME"],
-        application_id=env["APPCONFIG_APPLICATION_ID"],
-        environment_id=env["APPCONFIG_ENVIRONMENT_ID"],
+        name=settings.environment_name,
+        application_id=settings.application_id,
+        environment_id=settings.environment_id,
     )
     return VersionStatuses(store, s3, environment, on_change=_count_status)
 
@@ -61,17 +63,16 @@ def statuses() -> VersionStatuses:
 @cache
 def rollout() -> Rollout:
     """Built once per execution environment; endpoints come from AWS_ENDPOINT_URL_* if set."""
-    env = os.environ
     return Rollout(
-        Target(bucket=env["CONFIG_BUCKET"], key=env["CONFIG_KEY"], profile_id=env["APPCONFIG_PROFILE_ID"]),
+        Target(bucket=settings.bucket, key=settings.key, profile_id=settings.profile_id),
         S3ObjectVersions(boto3.client("s3", config=_SDK_CONFIG)),
         AppConfigDeployments(
             boto3.client("appconfig", config=_SDK_CONFIG),
-            application_id=env["APPCONFIG_APPLICATION_ID"],
-            environment_id=env["APPCONFIG_ENVIRONMENT_ID"],
-            profile_id=env["APPCONFIG_PROFILE_ID"],
-            strategy_id=env["APPCONFIG_DEPLOYMENT_STRATEGY_ID"],
-            kms_key_identifier=env.get("APPCONFIG_KMS_KEY_IDENTIFIER") or None,
+            application_id=settings.application_id,
+            environment_id=settings.environment_id,
+            profile_id=settings.profile_id,
+            strategy_id=settings.strategy_id,
+            kms_key_identifier=settings.kms_key_identifier,
         ),
         sleep=time.sleep,
         before_stop=statuses().before_stop,

@@ -11,10 +11,11 @@ from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 from botocore.exceptions import ClientError
-from deployer import handler
 from deployer.aws import AppConfigDeployments, S3ObjectVersions
 from deployer.errors import RetryableError
 from deployer.rollout import Rollout, Target
+
+from tests.handlers import init
 
 if TYPE_CHECKING:
     import io
@@ -28,6 +29,18 @@ if TYPE_CHECKING:
 EVENTS = Path(__file__).resolve().parents[3] / "events"
 BUCKET, KEY, VERSION = "config-bucket", "feature-file.yml", "3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY"
 IDS = {"ApplicationId": "app1234", "EnvironmentId": "env1234"}
+# The variables the template sets; each test puts its own stubbed rollout in place.
+handler = init(
+    "deployer.handler",
+    {
+        "CONFIG_BUCKET": BUCKET,
+        "CONFIG_KEY": KEY,
+        "APPCONFIG_APPLICATION_ID": "app1234",
+        "APPCONFIG_ENVIRONMENT_ID": "env1234",
+        "APPCONFIG_PROFILE_ID": "prof123",
+        "APPCONFIG_DEPLOYMENT_STRATEGY_ID": "strat12",
+    },
+)
 
 
 @pytest.fixture

@@ -1,0 +1,75 @@
+"""The deploy function's settings: the variables ``template.yaml`` sets, read once at init.
+
+A missing or blank variable fails the function's Init with an error that names it, instead of
+a ``KeyError`` in the middle of an invocation (and an S3 event retried for nothing).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+# Each variable and what the template puts in it, for the error message.
+VARIABLES = {
+    "CONFIG_BUCKET": "the configuration bucket's name",
+    "CONFIG_KEY": "the configuration object's key (ConfigPrefix + ConfigKey)",
+    "APPCONFIG_APPLICATION_ID": "the AppConfig application's ID",
+    "APPCONFIG_ENVIRONMENT_ID": "the AppConfig environment's ID",
+    "APPCONFIG_ENVIRONMENT_NAME": "the AppConfig environment's name (statuses are kept per environment)",
+    "APPCONFIG_PROFILE_ID": "the configuration profile's ID",
+    "APPCONFIG_DEPLOYMENT_STRATEGY_ID": "the deployment strategy's ID or predefined name",
+}
+# Set only when the stack has a customer managed key (parameter KmsKeyArn).
+KMS_KEY = "APPCONFIG_KMS_KEY_IDENTIFIER"
+
+
+class SettingsError(ValueError):
+    """A variable the function needs is missing or blank."""
+
+    def __init__(self, variable: str, problem: str) -> None:
+        self.variable = variable
+        super().__init__(
+            f"{variable} is {problem}: it must hold {VARIABLES[variable]} (template.yaml sets it)"
+        )
+
+
+@dataclass(frozen=True)
+class Settings:
+    bucket: str
+    key: str
+    application_id: str
+    environment_id: str
+    environment_name: str
+    profile_id: str
+    strategy_id: str
+    kms_key_identifier: str | None = None
+    """The key StartDeployment names for S3 objects encrypted with a customer managed key."""
+
+    @classmethod
+    def from_environment(cls, env: Mapping[str, str]) -> Settings:
+        """Raises :class:`SettingsError` naming the first variable that is missing or blank."""
+        bucket, key, application_id, environment_id, environment_name, profile_id, strategy_id = (
+            _required(env, name) for name in VARIABLES
+        )
+        return cls(
+            bucket=bucket,
+            key=key,
+            application_id=application_id,
+            environment_id=environment_id,
+            environment_name=environment_name,
+            profile_id=profile_id,
+            strategy_id=strategy_id,
+            kms_key_identifier=env.get(KMS_KEY) or None,
+        )
+
+
+def _required(env: Mapping[str, str], name: str) -> str:
+    value = env.get(name)
+    if value is None:
+        raise SettingsError(name, "not set")
+    if not value.strip() or value != value.strip():
+        raise SettingsError(name, f"{value!r}, blank or padded with spaces")
+    return value
