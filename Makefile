@@ -71,12 +71,14 @@ LAYER_LOCKS := $(patsubst %.in,%.txt,$(wildcard layers/*/requirements.in))
 LAMBDA_LOCKS := $(FUNCTION_LOCKS) $(LAYER_LOCKS)
 
 # compile_locks(DIR): every lock written under DIR (the repository itself for `make lock`).
-# A lock already in DIR is uv's preference, so an unchanged input keeps its versions.
+# A lock already in DIR is uv's preference, so an unchanged input keeps its versions. The rollout
+# lock is constrained by the repository's dev lock (the path is written into the lock): under
+# lock-check that is the committed one, which lock-check compares as well.
 define compile_locks
 	$(UV) pip compile pyproject.toml --extra dev $(DEV_LOCK_FLAGS) -o $(1)requirements/dev.lock
 	$(UV) pip compile requirements/sam.in $(TOOL_LOCK_FLAGS) -o $(1)requirements/sam.lock
 	$(UV) pip compile requirements/checkov.in $(TOOL_LOCK_FLAGS) -o $(1)requirements/checkov.lock
-	$(UV) pip compile requirements/rollout.in --constraint $(1)requirements/dev.lock $(DEV_LOCK_FLAGS) \
+	$(UV) pip compile requirements/rollout.in --constraint requirements/dev.lock $(DEV_LOCK_FLAGS) \
 	  -o $(1)requirements/rollout.lock
 	for lock in $(FUNCTION_LOCKS); do \
 	  $(UV) pip compile "$${lock%.txt}.in" $(LAMBDA_LOCK_FLAGS) -o "$(1)$$lock"; \
