@@ -1,4 +1,5 @@
-"""The validator beside the fast baseline a user would pick, in one run (goals from issue 13).
+"""The validator beside the fast baseline a user would pick, in one run (each goal as in the README's
+benchmark table).
 
 The baseline: libyaml's ``CSafeLoader`` with the garbage collector paused, then fastjsonschema
 on the same schema: the fastest way Python has to parse the file and check its shape, and no more

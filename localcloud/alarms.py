@@ -22,7 +22,16 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from mypy_boto3_cloudwatch import CloudWatchClient
+    from mypy_boto3_cloudwatch.literals import StateValueType
+    from mypy_boto3_cloudwatch.type_defs import DimensionTypeDef
+    from mypy_boto3_sns import SNSClient
+    from mypy_boto3_sqs import SQSClient
 
 COMPARE = {
     "GreaterThanOrEqualToThreshold": lambda value, threshold: value >= threshold,
@@ -42,12 +51,12 @@ class _Point:
 class LambdaErrorAlarms:
     def __init__(
         self,
-        cloudwatch: Any,
+        cloudwatch: CloudWatchClient,
         alarms: dict[str, dict[str, Any]],
         *,
         time_scale: float = 1.0,
-        sqs: Any = None,
-        sns: Any = None,
+        sqs: SQSClient | None = None,
+        sns: SNSClient | None = None,
     ) -> None:
         self._cloudwatch = cloudwatch
         self._alarms = alarms
@@ -65,7 +74,7 @@ class LambdaErrorAlarms:
 
     def record(self, function_name: str, *, failed: bool) -> None:
         """One invocation's metrics, as Lambda publishes them; then evaluate the alarms."""
-        dimensions = [{"Name": "FunctionName", "Value": function_name}]
+        dimensions: list[DimensionTypeDef] = [{"Name": "FunctionName", "Value": function_name}]
         self._cloudwatch.put_metric_data(
             Namespace="AWS/Lambda",
             MetricData=[
@@ -106,7 +115,7 @@ class LambdaErrorAlarms:
                     continue
                 value, why = measured
                 breached = COMPARE[alarm["ComparisonOperator"]](value, float(alarm["Threshold"]))
-                state = "ALARM" if breached else "OK"
+                state: StateValueType = "ALARM" if breached else "OK"
                 states[name] = state
                 previous = current[name]["StateValue"]
                 if previous != state:
@@ -132,7 +141,7 @@ class LambdaErrorAlarms:
         return None
 
     def _act(
-        self, described: dict[str, Any], alarm: dict[str, Any], previous: str, state: str, reason: str
+        self, described: Mapping[str, Any], alarm: dict[str, Any], previous: str, state: str, reason: str
     ) -> None:
         actions = {"ALARM": "AlarmActions", "OK": "OKActions"}[state]
         for arn in described.get(actions) or alarm.get(actions) or []:

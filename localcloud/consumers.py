@@ -59,6 +59,11 @@ class ConsumerEnvironment:
             self._alarms.record(self.function_name, failed=result.failed)
         return result
 
+    def pass_time(self, seconds: float) -> None:
+        """Between invocations: the environment stays frozen ``seconds`` longer (see the sandbox)."""
+        assert self.sandbox, "start() first"
+        self.sandbox.pass_time(seconds)
+
     def stop(self) -> None:
         if self.sandbox:
             self.sandbox.shutdown()

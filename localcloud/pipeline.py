@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from localcloud import s3_writes
 from localcloud.alarms import LambdaErrorAlarms
 from localcloud.appconfig import CALLED_SERVICES, LocalAppConfig, ScaledClock
+from localcloud.clients import Clients
 from localcloud.consumers import ConsumerEnvironment
 from localcloud.delivery import DeliveryChaos, LambdaDeliveries
 from localcloud.eventbridge import EventBus
@@ -35,6 +36,8 @@ from localcloud.stack import DEFAULT_STACK_NAME, Stack, provision
 
 if TYPE_CHECKING:
     from types import TracebackType
+
+    from mypy_boto3_appconfig.type_defs import DeploymentSummaryTypeDef
 
     from localcloud.delivery import QueueTarget
     from localcloud.lambda_runtime.functions import Invocation
@@ -190,11 +193,10 @@ class LocalPipeline:
             "AWS_ENDPOINT_URL_APPCONFIGDATA": self.appconfig.endpoint,
         }
 
-    def client(self, service: str) -> Any:
-        import boto3
-
-        endpoint = self.appconfig.endpoint if service.startswith("appconfig") else self.moto.endpoint
-        return boto3.client(service, endpoint_url=endpoint, region_name="us-east-1")  # type: ignore[call-overload]
+    @property
+    def client(self) -> Clients:
+        """``client(service)``: a boto3 client on this cloud, typed by service."""
+        return Clients(moto=self.moto.endpoint, appconfig=self.appconfig.endpoint)
 
     @property
     def bucket(self) -> str:
@@ -265,10 +267,15 @@ class LocalPipeline:
         )["InitialConfigurationToken"]
         return str(token)
 
-    def deployments(self, environment: str | None = None) -> list[dict[str, Any]]:
+    def deployments(self, environment: str | None = None) -> list[DeploymentSummaryTypeDef]:
         """A stage's deployments (the first stage's by default), newest first, every page."""
-        paginator = self.client("appconfig").get_paginator("list_deployments")
-        return [item for page in paginator.paginate(**self.ids(environment)) for item in page["Items"]]
+        ids = self.ids(environment)
+        pages = (
+            self.client("appconfig")
+            .get_paginator("list_deployments")
+            .paginate(ApplicationId=ids["ApplicationId"], EnvironmentId=ids["EnvironmentId"])
+        )
+        return [item for page in pages for item in page["Items"]]
 
     def settle(self, timeout: float = 60.0) -> None:
         """Wait until every notification and queued request is handled and no deployment is in
@@ -328,6 +335,16 @@ class LocalPipeline:
             aws_secret_access_key=credentials["AWS_SECRET_ACCESS_KEY"],
             aws_session_token=credentials["AWS_SESSION_TOKEN"],
         )
+
+    def pass_time(self, seconds: float) -> None:
+        """``seconds`` of real time go by at once, between invocations: the service's clock and
+        every consumer's (frozen) environment move on together, as they would in AWS."""
+        for consumer in self._consumers:
+            consumer.pass_time(seconds)
+        self.appconfig.clock.skip(seconds)
+
+    def deploy_events(self) -> list[AsyncEvent]:
+        return [e for e in self.invoker.history if e.function == "DeployFunction"]
 
     def _function_arn(self, name: str) -> str:
         logical_id = self.functions.logical_id(name)

@@ -40,11 +40,17 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from localcloud.appconfig import CALLED_SERVICES, LocalAppConfig, ManualClock, ScaledClock
+from localcloud.clients import Clients
 from localcloud.lambda_runtime.functions import TemplateFunctions
 from localcloud.moto import MotoServer, fake_aws_environment
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
+
+    from mypy_boto3_appconfig import AppConfigClient
+    from mypy_boto3_iam import IAMClient
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_sqs import SQSClient
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -62,17 +68,13 @@ class LocalCloud:
         """The service's clock: deployments, bakes and token lifetimes move only with ``advance``."""
         return self.appconfig.clock
 
-    def client(self, service: str, **kwargs: Any) -> Any:
-        import boto3
-
-        kwargs.setdefault("region_name", "us-east-1")
-        kwargs.setdefault(
-            "endpoint_url", endpoint_for(service, moto=self.moto, appconfig=self.appconfig.endpoint)
-        )
-        return boto3.client(service, **kwargs)  # type: ignore[call-overload]
+    @property
+    def client(self) -> Clients:
+        """``client(service, **kwargs)``: a boto3 client on this cloud, typed by service."""
+        return Clients(moto=self.moto, appconfig=self.appconfig.endpoint)
 
 
-def zero_time_strategy(appconfig: Any, name: str = "zero") -> str:
+def zero_time_strategy(appconfig: AppConfigClient, name: str = "zero") -> str:
     """A custom strategy that deploys to every target at once with no bake; returns its ID."""
     created = appconfig.create_deployment_strategy(
         Name=name,
@@ -84,14 +86,14 @@ def zero_time_strategy(appconfig: Any, name: str = "zero") -> str:
     return str(created["Id"])
 
 
-def versioned_bucket(s3: Any, name: str) -> Any:
+def versioned_bucket(s3: S3Client, name: str) -> S3Client:
     """Create a versioned bucket (what AppConfig needs of an S3 configuration); returns ``s3``."""
     s3.create_bucket(Bucket=name)
     s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
     return s3
 
 
-def drain_queue(sqs: Any, url: str) -> list[dict[str, Any]]:
+def drain_queue(sqs: SQSClient, url: str) -> list[dict[str, Any]]:
     """Every message now on the queue, JSON-decoded, deleted as read."""
     import json
 
@@ -105,7 +107,7 @@ def drain_queue(sqs: Any, url: str) -> list[dict[str, Any]]:
             sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
 
 
-def appconfig_role(iam: Any, name: str, *, bucket: str | None = None, alarms: bool = False) -> str:
+def appconfig_role(iam: IAMClient, name: str, *, bucket: str | None = None, alarms: bool = False) -> str:
     """A role AppConfig may assume, as AWS documents it; returns its ARN.
 
     The trust policy names ``appconfig.amazonaws.com`` only; ``bucket`` adds the permissions AWS
@@ -140,10 +142,6 @@ def appconfig_role(iam: Any, name: str, *, bucket: str | None = None, alarms: bo
         document = {"Version": "2012-10-17", "Statement": statements}
         iam.put_role_policy(RoleName=name, PolicyName="appconfig", PolicyDocument=json.dumps(document))
     return arn
-
-
-def endpoint_for(service: str, *, moto: str, appconfig: str) -> str:
-    return appconfig if service in ("appconfig", "appconfigdata") else moto
 
 
 def endpoint_environment(*, moto: str, appconfig: str) -> dict[str, str]:

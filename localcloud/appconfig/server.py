@@ -8,8 +8,9 @@ without it, a keep-alive response split over two segments waits out the peer's d
 Control interface (JSON):
     GET    /_localcloud/health                 {"ok": true}
     GET    /_localcloud/faults                 the fault rules
-    POST   /_localcloud/faults                 add one: {"operation", "kind": error|throttle|delay, "error",
-                                               "count", "seconds", "per_second", "status", "message"}
+    POST   /_localcloud/faults                 add one: {"operation", "kind": error|call|throttle|delay,
+                                               "error", "count", "seconds", "per_second", "status",
+                                               "message", "where": {parameter: value}}
     DELETE /_localcloud/faults                 clear them
     POST   /_localcloud/clock/advance          {"seconds": N} (ManualClock only)
 """
@@ -30,6 +31,7 @@ from urllib.parse import urlsplit
 
 from localcloud.appconfig import wire
 from localcloud.appconfig.errors import ServiceError, internal
+from localcloud.appconfig.faults import SdkAttempt
 from localcloud.appconfig.signing import credential_scope
 
 if TYPE_CHECKING:
@@ -133,6 +135,7 @@ class _Handler(BaseHTTPRequestHandler):
                 )
             headers = dict(self.headers.items())
             request = wire.parse_request(found[0], found[1], parts.query, headers, body)
+            request = replace(request, attempt=SdkAttempt.from_headers(headers))
             scope = credential_scope(headers)
             if scope is not None:
                 request = replace(request, region=scope.region)

@@ -162,7 +162,7 @@ class LocalAppConfig(Generic[ClockT]):
     # ---------------------------------------------------------------- calls
     def call(self, request: Request) -> dict[str, Any]:
         """One operation in the request's Region, after the fault rules had their say."""
-        self.faults.apply(request.operation)
+        self.faults.apply(request.operation, request.params, request.attempt)
         region = self.in_region(request.region or self.region)
         handler = region.operations.get((request.service, request.operation))
         if handler is None:

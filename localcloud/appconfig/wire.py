@@ -23,6 +23,7 @@ import botocore.session
 from botocore.model import OperationModel, Shape, StructureShape
 
 from localcloud.appconfig.errors import ServiceError, bad_request
+from localcloud.appconfig.faults import NO_SDK, SdkAttempt
 
 SERVICES = ("appconfig", "appconfigdata")
 
@@ -44,6 +45,8 @@ class Request:
     params: dict[str, Any]
     region: str | None = None
     """The Region the request is signed for; None when it is not signed."""
+    attempt: SdkAttempt = NO_SDK
+    """Which attempt of which SDK call this is (for fault rules aimed at one call)."""
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from mypy_boto3_events import EventBridgeClient
+    from mypy_boto3_sqs import SQSClient
+
     from localcloud.lambda_runtime.functions import Invocation, TemplateFunctions
 
 RETRY_DELAYS = (60.0, 120.0)  # seconds before the first and the second retry
@@ -67,8 +70,8 @@ class AsyncInvoker:
         configs: dict[str, InvokeConfig] | None = None,
         time_scale: float = 1.0,
         concurrency: int = 4,
-        sqs: Any = None,
-        events: Any = None,
+        sqs: SQSClient | None = None,
+        events: EventBridgeClient | None = None,
         on_event: Callable[[AsyncEvent], None] | None = None,
     ) -> None:
         self._functions = functions
@@ -154,9 +157,9 @@ class AsyncInvoker:
             self._on_event(event)
 
     def _send_to_destination(self, event: AsyncEvent, config: InvokeConfig, last: Invocation) -> None:
-        to_queue = bool(config.on_failure_queue_url and self._sqs)
-        to_bus = bool(config.on_failure_bus_arn and self._events)
-        if not (to_queue or to_bus):
+        queue = config.on_failure_queue_url if self._sqs is not None else None
+        bus = config.on_failure_bus_arn if self._events is not None else None
+        if not (queue or bus):
             return
         arn = self._functions.spec(event.function).arn or (
             f"arn:aws:lambda:us-east-1:123456789012:function:{event.function}"
@@ -178,9 +181,9 @@ class AsyncInvoker:
             },
             "responsePayload": last.error,
         }
-        if to_queue:
-            self._sqs.send_message(QueueUrl=config.on_failure_queue_url, MessageBody=json.dumps(record))
-        if to_bus:
+        if queue and self._sqs is not None:
+            self._sqs.send_message(QueueUrl=queue, MessageBody=json.dumps(record))
+        if bus and self._events is not None:
             self._events.put_events(
                 Entries=[
                     {
@@ -188,7 +191,7 @@ class AsyncInvoker:
                         "DetailType": "Lambda Function Invocation Result - Failure",
                         "Resources": [f"{arn}:$LATEST"],
                         "Detail": json.dumps(record),
-                        "EventBusName": config.on_failure_bus_arn,
+                        "EventBusName": bus,
                     }
                 ]
             )

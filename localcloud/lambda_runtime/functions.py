@@ -27,6 +27,7 @@ exactly what a synchronous invoke's payload carries with ``X-Amz-Function-Error`
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -48,6 +49,7 @@ if TYPE_CHECKING:
 
 WORKER = Path(__file__).with_name("_worker.py")
 DEFAULT_TIMEOUT = 3.0  # Lambda's default function timeout, seconds
+STOP_TIMEOUT_S = 5.0  # how long a worker may take to exit once its environment is shut down
 FUNCTION_TYPES = ("AWS::Serverless::Function", "AWS::Lambda::Function")
 
 
@@ -265,7 +267,7 @@ class _Pool:
         if worker.alive:
             with self._lock:
                 if self._closed:
-                    worker.kill()
+                    worker.stop()
                 else:
                     self._idle.append(worker)
         return Invocation(payload if error is None else error, error, cold, duration)
@@ -275,7 +277,7 @@ class _Pool:
             self._closed = True
             idle, self._idle = self._idle, []
         for worker in idle:
-            worker.kill()
+            worker.stop()
 
 
 class _Worker:
@@ -333,6 +335,16 @@ class _Worker:
             return dict(reply["error"]), None
         return None, json.loads(reply["result"])
 
+    def stop(self) -> None:
+        """The environment is shut down: end of input lets the worker return from its invoke loop
+        and exit as a process does (its atexit handlers run); killed if it does not."""
+        if self._process.stdin:
+            with contextlib.suppress(OSError):
+                self._process.stdin.close()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self._process.wait(STOP_TIMEOUT_S)
+        self.kill()
+
     def kill(self) -> None:
         if self._process.poll() is None:
             self._process.kill()
@@ -378,8 +390,11 @@ def _exited(request_id: str) -> dict[str, Any]:
 
 
 def _lambda_environment(spec: FunctionSpec) -> dict[str, str]:
+    # COVERAGE_*: coverage's own variables, so `make test` measures the handlers in workers too.
     passed = {
-        k: v for k, v in os.environ.items() if k.startswith("AWS_") or k in ("PATH", "HOME", "LANG", "TZ")
+        k: v
+        for k, v in os.environ.items()
+        if k.startswith(("AWS_", "COVERAGE_")) or k in ("PATH", "HOME", "LANG", "TZ")
     }
     region = passed.get("AWS_REGION") or passed.get("AWS_DEFAULT_REGION") or "us-east-1"
     return {

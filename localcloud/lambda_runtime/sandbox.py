@@ -14,8 +14,11 @@ API inside ``with sandbox.invocation():``.
         result = sandbox.shutdown()
         assert result.within_budget
 
-What it cannot imitate: a frozen process's clocks keep running (as Lambda's do), and nothing
-is isolated (the extension shares the test machine's network and files).
+Time goes on for a frozen environment, as in Lambda: ``pass_time(seconds)`` between two
+invocations moves the extensions' ``time.monotonic`` on by that much, so a test of a poll
+interval need not wait it out (``frozen_time/sitecustomize.py``, loaded into the extension
+processes only, by ``frozen_time/bin/python3``, does it; the wall clock is left alone). What it
+cannot imitate: nothing is isolated (the extension shares the test machine's network and files).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import json
 import os
 import queue
 import signal
+import struct
 import subprocess
 import sys
 import tempfile
@@ -41,6 +45,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
 API = "/2020-01-01/extension"
+FROZEN_TIME = Path(__file__).resolve().parent / "frozen_time"
 SHUTDOWN_BUDGET_S = 2.0  # with at least one external extension
 INIT_LIMIT_S = 10.0
 
@@ -105,6 +110,11 @@ class LambdaSandbox:
         self.errors: list[ReportedError] = []
         self._env = env or {}
         self._log_dir = Path(log_dir) if log_dir else None
+        # The seconds pass_time has added to the extensions' monotonic clock (8 bytes, a double).
+        handle, name = tempfile.mkstemp(prefix="lambda-sandbox-time-")
+        os.write(handle, struct.pack("d", 0.0))
+        os.close(handle)
+        self._time_offset = Path(name)
         self._lock = threading.Condition()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
@@ -151,10 +161,15 @@ class LambdaSandbox:
         """
         python_bin = str(Path(sys.executable).parent)
         env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "COV_"))}
-        env.pop("PYTHONPATH", None)
         env.update(
             {
-                "PATH": python_bin + os.pathsep + env.get("PATH", "/usr/bin:/bin"),
+                # bin/python3 starts Python extensions through frozen_time/thaw.py: the launcher's
+                # -E keeps PYTHONPATH (and a sitecustomize on it) out, as it should.
+                "LOCALCLOUD_PYTHON": sys.executable,
+                "LOCALCLOUD_FROZEN_TIME": str(self._time_offset),
+                "PATH": os.pathsep.join(
+                    (str(FROZEN_TIME / "bin"), python_bin, env.get("PATH", "/usr/bin:/bin"))
+                ),
                 "AWS_LAMBDA_RUNTIME_API": self.runtime_api,
                 "AWS_LAMBDA_FUNCTION_NAME": self.function_name,
                 "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
@@ -220,6 +235,18 @@ class LambdaSandbox:
                 ext.process.send_signal(signal.SIGSTOP)
                 ext.frozen = True
 
+    def pass_time(self, seconds: float) -> None:
+        """As if the frozen environment stayed frozen ``seconds`` longer: its monotonic clock has
+        moved on by then when the next invocation thaws it."""
+        if seconds < 0:
+            raise ValueError("time does not go backwards")
+        running = [e for e in self.extensions.values() if e.process.poll() is None]
+        if not running or not all(e.frozen for e in running):
+            raise SandboxError("time passes only for a frozen environment: between two invocations")
+        offset = struct.unpack("d", self._time_offset.read_bytes())[0]
+        with self._time_offset.open("r+b") as handle:
+            handle.write(struct.pack("d", offset + seconds))
+
     def thaw(self) -> None:
         for ext in self.extensions.values():
             if ext.frozen:
@@ -264,6 +291,7 @@ class LambdaSandbox:
             ext.mailbox.put({"eventType": "SHUTDOWN", "shutdownReason": "FAILURE", "deadlineMs": 0})
         self._server.shutdown()
         self._server.server_close()
+        self._time_offset.unlink(missing_ok=True)
 
     def logs(self) -> str:
         return "\n".join(f"--- {name}\n{ext.log()}" for name, ext in self.extensions.items())

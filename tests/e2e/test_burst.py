@@ -31,11 +31,22 @@ def test_burst_of_uploads_ends_with_the_last_one_deployed_and_every_version_acco
 ) -> None:
     cloud = burst_cloud
     faults = cloud.appconfig.faults
-    # Transient failures beyond what the SDK's own three attempts absorb: Lambda must retry.
-    faults.throttle("StartDeployment", count=4)
-    faults.fail_next("ListDeployments", error="InternalServerException", count=4)
+    # Transient failures the SDK's own three attempts absorb, wherever they land: two of each
+    # kind can never fail one call three times.
+    faults.throttle("StartDeployment", count=2)
+    faults.fail_next("ListDeployments", error="InternalServerException", count=2)
 
-    versions = [cloud.upload(_feature_file(i)) for i in range(UPLOADS)]
+    versions = [cloud.upload(_feature_file(i)) for i in range(UPLOADS - 1)]
+    # The last upload's first StartDeployment call fails on every attempt the SDK makes, in
+    # whichever delivery makes it: that invocation fails and Lambda must retry it. Its
+    # deliveries are held until the rule that names its version is in place.
+    cloud.deliveries.holding = True
+    versions.append(cloud.upload(_feature_file(UPLOADS - 1)))
+    (last_event,) = [n.event for n in cloud.notifications.sent if n.version_id == versions[-1]]
+    faults.fail_call(
+        "StartDeployment", where={"ConfigurationVersion": versions[-1]}, error="ThrottlingException"
+    )
+    cloud.deliveries.release()  # with the same chaos: duplicated or not, delayed
     cloud.settle(timeout=240)
 
     deployments = cloud.deployments()
@@ -54,7 +65,16 @@ def test_burst_of_uploads_ends_with_the_last_one_deployed_and_every_version_acco
     events = cloud.deploy_events()
     assert {e.outcome for e in events} == {"succeeded"}
     assert len(events) > UPLOADS  # duplicates were delivered
-    assert any(len(e.attempts) > 1 for e in events)  # and Lambda retried the failed ones
+    # Lambda retried the invocation that met the last upload's fault.
+    met = [
+        e
+        for e in events
+        if e.payload == last_event
+        and e.attempts[0].error is not None
+        and "ThrottlingException" in e.attempts[0].error["errorMessage"]
+    ]
+    assert len(met) == 1
+    assert len(met[0].attempts) > 1
     outcomes: dict[str, set[str]] = defaultdict(set)
     for event in events:
         for result in event.attempts[-1].payload["results"]:

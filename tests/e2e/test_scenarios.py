@@ -29,6 +29,20 @@ def cloud() -> Iterator[LocalPipeline]:
         yield pipeline
 
 
+# The rollback test's strategy bakes for an hour (a minute of real time at this scale): the
+# alarm must roll the harmful deployment back before the bake ends, and a busy machine must not
+# be able to run the bake out first. The good upload before it skips its bake with pass_time.
+BAKE_MINUTES = 60
+
+
+@pytest.fixture
+def long_bake_cloud() -> Iterator[LocalPipeline]:
+    with LocalPipeline(
+        time_scale=60, parameters={"CustomStrategyBakeMinutes": str(BAKE_MINUTES)}
+    ) as pipeline:
+        yield pipeline
+
+
 def upload(cloud: LocalPipeline, name: str, *, settle: bool = True) -> str:
     version = cloud.upload((FILES / name).read_bytes())
     if settle:
@@ -91,7 +105,7 @@ def test_a_broken_upload_is_refused_with_line_and_column_and_changes_nothing(clo
         result["reason"],
     )
     assert [d["ConfigurationVersion"] for d in cloud.deployments() if d["State"] == "COMPLETE"] == [good]
-    time.sleep(float(POLL) + 0.2)
+    cloud.pass_time(float(POLL) + 0.2)  # frozen past the poll interval: it polls, still the good one
     assert flags_for(api, tier="premium", region="eu-west-1") == before
 
 
@@ -100,24 +114,31 @@ def test_a_changed_file_reaches_the_consumer_once_the_poll_interval_has_passed(c
     api = consumer(cloud, "FlagsApiFunction")
     assert flags_for(api, tier="free", region="us-east-1")["new_search"] is False
     upload(cloud, "3-search-for-everyone.yml")
-    time.sleep(float(POLL) + 0.2)
+    cloud.pass_time(float(POLL) + 0.2)  # frozen past the poll interval
     assert flags_for(api, tier="free", region="us-east-1")["new_search"] is True
 
 
-def test_a_configuration_that_breaks_a_consumer_is_rolled_back_by_the_alarm(cloud: LocalPipeline) -> None:
-    good = upload(cloud, "1-launch.yml")
+def test_a_configuration_that_breaks_a_consumer_is_rolled_back_by_the_alarm(
+    long_bake_cloud: LocalPipeline,
+) -> None:
+    cloud = long_bake_cloud
+    good = upload(cloud, "1-launch.yml", settle=False)
+    assert cloud.invoker.drain(60)  # delivered, validated, started; its rollout and bake go by at once
+    cloud.pass_time(BAKE_MINUTES + 5)
+    cloud.settle()
+    assert {d["ConfigurationVersion"]: d["State"] for d in cloud.deployments()} == {good: "COMPLETE"}
     worker = consumer(cloud, "OrderWorkerFunction")
     assert not worker.invoke(ORDERS_EVENT).failed
 
     harmful = upload(cloud, "5-harmful.yml", settle=False)
     failures = 0
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 300  # a hang guard: the bake leaves the alarm a minute
     while time.monotonic() < deadline:
         failures += worker.invoke(ORDERS_EVENT).failed
         states = {d["ConfigurationVersion"]: d["State"] for d in cloud.deployments()}
         if states.get(harmful) in ("ROLLED_BACK", "COMPLETE"):
             break
-        time.sleep(0.2)
+        time.sleep(0.2)  # pacing only: each round is an invocation, as traffic would be
 
     deployment = next(d for d in cloud.deployments() if d["ConfigurationVersion"] == harmful)
     assert failures > 0
@@ -127,7 +148,7 @@ def test_a_configuration_that_breaks_a_consumer_is_rolled_back_by_the_alarm(clou
     )
     assert any(e.get("TriggeredBy") == "CLOUDWATCH_ALARM" for e in detail["EventLog"])
     # Consumers serve the previous version again.
-    time.sleep(float(POLL) + 0.2)
+    cloud.pass_time(float(POLL) + 0.2)
     after = worker.invoke(ORDERS_EVENT)
     assert not after.failed, after.error
     assert {f["provider"] for f in after.payload["fulfilled"]} == {"adyen", "stripe"}

@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from botocore.config import Config
-from deployer import handler
 from deployer.aws import AppConfigDeployments, S3ObjectVersions
 from deployer.errors import EnvironmentBusy, RetryableError
 from deployer.outcomes import Outcome, Result
@@ -28,9 +27,14 @@ from deployer.uploads import Upload, items_from_event
 from localcloud.appconfig import LocalAppConfig, ManualClock
 from localcloud.lambda_runtime.functions import TemplateFunctions
 from localcloud.testing import LocalCloud, appconfig_role, zero_time_strategy
+from tests.handlers import init
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
+
+    from mypy_boto3_appconfig import AppConfigClient
+    from mypy_boto3_appconfig.type_defs import DeploymentTypeDef
+    from mypy_boto3_s3 import S3Client
 
 pytestmark = pytest.mark.integration
 
@@ -57,8 +61,8 @@ def local_appconfig(
 @dataclass
 class Setup:
     cloud: LocalCloud
-    s3: Any
-    appconfig: Any
+    s3: S3Client
+    appconfig: AppConfigClient
     app_id: str
     env_id: str
     profile_id: str
@@ -95,7 +99,7 @@ class Setup:
         assert isinstance(upload, Upload)
         return self.rollout(strategy).decide(upload)
 
-    def deployments(self) -> list[dict[str, Any]]:
+    def deployments(self) -> list[DeploymentTypeDef]:
         """Newest first, each with its profile (GetDeployment)."""
         items = self.appconfig.list_deployments(ApplicationId=self.app_id, EnvironmentId=self.env_id)["Items"]
         return [
@@ -276,27 +280,23 @@ class Context:
 
 
 @pytest.fixture
-def deploy_handler(
-    setup: Setup, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Callable[[str], dict[str, Any]]]:
+def deploy_handler(setup: Setup) -> Callable[[str], dict[str, Any]]:
     """The real handler, configured as the template configures it, with clients built from the
     environment (AWS_ENDPOINT_URL_* point at the local cloud)."""
-    for name, value in {
-        "CONFIG_BUCKET": BUCKET,
-        "CONFIG_KEY": KEY,
-        "APPCONFIG_APPLICATION_ID": setup.app_id,
-        "APPCONFIG_ENVIRONMENT_ID": setup.env_id,
-        "APPCONFIG_ENVIRONMENT_NAME": "production",
-        "APPCONFIG_PROFILE_ID": setup.profile_id,
-        "APPCONFIG_DEPLOYMENT_STRATEGY_ID": setup.zero,
-        "POWERTOOLS_METRICS_NAMESPACE": "ConfigRollout",
-    }.items():
-        monkeypatch.setenv(name, value)
-    handler.rollout.cache_clear()
-    handler.statuses.cache_clear()
-    yield lambda version: handler.lambda_handler(s3_event(version), Context())
-    handler.rollout.cache_clear()
-    handler.statuses.cache_clear()
+    handler = init(
+        "deployer.handler",
+        {
+            "CONFIG_BUCKET": BUCKET,
+            "CONFIG_KEY": KEY,
+            "APPCONFIG_APPLICATION_ID": setup.app_id,
+            "APPCONFIG_ENVIRONMENT_ID": setup.env_id,
+            "APPCONFIG_ENVIRONMENT_NAME": "production",
+            "APPCONFIG_PROFILE_ID": setup.profile_id,
+            "APPCONFIG_DEPLOYMENT_STRATEGY_ID": setup.zero,
+            "POWERTOOLS_METRICS_NAMESPACE": "ConfigRollout",
+        },
+    )
+    return lambda version: handler.lambda_handler(s3_event(version), Context())
 
 
 def test_handler_reports_the_outcome(setup: Setup, deploy_handler: Callable[[str], dict[str, Any]]) -> None:

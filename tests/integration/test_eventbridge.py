@@ -22,6 +22,8 @@ from localcloud.s3_events import S3Notifications
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
+    from mypy_boto3_events.type_defs import PutEventsRequestEntryTypeDef, TargetTypeDef
+
     from localcloud.testing import LocalCloud
 
 pytestmark = pytest.mark.integration
@@ -53,7 +55,7 @@ class Wired:
         self.events = cloud.client("events")
         self.s3 = cloud.client("s3")
 
-    def rule(self, name: str, pattern: dict[str, Any], *, targets: list[dict[str, Any]] | None = None) -> str:
+    def rule(self, name: str, pattern: dict[str, Any], *, targets: list[TargetTypeDef] | None = None) -> str:
         arn = str(self.events.put_rule(Name=name, EventPattern=json.dumps(pattern))["RuleArn"])
         self.events.put_targets(Rule=name, Targets=targets or [{"Id": "fn", "Arn": FUNCTION_ARN}])
         self.policies.add_permission(FUNCTION_ARN, name, principal="events.amazonaws.com", source_arn=arn)
@@ -164,7 +166,7 @@ def test_put_events_from_any_client_reach_lambda_sqs_and_sns_targets(
             {"Id": "topic", "Arn": topic},
         ],
     )
-    entries = [
+    entries: list[PutEventsRequestEntryTypeDef] = [
         {
             "Source": "config.rollout",
             "DetailType": "Version status",

@@ -60,6 +60,7 @@ def test_every_role_is_in_iam_with_its_trust_and_its_policies(stack: Stack, loca
         assert sorted(inline) == sorted(p["PolicyName"] for p in expected.get("Policies", []))
         for policy in expected.get("Policies", []):
             stored = iam.get_role_policy(RoleName=name, PolicyName=policy["PolicyName"])["PolicyDocument"]
+            assert isinstance(stored, dict)  # boto3 decodes the URL-encoded JSON
             assert stored["Statement"] == policy["PolicyDocument"]["Statement"]
         attached = iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]
         assert sorted(p["PolicyArn"] for p in attached) == sorted(expected.get("ManagedPolicyArns", []))
@@ -67,6 +68,7 @@ def test_every_role_is_in_iam_with_its_trust_and_its_policies(stack: Stack, loca
     basic = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
     version = iam.get_policy(PolicyArn=basic)["Policy"]["DefaultVersionId"]
     document = iam.get_policy_version(PolicyArn=basic, VersionId=version)["PolicyVersion"]["Document"]
+    assert isinstance(document, dict)
     assert document["Statement"][0]["Action"] == [
         "logs:CreateLogGroup",
         "logs:CreateLogStream",
@@ -170,10 +172,11 @@ def test_with_a_kms_key_the_bucket_uses_it_with_a_bucket_key_and_the_roles_may_u
     assert rule["BucketKeyEnabled"] is True
     iam = local_cloud.client("iam")
 
-    def kms_statements(role: str) -> list[dict[str, Any]]:
-        found = []
+    def kms_statements(role: str) -> list[Any]:
+        found: list[Any] = []
         for name in iam.list_role_policies(RoleName=stack.ref(role))["PolicyNames"]:
             document = iam.get_role_policy(RoleName=stack.ref(role), PolicyName=name)["PolicyDocument"]
+            assert isinstance(document, dict)
             found += [s for s in document["Statement"] if "kms:" in json.dumps(s["Action"])]
         return found
 

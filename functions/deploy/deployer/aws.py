@@ -165,7 +165,7 @@ class AppConfigDeployments:
             code = error.response.get("Error", {}).get("Code")
             if code == "ConflictException":
                 raise DeploymentConflict(_message(error.response)) from error
-            if code == "BadRequestException":
+            if code in _REFUSALS:
                 raise ConfigurationRefused(refusal_reason(error.response)) from error
             raise
         return _deployment(response)
@@ -184,6 +184,14 @@ class AppConfigDeployments:
                 return False
             raise
         return True
+
+
+# What StartDeployment answers when the version itself can never deploy: a validator's (or
+# AppConfig's) refusal, and an S3 object over AppConfig's 1 MB limit for S3 configurations
+# (https://docs.aws.amazon.com/appconfig/latest/userguide/appconfig-creating-configuration-and-profile-S3-source.html).
+# StartDeployment's model lists BadRequestException only; PayloadTooLargeException is AppConfig's
+# own error for oversized content, and a retry of either could never succeed.
+_REFUSALS = ("BadRequestException", "PayloadTooLargeException")
 
 
 def refusal_reason(response: Any) -> str:

@@ -29,13 +29,13 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
-from rollout_status.layout import Layout
 from rollout_status.store import StatusStore, StoreBusy
 
 from deployer.aws import S3ObjectVersions
 from deployer.errors import RetryableError
 from deployer.outcomes import Outcome, Result
 from deployer.requests import requests_from_event
+from deployer.settings import Settings
 from deployer.stages import StageDeployer, environment_of
 from deployer.statuses import VersionStatuses
 from deployer.uploads import NotAnUpload
@@ -58,10 +58,8 @@ _SDK_CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, connect_ti
 BACKOFF_FIRST, BACKOFF_MAX = 30, 900
 """Seconds before a failed request comes back: doubling from the first, up to the most."""
 
-
-@cache
-def layout() -> Layout:
-    return Layout.from_environment()
+# Read at init: a missing variable fails Init with its name rather than every invocation.
+settings = Settings.from_environment(os.environ)
 
 
 @cache
@@ -73,7 +71,7 @@ def clients() -> tuple[Any, Any, Any, Any]:
 @cache
 def statuses() -> VersionStatuses:
     s3, _, events, _ = clients()
-    bucket = layout().bucket
+    bucket = settings.bucket
 
     @cache
     def store_for(key: str) -> StatusStore:
@@ -87,11 +85,11 @@ def deployer() -> StageDeployer:
     """Endpoints come from AWS_ENDPOINT_URL_* if set."""
     s3, appconfig, _, _ = clients()
     return StageDeployer(
-        layout(),
+        settings.layout,
         S3ObjectVersions(s3),
         appconfig,
-        strategy_id=os.environ["APPCONFIG_DEPLOYMENT_STRATEGY_ID"],
-        kms_key_identifier=os.environ.get("APPCONFIG_KMS_KEY_IDENTIFIER") or None,
+        strategy_id=settings.strategy_id,
+        kms_key_identifier=settings.kms_key_identifier,
         sleep=time.sleep,
         before_stop=statuses().before_stop,
     )
@@ -148,20 +146,21 @@ def _handle(request: Request, results: list[dict[str, Any]]) -> int | None:
 
 def _retry(request: Request, error: Exception) -> int:
     seconds = min(BACKOFF_FIRST * 2 ** (request.receive_count - 1), BACKOFF_MAX)
-    last = request.receive_count >= int(os.environ.get("DEPLOY_QUEUE_MAX_RECEIVES", "10"))
+    last = request.receive_count >= settings.max_receives
     logger.warning(
         "Request will be retried" if not last else "Request failed on its last attempt: to the failure queue",
         extra={"error": str(error), "receiveCount": request.receive_count},
     )
     metrics.add_metric(name="UploadsRetried", unit=MetricUnit.Count, value=1)
-    item, stage = request.item, layout().stage(request.stage)
-    if last and stage is not None and not isinstance(item, NotAnUpload) and layout().configuration(item.key):
+    layout = settings.layout
+    item, stage = request.item, layout.stage(request.stage)
+    if last and stage is not None and not isinstance(item, NotAnUpload) and layout.configuration(item.key):
         reason = (
             f"gave up after {request.receive_count} attempts: {type(error).__name__}: {error}; "
             "the request waits on the failure queue for a replay"
         )
         try:
-            statuses().failed(item, environment_of(stage, layout().application_id), " ".join(reason.split()))
+            statuses().failed(item, environment_of(stage, layout.application_id), " ".join(reason.split()))
         except (StoreBusy, BotoCoreError, ClientError):
             logger.exception("Could not mark the version failed")
     _hold(request, seconds)
@@ -173,7 +172,7 @@ def _hold(request: Request, seconds: int) -> None:
     _, _, _, sqs = clients()
     try:
         sqs.change_message_visibility(
-            QueueUrl=os.environ["DEPLOY_QUEUE_URL"],
+            QueueUrl=settings.queue_url,
             ReceiptHandle=request.receipt_handle,
             VisibilityTimeout=seconds,
         )

@@ -25,6 +25,11 @@ class LayoutError(RuntimeError):
     pass
 
 
+def names(value: str) -> list[str]:
+    """A comma-separated list as CloudFormation joins a CommaDelimitedList back (``!Join``)."""
+    return [n.strip() for n in value.split(",")]
+
+
 def variable(prefix: str, name: str) -> str:
     """The variable that holds a looped resource's ID (``&{}``: non-alphanumerics left out)."""
     return prefix + re.sub("[^0-9a-zA-Z]", "", name)
@@ -62,17 +67,17 @@ class Layout:
         if missing:
             raise LayoutError(f"these environment variables must be set: {', '.join(missing)}")
         prefix = environ.get("CONFIG_PREFIX", "")
-        names = [n.strip() for n in environ["CONFIGURATIONS"].split(",")]
-        stages = [n.strip() for n in environ["ENVIRONMENTS"].split(",")]
-        ids = [variable(PROFILE_ID_PREFIX, n) for n in names] + [variable(ENVIRONMENT_ID_PREFIX, n) for n in stages]
+        configurations = names(environ["CONFIGURATIONS"])
+        stages = names(environ["ENVIRONMENTS"])
+        ids = [variable(PROFILE_ID_PREFIX, n) for n in configurations] + [variable(ENVIRONMENT_ID_PREFIX, n) for n in stages]
         missing = [name for name in ids if not environ.get(name)]
-        if missing or "" in names or "" in stages:
+        if missing or "" in configurations or "" in stages:
             raise LayoutError(f"these environment variables must be set: {', '.join(missing) or 'names'}")
         return cls(
             bucket=environ["CONFIG_BUCKET"],
             application_id=environ["APPCONFIG_APPLICATION_ID"],
             configurations=tuple(
-                Configuration(n, prefix + n, environ[variable(PROFILE_ID_PREFIX, n)]) for n in names
+                Configuration(n, prefix + n, environ[variable(PROFILE_ID_PREFIX, n)]) for n in configurations
             ),
             stages=tuple(
                 Stage(n, environ[variable(ENVIRONMENT_ID_PREFIX, n)], i) for i, n in enumerate(stages)

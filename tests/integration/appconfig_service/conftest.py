@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 
@@ -15,6 +15,18 @@ from localcloud.testing import LocalCloud, appconfig_role, zero_time_strategy
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
+
+    from botocore.exceptions import ClientError
+    from mypy_boto3_appconfig import AppConfigClient
+    from mypy_boto3_appconfig.type_defs import (
+        DeploymentTypeDef,
+        HostedConfigurationVersionTypeDef,
+        ValidatorTypeDef,
+    )
+    from mypy_boto3_appconfigdata import AppConfigDataClient
+    from mypy_boto3_appconfigdata.type_defs import GetLatestConfigurationResponseTypeDef
+    from mypy_boto3_cloudwatch import CloudWatchClient
+    from mypy_boto3_s3 import S3Client
 
 FUNCTIONS = Path(__file__).parent / "functions" / "template.yaml"
 ACCOUNT = "123456789012"
@@ -50,10 +62,10 @@ def local_appconfig(
 @dataclass
 class World:
     cloud: LocalCloud
-    appconfig: Any
-    data: Any
-    s3: Any
-    cloudwatch: Any
+    appconfig: AppConfigClient
+    data: AppConfigDataClient
+    s3: S3Client
+    cloudwatch: CloudWatchClient
     app_id: str
     env_id: str
     profile_id: str
@@ -64,7 +76,7 @@ class World:
         response = self.s3.put_object(Bucket=BUCKET, Key=key, Body=data, ContentType=content_type)
         return str(response["VersionId"])
 
-    def start(self, version: str, strategy: str | None = None, **kwargs: Any) -> dict[str, Any]:
+    def start(self, version: str, strategy: str | None = None, **kwargs: Any) -> DeploymentTypeDef:
         params: dict[str, Any] = {
             "ApplicationId": self.app_id,
             "EnvironmentId": self.env_id,
@@ -73,16 +85,14 @@ class World:
             "ConfigurationVersion": version,
             **kwargs,
         }
-        result: dict[str, Any] = self.appconfig.start_deployment(**params)
-        return result
+        return self.appconfig.start_deployment(**params)
 
-    def deployment(self, number: int, env_id: str | None = None) -> dict[str, Any]:
-        result: dict[str, Any] = self.appconfig.get_deployment(
+    def deployment(self, number: int, env_id: str | None = None) -> DeploymentTypeDef:
+        return self.appconfig.get_deployment(
             ApplicationId=self.app_id, EnvironmentId=env_id or self.env_id, DeploymentNumber=number
         )
-        return result
 
-    def profile(self, validators: list[dict[str, str]] | None = None, name: str = "validated") -> str:
+    def profile(self, validators: list[ValidatorTypeDef] | None = None, name: str = "validated") -> str:
         profile = self.appconfig.create_configuration_profile(
             ApplicationId=self.app_id,
             Name=name,
@@ -94,14 +104,13 @@ class World:
 
     def hosted_version(
         self, profile_id: str, content: bytes, content_type: str = "application/json"
-    ) -> dict[str, Any]:
-        version: dict[str, Any] = self.appconfig.create_hosted_configuration_version(
+    ) -> HostedConfigurationVersionTypeDef:
+        return self.appconfig.create_hosted_configuration_version(
             ApplicationId=self.app_id,
             ConfigurationProfileId=profile_id,
             Content=content,
             ContentType=content_type,
         )
-        return version
 
     def watched_environment(self, name: str = "watched") -> str:
         """An environment whose monitor is the moto alarm ``errors`` (OK until a test sets it); its ID."""
@@ -130,7 +139,7 @@ class World:
         )["InitialConfigurationToken"]
         return token
 
-    def poll(self, token: str) -> tuple[bytes, str, dict[str, Any]]:
+    def poll(self, token: str) -> tuple[bytes, str, GetLatestConfigurationResponseTypeDef]:
         """(body, next token, whole response)."""
         response = self.data.get_latest_configuration(ConfigurationToken=token)
         return response["Configuration"].read(), response["NextPollConfigurationToken"], response
@@ -161,3 +170,9 @@ def world(local_cloud: LocalCloud) -> World:
         profile_id=profile["Id"],
         zero_strategy_id=zero,
     )
+
+
+def modelled(error: ClientError) -> dict[str, Any]:
+    """The error's whole response: botocore puts the error shape's members (Reason, Details,
+    ResourceName ...) beside ``Error``; the stubs type only the generic part."""
+    return cast("dict[str, Any]", error.response)

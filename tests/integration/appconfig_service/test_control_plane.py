@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from tests.integration.appconfig_service.conftest import BUCKET, KEY, ROLE, World
+from tests.integration.appconfig_service.conftest import BUCKET, KEY, ROLE, World, modelled
+
+if TYPE_CHECKING:
+    from mypy_boto3_appconfig.type_defs import MonitorTypeDef, ValidatorTypeDef
 
 pytestmark = pytest.mark.integration
 
@@ -24,7 +29,7 @@ def test_application_lifecycle(world: World) -> None:
     assert deleted["ResponseMetadata"]["HTTPStatusCode"] == 204
     with pytest.raises(ac.exceptions.ResourceNotFoundException) as missing:
         ac.get_application(ApplicationId=created["Id"])
-    assert missing.value.response["ResourceName"] == "Application"
+    assert modelled(missing.value)["ResourceName"] == "Application"
     assert missing.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
 
 
@@ -46,7 +51,9 @@ def test_list_applications_paginates(world: World) -> None:
 
 def test_environment_keeps_its_monitors(world: World) -> None:
     """https://docs.aws.amazon.com/appconfig/2019-10-09/APIReference/API_CreateEnvironment.html"""
-    monitors = [{"AlarmArn": "arn:aws:cloudwatch:us-east-1:123456789012:alarm:errors", "AlarmRoleArn": ROLE}]
+    monitors: list[MonitorTypeDef] = [
+        {"AlarmArn": "arn:aws:cloudwatch:us-east-1:123456789012:alarm:errors", "AlarmRoleArn": ROLE}
+    ]
     env = world.appconfig.create_environment(ApplicationId=world.app_id, Name="staging", Monitors=monitors)
     assert env["State"] == "READY_FOR_DEPLOYMENT"
     got = world.appconfig.get_environment(ApplicationId=world.app_id, EnvironmentId=env["Id"])
@@ -78,7 +85,7 @@ def test_feature_flag_profiles_are_hosted_only(world: World) -> None:
 
 def test_profile_round_trip_and_validator_types(world: World) -> None:
     """https://docs.aws.amazon.com/appconfig/2019-10-09/APIReference/API_ListConfigurationProfiles.html"""
-    validators = [{"Type": "JSON_SCHEMA", "Content": '{"type": "object"}'}]
+    validators: list[ValidatorTypeDef] = [{"Type": "JSON_SCHEMA", "Content": '{"type": "object"}'}]
     profile_id = world.profile(validators)
     got = world.appconfig.get_configuration_profile(
         ApplicationId=world.app_id, ConfigurationProfileId=profile_id

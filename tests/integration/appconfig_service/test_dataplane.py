@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from botocore.config import Config
 
-from tests.integration.appconfig_service.conftest import KEY, World
+from tests.integration.appconfig_service.conftest import KEY, World, modelled
 
 pytestmark = pytest.mark.integration
 
@@ -49,7 +49,7 @@ def test_unknown_identifiers_are_not_found(deployed: World) -> None:
             EnvironmentIdentifier="production",
             ConfigurationProfileIdentifier=KEY,
         )
-    assert missing.value.response["ResourceType"] == "Application"
+    assert modelled(missing.value)["ResourceType"] == "Application"
 
 
 def test_minimum_poll_interval_range(deployed: World) -> None:

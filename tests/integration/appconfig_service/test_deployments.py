@@ -13,6 +13,8 @@ from tests.integration.appconfig_service.conftest import ROLE, World
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from mypy_boto3_appconfig.type_defs import DeploymentTypeDef
+
     from localcloud.appconfig import LocalAppConfig
 
 pytestmark = pytest.mark.integration
@@ -22,7 +24,7 @@ REVERTING_PAGE = "https://docs.aws.amazon.com/appconfig/latest/userguide/appconf
 PREDEFINED_PAGE = "https://docs.aws.amazon.com/appconfig/latest/userguide/appconfig-creating-deployment-strategy-predefined.html"
 
 
-def events(deployment: dict[str, Any]) -> list[tuple[str, str]]:
+def events(deployment: DeploymentTypeDef) -> list[tuple[str, str]]:
     return [(e["EventType"], e["TriggeredBy"]) for e in deployment["EventLog"]]
 
 
@@ -174,11 +176,10 @@ def test_get_unknown_deployment(world: World) -> None:
         world.deployment(7)
 
 
-def stop(world: World, number: int, **kwargs: Any) -> dict[str, Any]:
-    result: dict[str, Any] = world.appconfig.stop_deployment(
+def stop(world: World, number: int, **kwargs: Any) -> DeploymentTypeDef:
+    return world.appconfig.stop_deployment(
         ApplicationId=world.app_id, EnvironmentId=world.env_id, DeploymentNumber=number, **kwargs
     )
-    return result
 
 
 def test_stop_in_progress_rolls_back(world: World) -> None:

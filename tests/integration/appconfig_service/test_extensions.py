@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from pathlib import Path
 
+    from mypy_boto3_appconfig.type_defs import DeploymentEventTypeDef, ExtensionAssociationTypeDef
+
     from localcloud.appconfig import LocalAppConfig
 
 pytestmark = pytest.mark.integration
@@ -71,11 +73,12 @@ def app_arn(world: World) -> str:
     return f"arn:aws:appconfig:us-east-1:{ACCOUNT}:application/{world.app_id}"
 
 
-def associate(world: World, resource: str, extension: str = TO_EVENTBRIDGE, **kwargs: Any) -> dict[str, Any]:
-    association: dict[str, Any] = world.appconfig.create_extension_association(
+def associate(
+    world: World, resource: str, extension: str = TO_EVENTBRIDGE, **kwargs: Any
+) -> ExtensionAssociationTypeDef:
+    return world.appconfig.create_extension_association(
         ExtensionIdentifier=extension, ResourceIdentifier=resource, **kwargs
     )
-    return association
 
 
 def kinds(events: list[dict[str, Any]]) -> list[tuple[str, str, int]]:
@@ -320,7 +323,7 @@ def test_the_deployment_records_the_extensions_it_applied(world: World, bus: Inb
             "Parameters": {},
         }
     ]
-    by_type = {e["EventType"]: e for e in deployment["EventLog"]}
+    by_type: dict[str, DeploymentEventTypeDef] = {e["EventType"]: e for e in deployment["EventLog"]}
     sent = {e["detail"]["Type"]: e["detail"]["InvocationId"] for e in bus.drain()}
     for event_type, detail_type in (
         ("DEPLOYMENT_STARTED", "OnDeploymentStart"),

@@ -13,7 +13,11 @@ from typing import TYPE_CHECKING, Any
 import jsonschema
 import pytest
 
+from tests.integration.appconfig_service.conftest import modelled
+
 if TYPE_CHECKING:
+    from mypy_boto3_appconfig.type_defs import HostedConfigurationVersionTypeDef
+
     from tests.integration.appconfig_service.conftest import World
 
 pytestmark = pytest.mark.integration
@@ -50,7 +54,7 @@ def flag_profile(world: World, name: str = "flags") -> str:
     return str(profile["Id"])
 
 
-def store(world: World, profile_id: str, document: Any) -> dict[str, Any]:
+def store(world: World, profile_id: str, document: Any) -> HostedConfigurationVersionTypeDef:
     return world.hosted_version(
         profile_id, document if isinstance(document, bytes) else json.dumps(document).encode()
     )
@@ -138,7 +142,7 @@ def test_content_outside_aws_schema_is_refused_and_nothing_is_stored(
     profile_id = flag_profile(world)
     with pytest.raises(world.appconfig.exceptions.BadRequestException) as refused:
         store(world, profile_id, document)
-    response = refused.value.response
+    response = modelled(refused.value)
     assert response["Reason"] == "InvalidConfiguration"
     problems = response["Details"]["InvalidConfiguration"]
     assert {(p["Location"], p["Constraint"]) for p in problems} >= {(location, constraint)}
@@ -199,7 +203,7 @@ def test_values_outside_their_attribute_constraints_are_refused(
     profile_id = flag_profile(world)
     with pytest.raises(world.appconfig.exceptions.BadRequestException) as refused:
         store(world, profile_id, document)
-    problems = refused.value.response["Details"]["InvalidConfiguration"]
+    problems = modelled(refused.value)["Details"]["InvalidConfiguration"]
     assert [(p["Location"], p["Constraint"]) for p in problems] == [(location, constraint)]
 
 
@@ -210,4 +214,4 @@ def test_content_that_is_not_json_is_malformed(world: World) -> None:
     with pytest.raises(world.appconfig.exceptions.BadRequestException) as refused:
         store(world, profile_id, b"checkout: {enabled: true}")
     assert "Malformed 'Content' provided" in refused.value.response["Error"]["Message"]
-    assert refused.value.response["Reason"] == "InvalidConfiguration"
+    assert modelled(refused.value)["Reason"] == "InvalidConfiguration"

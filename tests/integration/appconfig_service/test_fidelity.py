@@ -3,11 +3,14 @@ hosted size limit, tags on ARNs that name nothing, the Region of the signature, 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.integration.appconfig_service.conftest import ACCOUNT, World
+from tests.integration.appconfig_service.conftest import ACCOUNT, World, modelled
+
+if TYPE_CHECKING:
+    from mypy_boto3_appconfig.type_defs import ConfigurationProfileTypeDef, HostedConfigurationVersionTypeDef
 
 pytestmark = pytest.mark.integration
 
@@ -17,14 +20,13 @@ HOSTED_PAGE = (
 )
 
 
-def hosted(world: World, name: str = "hosted", **kwargs: Any) -> dict[str, Any]:
-    profile: dict[str, Any] = world.appconfig.create_configuration_profile(
+def hosted(world: World, name: str = "hosted", **kwargs: Any) -> ConfigurationProfileTypeDef:
+    return world.appconfig.create_configuration_profile(
         ApplicationId=world.app_id, Name=name, LocationUri="hosted", **kwargs
     )
-    return profile
 
 
-def put_version(world: World, profile_id: str, content: bytes = b"{}") -> dict[str, Any]:
+def put_version(world: World, profile_id: str, content: bytes = b"{}") -> HostedConfigurationVersionTypeDef:
     return world.hosted_version(profile_id, content, "text/plain")
 
 
@@ -61,7 +63,7 @@ def test_hosted_content_over_2_mb_is_too_large(world: World) -> None:
     limit = 2 * 1024 * 1024
     with pytest.raises(world.appconfig.exceptions.PayloadTooLargeException) as too_large:
         put_version(world, profile["Id"], b"x" * (limit + 1))
-    response = too_large.value.response
+    response = modelled(too_large.value)
     assert response["ResponseMetadata"]["HTTPStatusCode"] == 413
     assert (response["Measure"], response["Limit"]) == ("KILOBYTES", 2048.0)
     assert response["Size"] > 2048.0
@@ -77,7 +79,7 @@ def test_s3_configuration_too_large_is_measured_in_kilobytes(world: World) -> No
     version = world.put(b"#" * (1024 * 1024 + 1))
     with pytest.raises(world.appconfig.exceptions.PayloadTooLargeException) as too_large:
         world.start(version)
-    assert (too_large.value.response["Measure"], too_large.value.response["Limit"]) == ("KILOBYTES", 1024.0)
+    assert (modelled(too_large.value)["Measure"], modelled(too_large.value)["Limit"]) == ("KILOBYTES", 1024.0)
 
 
 # ---------------------------------------------------------------------------------------- tags

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.integration.appconfig_service.conftest import World, lambda_arn
+from tests.integration.appconfig_service.conftest import World, lambda_arn, modelled
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -35,7 +35,7 @@ def test_json_schema_refusal_carries_reason_and_details(world: World) -> None:
     version = world.put('{"limit": 11}', "application/json")
     with pytest.raises(world.appconfig.exceptions.BadRequestException) as refused:
         world.start(version, ConfigurationProfileId=profile)
-    response = refused.value.response
+    response = modelled(refused.value)
     assert response["Reason"] == "InvalidConfiguration"
     problems = response["Details"]["InvalidConfiguration"]
     assert {(p["Constraint"], p["Location"]) for p in problems} == {("required", "$"), ("maximum", "$.limit")}
@@ -56,7 +56,7 @@ def test_json_schema_refuses_content_that_is_not_json(world: World) -> None:
     profile = world.profile([{"Type": "JSON_SCHEMA", "Content": SCHEMA}])
     with pytest.raises(world.appconfig.exceptions.BadRequestException) as refused:
         world.start(world.put("enabled: true"), ConfigurationProfileId=profile)
-    assert refused.value.response["Reason"] == "InvalidConfiguration"
+    assert modelled(refused.value)["Reason"] == "InvalidConfiguration"
 
 
 def test_lambda_validator_gets_the_documented_event(world: World, event_log: Path) -> None:
@@ -81,7 +81,7 @@ def test_lambda_validator_refusal(world: World) -> None:
     profile = world.profile([{"Type": "LAMBDA", "Content": lambda_arn("RefuseBadFunction")}])
     with pytest.raises(world.appconfig.exceptions.BadRequestException) as refused:
         world.start(world.put("flag: bad"), ConfigurationProfileId=profile)
-    response = refused.value.response
+    response = modelled(refused.value)
     assert "forbidden word 'bad'" in response["Error"]["Message"]
     assert response["Reason"] == "InvalidConfiguration"
     (detail,) = response["Details"]["InvalidConfiguration"]
@@ -103,7 +103,7 @@ def test_lambda_validator_that_runs_out_of_time_refuses(world: World) -> None:
     profile = world.profile([{"Type": "LAMBDA", "Content": lambda_arn("SlowFunction")}])
     with pytest.raises(world.appconfig.exceptions.BadRequestException) as refused:
         world.start(world.put("seconds: 30"), ConfigurationProfileId=profile)
-    assert refused.value.response["Details"]["InvalidConfiguration"][0]["Value"] == "Sandbox.Timedout"
+    assert modelled(refused.value)["Details"]["InvalidConfiguration"][0]["Value"] == "Sandbox.Timedout"
 
 
 def test_lambda_validator_that_does_not_exist_refuses(world: World) -> None:
@@ -122,7 +122,7 @@ def test_both_validators_run(world: World) -> None:
     )
     with pytest.raises(world.appconfig.exceptions.BadRequestException) as refused:
         world.start(world.put('{"word": "bad"}', "application/json"), ConfigurationProfileId=profile)
-    assert refused.value.response["Details"]["InvalidConfiguration"][0]["Type"] == "LAMBDA"
+    assert modelled(refused.value)["Details"]["InvalidConfiguration"][0]["Type"] == "LAMBDA"
 
 
 def test_validate_configuration(world: World) -> None:
@@ -139,27 +139,29 @@ def test_validate_configuration(world: World) -> None:
         )
 
 
-def test_a_deployment_is_visible_while_it_validates(world: World) -> None:
+def test_a_deployment_is_visible_while_it_validates(world: World, tmp_path: Path) -> None:
     """While validators run the environment is taken: a second StartDeployment conflicts, and the
-    first shows in ListDeployments as VALIDATING (DeploymentState enum of the API reference)."""
+    first shows in ListDeployments as VALIDATING (DeploymentState enum of the API reference).
+    The validator holds until the test opens its gate, however slow the machine."""
     import threading
 
-    profile = world.profile([{"Type": "LAMBDA", "Content": lambda_arn("SlowFunction")}])
-    version = world.put("seconds: 0.8")
+    gate = tmp_path / "gate"
+    profile = world.profile([{"Type": "LAMBDA", "Content": lambda_arn("GateFunction")}])
+    version = world.put(f"gate: {gate}")
     outcome: list[object] = []
     started = threading.Thread(
         target=lambda: outcome.append(world.start(version, ConfigurationProfileId=profile)), daemon=True
     )
     started.start()
     seen: list[str] = []
-    while started.is_alive() and not seen:
-        items = world.appconfig.list_deployments(ApplicationId=world.app_id, EnvironmentId=world.env_id)[
-            "Items"
-        ]
-        seen = [d["State"] for d in items]
-    if seen:  # the validator finished before we looked only on a very slow machine
+    try:
+        while started.is_alive() and not seen:
+            items = world.appconfig.list_deployments(ApplicationId=world.app_id, EnvironmentId=world.env_id)
+            seen = [d["State"] for d in items["Items"]]
         assert seen == ["VALIDATING"]
         with pytest.raises(world.appconfig.exceptions.ConflictException):
             world.start(version)
-    started.join()
+    finally:
+        gate.touch()
+        started.join()
     assert outcome

@@ -6,7 +6,7 @@ from __future__ import annotations
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -16,6 +16,8 @@ from localcloud.testing import LocalCloud, zero_time_strategy
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
+
+    from mypy_boto3_appconfig import AppConfigClient
 
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -44,7 +46,7 @@ class Deployed:
     """One application, environment and hosted profile on the local service; ``deploy`` rolls out."""
 
     cloud: LocalCloud
-    appconfig: Any
+    appconfig: AppConfigClient
     app_id: str
     env_id: str
     profile_id: str

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import pytest
 from appconfig_cache import ConfigurationClient
 
-from localcloud.lambda_runtime.sandbox import SHUTDOWN_BUDGET_S
+from localcloud.lambda_runtime.sandbox import SandboxError
 from tests.integration.extension.conftest import APP, ENV, FLAGS_V1, FLAGS_V2, PROFILE, Deployed, Running
 
 if TYPE_CHECKING:
@@ -32,7 +32,8 @@ def read(url: str) -> tuple[int, dict[str, str], bytes]:
         return error.code, dict(error.headers), error.read()
 
 
-def wait_for_log(running: Running, text: str, timeout: float = 10.0) -> None:
+def wait_for_log(running: Running, text: str, timeout: float = 60.0) -> None:
+    """Until the extension has logged ``text`` (the timeout only bounds a hang)."""
     deadline = time.monotonic() + timeout
     while text not in running.sandbox.logs():
         assert time.monotonic() < deadline, running.sandbox.logs()
@@ -115,25 +116,37 @@ def test_frozen_between_invocations_and_keep_alive_survives(
 def test_invoke_after_the_poll_interval_sees_a_new_deployment(
     deployed: Deployed, start_extension: Callable[..., Running]
 ) -> None:
-    """Real time: AppConfig's smallest poll interval is 15 s, and the cache never polls sooner."""
+    """AppConfig's smallest poll interval is 15 s, and the cache never polls sooner."""
     running = start_extension({P + "POLL_INTERVAL_SECONDS": "15s"})
     with running.sandbox.invocation():
         assert read(running.url())[2] == FLAGS_V1
     deployed.deploy(FLAGS_V2)
     deployed.cloud.clock.advance(16)  # the service's own clock: its minimum interval has passed too
-    time.sleep(15.5)  # frozen, as Lambda would keep it between invocations
+    running.sandbox.pass_time(10)  # frozen between invocations, not yet for the poll interval
+    with running.sandbox.invocation():
+        assert read(running.url())[2] == FLAGS_V1
+    running.sandbox.pass_time(5.5)  # 15.5 s frozen in all
     with running.sandbox.invocation():
         assert read(running.url())[2] == FLAGS_V2
 
 
-def test_shutdown_is_well_within_the_budget_even_with_a_fetch_in_flight(
+def test_time_passes_only_for_a_frozen_environment(
     deployed: Deployed, start_extension: Callable[..., Running]
 ) -> None:
-    deployed.cloud.appconfig.faults.delay("*", 5.0)
+    running = start_extension()
+    running.sandbox.thaw()
+    with pytest.raises(SandboxError, match="frozen"):
+        running.sandbox.pass_time(10)
+
+
+def test_shutdown_is_within_the_budget_even_with_a_fetch_in_flight(
+    deployed: Deployed, start_extension: Callable[..., Running]
+) -> None:
+    # The prefetch's answer would take a minute: shutting down must not wait for it.
+    deployed.cloud.appconfig.faults.delay("*", 60.0)
     running = start_extension({P + "PREFETCH_LIST": f"{APP}:{ENV}:{PROFILE}"})
     result = running.sandbox.shutdown()
-    assert result.within_budget, result
-    assert max(result.durations_s.values()) < SHUTDOWN_BUDGET_S / 4
+    assert result.within_budget, result  # Lambda allows 2 s, then SIGKILL
     assert result.exit_codes == {"appconfig-cache": 0}
 
 

@@ -14,14 +14,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from deployer import handler
 from deployer.outcomes import Outcome
 from deployer.uploads import NotAnUpload, Upload, items_from_event
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.unit.deploy.conftest import BUCKET, KEY, VERSION
-from tests.unit.deploy.test_handler_with_botocore import IDS, Context, deployment
+from tests.unit.deploy.test_handler_with_botocore import IDS, Context, deployment, handler
 
 if TYPE_CHECKING:
     import io

@@ -11,10 +11,11 @@ from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 from botocore.exceptions import ClientError
-from deployer import handler
 from deployer.aws import AppConfigDeployments, S3ObjectVersions
 from deployer.errors import RetryableError
 from deployer.rollout import Rollout, Target
+
+from tests.handlers import init
 
 if TYPE_CHECKING:
     import io
@@ -28,6 +29,18 @@ if TYPE_CHECKING:
 EVENTS = Path(__file__).resolve().parents[3] / "events"
 BUCKET, KEY, VERSION = "config-bucket", "feature-file.yml", "3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY"
 IDS = {"ApplicationId": "app1234", "EnvironmentId": "env1234"}
+# The variables the template sets; each test puts its own stubbed rollout in place.
+handler = init(
+    "deployer.handler",
+    {
+        "CONFIG_BUCKET": BUCKET,
+        "CONFIG_KEY": KEY,
+        "APPCONFIG_APPLICATION_ID": "app1234",
+        "APPCONFIG_ENVIRONMENT_ID": "env1234",
+        "APPCONFIG_PROFILE_ID": "prof123",
+        "APPCONFIG_DEPLOYMENT_STRATEGY_ID": "strat12",
+    },
+)
 
 
 @pytest.fixture
@@ -170,6 +183,23 @@ def test_validator_refusal_is_rejected_with_appconfigs_reason(wired: tuple[Stubb
     result = handler.lambda_handler(s3_event(), Context())
     assert result["results"][0]["outcome"] == "rejected"
     assert "flags.beta.default: line 3:12: not a boolean" in result["results"][0]["reason"]
+
+
+def test_a_configuration_over_appconfigs_size_limit_is_rejected_not_retried(
+    wired: tuple[Stubber, Stubber],
+) -> None:
+    s3_stub, appconfig_stub = wired
+    s3_stub.add_response("head_object", {"VersionId": VERSION})
+    appconfig_stub.add_response("list_deployments", {"Items": []})
+    appconfig_stub.add_client_error(
+        "start_deployment",
+        "PayloadTooLargeException",
+        "Configurations stored as S3 objects can be a maximum of 1 MB in size",
+        413,
+    )
+    result = handler.lambda_handler(s3_event(), Context())
+    assert result["results"][0]["outcome"] == "rejected"
+    assert "1 MB" in result["results"][0]["reason"]
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,8 @@ The same cache runs against the local AppConfig service in tests/integration/ext
 from __future__ import annotations
 
 import itertools
+import socket
+import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +28,9 @@ if TYPE_CHECKING:
     from appconfig_cache_extension.http_request import Request
 
 KEY = ConfigKey("app", "env", "profile")
+# The serving fixture's server timeouts, in its manual clock's seconds.
+HEAD_TIMEOUT_S = 10.0
+WRITE_TIMEOUT_S = 30.0
 
 
 class ManualClock:
@@ -132,21 +137,69 @@ class Serving:
     port: int
     plane: MemoryPlane
     server: Server
+    clock: ManualClock
 
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
 
 
 @pytest.fixture
-def serving(plane: MemoryPlane) -> Iterator[Serving]:
-    """The extension's HTTP server and API on a free loopback port, over the in-memory plane
-    (polling every 50 ms, so a test sees a change after a short sleep)."""
-    cache = Cache(plane, Settings(poll_interval_s=0.05, poll_timeout_s=1.0), Logger("none"), preparer=prepare)
+def serving(plane: MemoryPlane, clock: ManualClock) -> Iterator[Serving]:
+    """The extension's HTTP server and API on a free loopback port, over the in-memory plane.
+
+    Cache and server measure time by ``clock``: a test advances it past the poll interval or a
+    timeout, and the server notices within a tick (50 ms of real time). The poll timeout only
+    bounds a wait for the in-memory plane, which answers at once."""
+    settings = Settings(poll_interval_s=45.0, poll_timeout_s=30.0)
+    cache = Cache(plane, settings, Logger("none"), clock=clock, preparer=prepare)
     server = Server(
-        bind(0), Api(cache).respond, Logger("none"), head_timeout_s=0.5, write_timeout_s=1.0, tick_s=0.05
+        bind(0),
+        Api(cache).respond,
+        Logger("none"),
+        head_timeout_s=HEAD_TIMEOUT_S,
+        write_timeout_s=WRITE_TIMEOUT_S,
+        tick_s=0.05,
+        clock=clock,
     )
     server.start()
     try:
-        yield Serving(server.port, plane, server)
+        yield Serving(server.port, plane, server, clock)
     finally:
         server.stop()
+
+
+class CannedPeer:
+    """Accepts connections and answers each request with the next canned reply, verbatim."""
+
+    def __init__(self, *replies: bytes) -> None:
+        self._replies = list(replies)
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self._listener.getsockname()[1]
+        self.requests: list[bytes] = []
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        while self._replies:
+            conn, _ = self._listener.accept()
+            with conn:
+                while self._replies:
+                    request = conn.recv(65536)
+                    if not request:
+                        break
+                    self.requests.append(request)
+                    conn.sendall(self._replies.pop(0))
+                    if b"Connection: close" in self.requests[-1] or not self._replies:
+                        break
+
+    def close(self) -> None:
+        self._listener.close()
+        self._thread.join(30)
+
+
+@pytest.fixture
+def peer() -> Iterator[list[CannedPeer]]:
+    started: list[CannedPeer] = []
+    yield started
+    for p in started:
+        p.close()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import threading
-import time
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -178,58 +177,94 @@ def test_prefetch_fetches_before_any_request(make_cache: Callable[..., Cache], p
     assert KEY in cache.cached()
 
 
-class SlowPlane(MemoryPlane):
-    """Each call holds ``delay`` seconds and counts how many run at once."""
+class GatedPlane(MemoryPlane):
+    """Each GetLatestConfiguration waits until the test opens the gate, and counts how many run
+    at once: concurrency on the test's terms, with no sleeping."""
 
-    def __init__(self, delay: float, **kwargs: object) -> None:
+    def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
-        self.delay = delay
+        self.gate = threading.Event()
         self.running = 0
         self.most = 0
-        self._lock = threading.Lock()
+        self._changed = threading.Condition()
 
     def get_latest(self, key: ConfigKey, token: str) -> Poll:
-        with self._lock:
+        with self._changed:
             self.running += 1
             self.most = max(self.most, self.running)
-        time.sleep(self.delay)
-        with self._lock:
+            self._changed.notify_all()
+        self.gate.wait(HANG_GUARD_S)
+        with self._changed:
             self.running -= 1
         return super().get_latest(key, token)
 
+    def wait_running(self, count: int) -> None:
+        with self._changed:
+            assert self._changed.wait_for(lambda: self.running >= count, HANG_GUARD_S)
 
-def threaded_cache(plane: MemoryPlane, **settings: Any) -> Cache:
-    options: dict[str, Any] = {"poll_interval_s": 45.0, "poll_timeout_s": 2.0} | settings
-    return Cache(plane, Settings(**options), Logger("none"))
+
+# Bounds only what a broken cache would make the test wait for; never reached when it works.
+HANG_GUARD_S = 30.0
+
+
+class Threads:
+    """A spawn for the cache that keeps its fetch threads, so a test can wait for them to end."""
+
+    def __init__(self) -> None:
+        self.started: list[threading.Thread] = []
+
+    def __call__(self, target: Callable[[], None]) -> None:
+        thread = threading.Thread(target=target, daemon=True)
+        self.started.append(thread)
+        thread.start()
+
+    def join(self) -> None:
+        for thread in self.started:
+            thread.join(HANG_GUARD_S)
+            assert not thread.is_alive()
+
+
+def threaded_cache(plane: MemoryPlane, spawn: Threads | None = None, **settings: Any) -> Cache:
+    options: dict[str, Any] = {"poll_interval_s": 45.0, "poll_timeout_s": HANG_GUARD_S} | settings
+    return Cache(plane, Settings(**options), Logger("none"), spawn=spawn or Threads())
 
 
 def test_concurrent_requests_wait_for_one_fetch() -> None:
-    plane = SlowPlane(0.2, configs={KEY: (b"v1", "text/plain")})
+    plane = GatedPlane(configs={KEY: (b"v1", "text/plain")})
     cache = threaded_cache(plane)
     results: list[bytes] = []
     threads = [threading.Thread(target=lambda: results.append(cache.get(KEY).content)) for _ in range(8)]
     for thread in threads:
         thread.start()
+    plane.wait_running(1)  # the one fetch is held open while the others ask
+    plane.gate.set()
     for thread in threads:
-        thread.join()
+        thread.join(HANG_GUARD_S)
     assert results == [b"v1"] * 8
     assert plane.calls == ["start", "get"]
 
 
 def test_a_first_fetch_slower_than_the_poll_timeout_is_a_gateway_timeout() -> None:
-    plane = SlowPlane(0.5, configs={KEY: (b"v1", "text/plain")})
-    cache = threaded_cache(plane, poll_timeout_s=0.1)
+    plane = GatedPlane(configs={KEY: (b"v1", "text/plain")})
+    fetches = Threads()
+    cache = threaded_cache(plane, fetches, poll_timeout_s=0.1)
     with pytest.raises(TimedOut) as raised:
-        cache.get(KEY)
+        cache.get(KEY)  # the gate is shut: AppConfig has not answered
     assert raised.value.status == 504
-    time.sleep(0.6)
+    plane.gate.set()
+    fetches.join()
     assert cache.get(KEY).content == b"v1"  # the fetch finished in the background
+    assert plane.calls == ["start", "get"]
 
 
 def test_max_connections_bounds_concurrent_fetches() -> None:
     keys = [ConfigKey("app", "env", f"p{i}") for i in range(6)]
-    plane = SlowPlane(0.1, configs=dict.fromkeys(keys, (b"x", "text/plain")))
+    plane = GatedPlane(configs=dict.fromkeys(keys, (b"x", "text/plain")))
     cache = threaded_cache(plane, max_connections=2)
-    assert cache.wait(cache.prefetch(keys), 5.0)
+    flights = cache.prefetch(keys)
+    plane.wait_running(2)
+    assert plane.running == 2  # the other four wait for a connection
+    plane.gate.set()
+    assert cache.wait(flights, HANG_GUARD_S)
     assert plane.most == 2
     assert len(cache.cached()) == 6

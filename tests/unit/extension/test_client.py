@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import socket
-import time
 
 import pytest
 from appconfig_cache import ConfigurationClient, ConfigurationError, ExtensionUnavailable
@@ -11,7 +10,7 @@ from appconfig_cache.feature_flags import ExtensionStore
 from aws_lambda_powertools.utilities.feature_flags import FeatureFlags
 from aws_lambda_powertools.utilities.feature_flags.exceptions import ConfigurationStoreError
 
-from tests.unit.extension.conftest import KEY, Serving
+from tests.unit.extension.conftest import KEY, ManualClock, Serving
 from tests.unit.extension.test_flags_http import DOCUMENT
 
 pytestmark = pytest.mark.unit
@@ -31,7 +30,7 @@ def test_a_new_version_is_a_new_object_parsed_by_its_content_type(serving: Servi
     client = ConfigurationClient(serving.port, max_age=0)
     first = client.get("app", "env", "profile")
     serving.plane.configs[KEY] = (b"a: {default: false}", "application/x-yaml")
-    time.sleep(0.1)  # the fixture's poll interval is 50 ms
+    serving.clock.advance(46)  # past the poll interval
     second = client.get("app", "env", "profile")
     assert second is not first
     assert second.etag != first.etag
@@ -62,16 +61,25 @@ def test_errors_carry_the_status(serving: Serving) -> None:
     assert raised.value.status == 404
 
 
-def test_no_extension_is_a_clear_error_after_a_short_time() -> None:
+def test_no_extension_is_a_clear_error_once_the_connect_timeout_has_passed() -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    client = ConfigurationClient(port, connect_timeout=0.3)
-    started = time.monotonic()
+    clock = ManualClock()
+    pauses: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        pauses.append(seconds)
+        clock.advance(seconds)
+
+    client = ConfigurationClient(port, connect_timeout=0.3, clock=clock, sleep=sleep)
+    started = clock()
     with pytest.raises(ExtensionUnavailable) as raised:
         client.get("app", "env", "profile")
-    assert time.monotonic() - started < 2
     assert "layer" in str(raised.value)
+    # Retried while the extension might still be starting, and not a pause longer.
+    assert len(pauses) > 1
+    assert 0.3 <= clock() - started < 0.3 + max(pauses)
 
 
 def test_an_extension_that_never_answers_times_out() -> None:
@@ -142,7 +150,7 @@ def test_after_max_age_a_new_version_is_seen(serving: Serving) -> None:
     client = ConfigurationClient(serving.port, max_age=1.0, clock=clock)
     first = client.get("app", "env", "profile")
     serving.plane.configs[KEY] = (b'{"a": {"default": false}}', "application/json")
-    time.sleep(0.1)  # the extension's poll interval in this fixture is 50 ms
+    serving.clock.advance(46)  # past the extension's poll interval in this fixture
     assert client.get("app", "env", "profile") is first  # within max_age: the copy in memory
     assert client.get("app", "env", "profile", max_age=0).document == {"a": {"default": False}}
     clock.now += 1.5

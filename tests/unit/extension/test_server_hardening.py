@@ -5,11 +5,22 @@ from __future__ import annotations
 
 import contextlib
 import socket
-import time
 
 import pytest
+from appconfig_cache_extension.api import Api
+from appconfig_cache_extension.cache import Cache
+from appconfig_cache_extension.flags import prepare
+from appconfig_cache_extension.log import Logger
+from appconfig_cache_extension.server import Server, bind
+from appconfig_cache_extension.settings import Settings
 
-from tests.unit.extension.conftest import KEY, Serving
+from tests.unit.extension.conftest import (
+    HEAD_TIMEOUT_S,
+    KEY,
+    ManualClock,
+    MemoryPlane,
+    Serving,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -119,13 +130,40 @@ def test_malformed_request_is_refused_and_the_server_stays_up(serving: Serving, 
     assert_still_serving(serving)
 
 
+def closed_by_server(sock: socket.socket) -> bool:
+    """Reads what is left; True once the server has closed its side (EOF or reset)."""
+    sock.settimeout(30)  # a hang guard only: a closed socket reports EOF at once
+    try:
+        while sock.recv(1 << 20):
+            pass
+    except ConnectionResetError:
+        pass
+    return True
+
+
+def still_open(sock: socket.socket) -> bool:
+    """True when the server has neither sent anything more nor closed the connection."""
+    sock.setblocking(False)
+    try:
+        return not sock.recv(1, socket.MSG_PEEK)
+    except BlockingIOError:
+        return True
+    finally:
+        sock.setblocking(True)
+
+
 def test_slow_client_is_dropped_after_the_head_timeout(serving: Serving) -> None:
     with socket.create_connection(("127.0.0.1", serving.port), timeout=3) as slow:
         slow.sendall(b"GET /ping HTTP/1.1\r\nHost:")
-        assert_still_serving(serving)  # served while the slow one dribbles
-        started = time.monotonic()
-        assert slow.recv(100) == b""  # closed by the server
-        assert time.monotonic() - started < 2.5
+        # Served while the slow one dribbles; the server has read the slow bytes by now too (they
+        # were waiting before this connection's first byte).
+        assert_still_serving(serving)
+        serving.clock.advance(HEAD_TIMEOUT_S - 1)
+        assert_still_serving(serving)
+        assert still_open(slow)
+        serving.clock.advance(2)  # past the head timeout
+        assert closed_by_server(slow)
+    assert_still_serving(serving)
 
 
 def test_connect_and_close_without_a_byte(serving: Serving) -> None:
@@ -148,15 +186,20 @@ def test_pipelined_requests_are_answered_in_order(serving: Serving) -> None:
     assert response.index(b"healthy") < response.index(b'{"a"')
 
 
+SIZE = 16_000_000
+
+
 def test_a_client_that_never_reads_a_large_response_does_not_block_others(serving: Serving) -> None:
-    serving.plane.configs[KEY] = (b"x" * 4_000_000, "application/octet-stream")
+    # Three answers of 16 MB: more than the kernel's socket buffers hold, so the server has output
+    # left that the client does not take.
+    serving.plane.configs[KEY] = (b"x" * SIZE, "application/octet-stream")
     with socket.create_connection(("127.0.0.1", serving.port)) as lazy:
-        lazy.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
         lazy.sendall(get(PATH) * 3)
-        time.sleep(0.1)
-        response = exchange(serving.port, get("/ping", "Connection: close\r\n"))
-        assert status_of(response) == 200
-    time.sleep(1.2)  # the write timeout closes it
+        lazy.settimeout(30)
+        assert lazy.recv(1, socket.MSG_PEEK)  # the server has begun the 48 MB it cannot finish
+        for _ in range(3):  # others are served meanwhile, one after another
+            response = exchange(serving.port, get("/ping", "Connection: close\r\n"))
+            assert status_of(response) == 200
 
 
 def test_a_request_with_a_body_is_answered_then_closed(serving: Serving) -> None:
@@ -165,10 +208,26 @@ def test_a_request_with_a_body_is_answered_then_closed(serving: Serving) -> None
     assert b"Connection: close" in response
 
 
-def test_many_connections_beyond_the_limit_evict_idle_ones(serving: Serving) -> None:
-    sockets = [socket.create_connection(("127.0.0.1", serving.port)) for _ in range(150)]
+def test_many_connections_beyond_the_limit_evict_the_longest_idle_ones(
+    plane: MemoryPlane, clock: ManualClock
+) -> None:
+    """Beyond ``max_clients``, each new connection closes the longest-idle one that has had its
+    answer (a kept-alive connection), so the newest are kept."""
+    cache = Cache(plane, Settings(), Logger("none"), clock=clock, preparer=prepare)
+    server = Server(bind(0), Api(cache).respond, Logger("none"), tick_s=0.05, clock=clock, max_clients=8)
+    server.start()
+    sockets = []
     try:
-        assert_still_serving(serving)
+        for _ in range(12):
+            sock = socket.create_connection(("127.0.0.1", server.port), timeout=30)
+            sock.sendall(get("/ping"))
+            assert sock.recv(65536).startswith(b"HTTP/1.1 200")  # served: now an idle keep-alive
+            sockets.append(sock)
+            clock.advance(0.001)  # each one idle a little less long than the one before
+        # The 9th to the 12th each closed the longest-idle one: the first four.
+        assert all(closed_by_server(sock) for sock in sockets[:4])
+        assert all(still_open(sock) for sock in sockets[4:])
     finally:
         for sock in sockets:
             sock.close()
+        server.stop()

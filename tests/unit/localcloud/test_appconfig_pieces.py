@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from localcloud.appconfig import wire
 from localcloud.appconfig.errors import ServiceError
-from localcloud.appconfig.faults import Faults
+from localcloud.appconfig.faults import Faults, SdkAttempt
 from localcloud.appconfig.strategies import PREDEFINED, steps
 from localcloud.template import Resolver, Unresolved, load
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 pytestmark = pytest.mark.unit
 ROOT = Path(__file__).resolve().parents[3]
@@ -135,3 +139,68 @@ def test_fault_rules_are_consumed_call_by_call() -> None:
         assert (error.value.code, error.value.status) == ("ConflictException", 409)
     faults.apply("StartDeployment")
     assert faults.rules() == []
+
+
+def _attempt(call: str, attempt: int, of: int = 3) -> SdkAttempt:
+    request = f"ttl=20260101T000000Z; attempt={attempt}; max={of}"
+    return SdkAttempt.from_headers({"amz-sdk-invocation-id": call, "amz-sdk-request": request})
+
+
+def refused(faults: Faults, operation: str, params: Mapping[str, object], attempt: SdkAttempt) -> bool:
+    try:
+        faults.apply(operation, params, attempt)
+    except ServiceError:
+        return True
+    return False
+
+
+def test_a_call_rule_fails_every_attempt_of_one_sdk_call_and_no_other_call() -> None:
+    faults = Faults()
+    faults.fail_call("StartDeployment", where={"ConfigurationVersion": "v9"}, error="ThrottlingException")
+    target = {"ConfigurationVersion": "v9"}
+    assert not refused(faults, "StartDeployment", {"ConfigurationVersion": "v8"}, _attempt("a", 1))
+    assert refused(faults, "StartDeployment", target, _attempt("b", 1))
+    # A concurrent call for the same version is not the one being failed.
+    assert not refused(faults, "StartDeployment", target, _attempt("c", 1))
+    assert refused(faults, "StartDeployment", target, _attempt("b", 2))
+    assert refused(faults, "StartDeployment", target, _attempt("b", 3))
+    # The SDK gave up on call b: the rule is spent, the next call goes through.
+    assert faults.rules() == []
+    assert not refused(faults, "StartDeployment", target, _attempt("d", 1))
+
+
+def test_a_call_rule_counts_a_request_without_sdk_headers_as_a_whole_call() -> None:
+    faults = Faults()
+    faults.fail_call("GetDeployment", count=2)
+    assert refused(faults, "GetDeployment", {}, SdkAttempt.from_headers({}))
+    assert refused(faults, "GetDeployment", {}, SdkAttempt.from_headers({"User-Agent": "curl"}))
+    assert not refused(faults, "GetDeployment", {}, SdkAttempt())
+
+
+def test_where_restricts_every_kind_of_rule() -> None:
+    faults = Faults()
+    faults.fail_next("GetDeployment", where={"DeploymentNumber": "3"}, count=None)
+    assert not refused(faults, "GetDeployment", {"DeploymentNumber": 2}, SdkAttempt())
+    assert refused(faults, "GetDeployment", {"DeploymentNumber": 3}, SdkAttempt())
+
+
+def test_rate_rule_refills_by_its_clock() -> None:
+    now = [100.0]
+    faults = Faults(clock=lambda: now[0])
+    faults.throttle("ListApplications", per_second=2, count=None)
+    outcomes = [refused(faults, "ListApplications", {}, SdkAttempt()) for _ in range(3)]
+    assert outcomes == [False, False, True]  # a bucket of two
+    now[0] += 0.5  # one token back
+    outcomes = [refused(faults, "ListApplications", {}, SdkAttempt()) for _ in range(2)]
+    assert outcomes == [False, True]
+
+
+def test_configure_builds_a_call_rule_from_json_and_refuses_unknown_kinds() -> None:
+    faults = Faults()
+    spec = {"operation": "StartDeployment", "kind": "call", "where": {"ConfigurationVersion": 7}}
+    rule = faults.configure(spec)
+    assert (rule.kind, rule.where) == ("call", {"ConfigurationVersion": "7"})
+    with pytest.raises(ValueError, match="unknown fault kind"):
+        faults.configure({"kind": "explode"})
+    with pytest.raises(TypeError, match="where"):
+        faults.configure({"where": ["x"]})

@@ -31,6 +31,7 @@ SETTINGS = settings(FUZZ, max_examples=EXAMPLES * 4)
 @example(b'{"a": 1E5}\n')
 @example(b'{"a": NaN, "b": Infinity}\n')
 @example('{"a": "x\x85y"}\n'.encode())
+@example(b"premium: [! 1e5]\n")  # text to PyYAML, a float to ruamel.yaml: refused
 def test_what_the_reading_accepts_every_reader_reads_alike(body: bytes) -> None:
     outcomes = readings(body)
     if reading_accepts(body):

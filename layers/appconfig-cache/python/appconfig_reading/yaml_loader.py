@@ -397,7 +397,7 @@ class _Builder:
                 self._issue(event, refused.message, refused.code, value)
                 return value
         if tag == "!":
-            if resolve_plain(value) != STR:
+            if not _bang_is_text(value):
                 self._issue(event, _BANG_MESSAGE, "tag", value)
             return value
         if tag != STR:
@@ -429,7 +429,7 @@ class _Builder:
                 self._issue(event, refused.message, refused.code)
                 return refused.value
         if tag == "!":
-            if resolve_plain(value) != STR:
+            if not _bang_is_text(value):
                 self._issue(event, _BANG_MESSAGE, "tag")
             return value
         if tag in JSON_TAGS:
@@ -514,6 +514,17 @@ _BANG_MESSAGE = (
     "the non-specific tag ! makes PyYAML resolve the value as if it were unquoted, and YAML 1.2 "
     "read it as text; remove the tag (and quote the value for text)"
 )
+
+
+def _bang_is_text(value: str) -> bool:
+    """Whether a scalar under ``!`` is text to every reader: PyYAML resolves it as if unquoted, and
+    some YAML 1.2 readers (ruamel.yaml) do too, so it must be text unquoted to both versions."""
+    if resolve_plain(value) != STR:
+        return False
+    try:
+        return isinstance(read_plain(value), str)
+    except Refusal:
+        return False
 
 
 def _tag_message(tag: str) -> str:
