@@ -10,7 +10,9 @@ import pytest
 from deployer import settings as deploy_settings
 from flags_api import settings as flags_api_settings
 from order_worker import settings as order_worker_settings
+from rollout_status.layout import Configuration, Layout, Stage
 
+from localcloud.cfn.language_extensions import expand
 from localcloud.template import load
 from tests.handlers import init
 
@@ -22,12 +24,16 @@ ROOT = Path(__file__).resolve().parents[2]
 
 DEPLOY = {
     "CONFIG_BUCKET": "appconfig-123456789012-abc",
-    "CONFIG_KEY": "team-a/feature-file.yml",
+    "CONFIGURATIONS": "feature-file.yml,other.yml",
+    "ENVIRONMENTS": "staging,production",
     "APPCONFIG_APPLICATION_ID": "abc1234",
-    "APPCONFIG_ENVIRONMENT_ID": "def5678",
-    "APPCONFIG_ENVIRONMENT_NAME": "production",
-    "APPCONFIG_PROFILE_ID": "ghi9012",
     "APPCONFIG_DEPLOYMENT_STRATEGY_ID": "AppConfig.AllAtOnce",
+    "DEPLOY_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/deploy.fifo",
+    "DEPLOY_QUEUE_MAX_RECEIVES": "10",
+    "APPCONFIG_PROFILE_ID_featurefileyml": "ghi9012",
+    "APPCONFIG_PROFILE_ID_otheryml": "jkl3456",
+    "APPCONFIG_ENVIRONMENT_ID_staging": "mno7890",
+    "APPCONFIG_ENVIRONMENT_ID_production": "def5678",
 }
 CONSUMER = {
     "APPCONFIG_APPLICATION": "feature-flags",
@@ -40,23 +46,44 @@ FUNCTIONS: list[tuple[str, ModuleType, dict[str, str], str]] = [
     ("OrderWorkerFunction", order_worker_settings, CONSUMER, "order_worker.handler"),
 ]
 IDS = [f[0] for f in FUNCTIONS]
+TWO_BY_TWO = {"Configurations": "feature-file.yml,other.yml", "Environments": "staging,production"}
 
 
 def test_deploy_settings_hold_the_variables() -> None:
-    settings = deploy_settings.Settings.from_environment(DEPLOY)
+    settings = deploy_settings.Settings.from_environment({**DEPLOY, "CONFIG_PREFIX": "team-a/"})
     assert settings == deploy_settings.Settings(
-        bucket="appconfig-123456789012-abc",
-        key="team-a/feature-file.yml",
-        application_id="abc1234",
-        environment_id="def5678",
-        environment_name="production",
-        profile_id="ghi9012",
+        layout=Layout(
+            bucket="appconfig-123456789012-abc",
+            application_id="abc1234",
+            configurations=(
+                Configuration("feature-file.yml", "team-a/feature-file.yml", "ghi9012"),
+                Configuration("other.yml", "team-a/other.yml", "jkl3456"),
+            ),
+            stages=(Stage("staging", "mno7890", 0), Stage("production", "def5678", 1)),
+        ),
         strategy_id="AppConfig.AllAtOnce",
+        queue_url="https://sqs.us-east-1.amazonaws.com/123456789012/deploy.fifo",
+        max_receives=10,
     )
     assert settings.kms_key_identifier is None  # no customer managed key: the template leaves it out
     key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
     with_key = deploy_settings.Settings.from_environment({**DEPLOY, deploy_settings.KMS_KEY: key})
     assert with_key.kms_key_identifier == key
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "problem"),
+    [
+        ("DEPLOY_QUEUE_MAX_RECEIVES", "ten", "not a positive whole number"),
+        ("DEPLOY_QUEUE_MAX_RECEIVES", "0", "not a positive whole number"),
+        ("CONFIGURATIONS", "feature-file.yml,feature-file.yml", "an empty or repeated name"),
+        ("ENVIRONMENTS", "staging,,production", "an empty or repeated name"),
+    ],
+)
+def test_deploy_settings_refuse_values_the_template_never_sets(name: str, value: str, problem: str) -> None:
+    with pytest.raises(deploy_settings.SettingsError, match=problem) as raised:
+        deploy_settings.Settings.from_environment({**DEPLOY, name: value})
+    assert raised.value.variable == name
 
 
 @pytest.mark.parametrize("module", [flags_api_settings, order_worker_settings], ids=IDS[1:])
@@ -72,8 +99,9 @@ def test_consumer_settings_name_the_configuration(module: Any) -> None:
 @pytest.mark.parametrize(("function", "module", "variables", "handler"), FUNCTIONS, ids=IDS)
 def test_settings_are_frozen(function: str, module: Any, variables: dict[str, str], handler: str) -> None:
     settings = module.Settings.from_environment(variables)
+    field = next(iter(settings.__dataclass_fields__))
     with pytest.raises(AttributeError):
-        settings.bucket = "other"
+        setattr(settings, field, "other")
 
 
 @pytest.mark.parametrize(("function", "module", "variables", "handler"), FUNCTIONS, ids=IDS)
@@ -110,7 +138,9 @@ def test_importing_the_handler_without_a_variable_fails_init_naming_it(
 def test_the_template_sets_every_variable_the_settings_read(
     function: str, module: Any, variables: dict[str, str], handler: str
 ) -> None:
-    template = load(ROOT / "template.yaml")
-    environment = template["Resources"][function]["Properties"]["Environment"]["Variables"]
-    assert set(module.VARIABLES) == set(variables)
-    assert set(module.VARIABLES) <= set(environment)
+    # The template as CloudFormation runs it: loops expanded for two configurations and two stages.
+    template = expand(load(ROOT / "template.yaml"), TWO_BY_TWO, region="us-east-1")
+    logical_id = function if function == "DeployFunction" else function + "production"
+    environment = template["Resources"][logical_id]["Properties"]["Environment"]["Variables"]
+    assert set(module.VARIABLES) <= set(variables)
+    assert set(variables) <= set(environment)

@@ -34,17 +34,16 @@ from rollout_status.store import StatusStore, StoreBusy
 from deployer.aws import S3ObjectVersions
 from deployer.errors import RetryableError
 from deployer.outcomes import Outcome, Result
-from deployer.requests import requests_from_event
+from deployer.requests import Request, requests_from_event
 from deployer.settings import Settings
 from deployer.stages import StageDeployer, environment_of
 from deployer.statuses import VersionStatuses
-from deployer.uploads import NotAnUpload
+from deployer.uploads import NotAnUpload, items_from_event
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
     from rollout_status.model import Entry
 
-    from deployer.requests import Request
     from deployer.stages import Decision
 
 logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "config-deployer"))
@@ -100,10 +99,7 @@ def deployer() -> StageDeployer:
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     requests = requests_from_event(event)
     if requests is None:
-        # Not the queue's event (a source this function is not wired to): named, never retried.
-        item = NotAnUpload(Outcome.UNRECOGNIZED, "not an event this function handles: not an SQS event")
-        _report(item.result())
-        return {"batchItemFailures": [], "results": [{**item.log_keys(), **item.result().as_dict()}]}
+        return _direct(event)
     failures: list[dict[str, str]] = []
     results: list[dict[str, Any]] = []
     waiting: dict[str, int] = {}
@@ -122,16 +118,53 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     return {"batchItemFailures": failures, "results": results}
 
 
+def _direct(event: dict[str, Any]) -> dict[str, Any]:
+    """An event straight from S3 or EventBridge (``sam local invoke``, or a user's own wiring):
+    each upload is a request into the first stage, decided now. With no queue to hold it, a
+    request that must wait, or may succeed later, is raised for Lambda's retries instead."""
+    results: list[dict[str, Any]] = []
+    retry: list[str] = []
+    first = settings.layout.first.name
+    for item in items_from_event(event):
+        # None-valued keys are left out of log lines until the deployment number is known.
+        logger.append_keys(**item.log_keys(), stage=first, deploymentNumber=None)
+        if isinstance(item, NotAnUpload):
+            _report(item.result())
+            results.append({**item.log_keys(), **item.result().as_dict()})
+            continue
+        request = Request(message_id="", receipt_handle="", stage=first, receive_count=1, item=item)
+        try:
+            decision = _decide(request)
+        except (RetryableError, StoreBusy, BotoCoreError, ClientError) as error:
+            logger.warning("Deployment will be retried", extra={"error": str(error)})
+            metrics.add_metric(name="UploadsRetried", unit=MetricUnit.Count, value=1)
+            retry.append(f"{item.key}@{item.version_id}: {error}")
+            continue
+        _report(decision.result)
+        if decision.result.outcome is Outcome.WAITING:
+            retry.append(f"{item.key}@{item.version_id}: {decision.result.reason}")
+            continue
+        results.append({**item.log_keys(), **decision.result.as_dict()})
+    logger.remove_keys(["bucket", "key", "versionId", "stage", "deploymentNumber"])
+    if retry:
+        raise RetryableError("; ".join(retry))
+    return {"results": results}
+
+
+def _decide(request: Request) -> Decision:
+    decision = deployer().decide(request)
+    environment = decision.environment
+    item = request.item
+    if environment is not None and not isinstance(item, NotAnUpload) and decision.configuration:
+        # Told before the outcome is logged: a failed status write is retried with the request.
+        statuses().report(item, environment, decision.result)
+    return decision
+
+
 def _handle(request: Request, results: list[dict[str, Any]]) -> int | None:
     """Decide and report one request; the seconds it stays on the queue, or None when it is done."""
-    decision: Decision | None = None
     try:
-        decision = deployer().decide(request)
-        environment = decision.environment
-        item = request.item
-        if environment is not None and not isinstance(item, NotAnUpload) and decision.configuration:
-            # Told before the outcome is logged: a failed status write is retried with the request.
-            statuses().report(item, environment, decision.result)
+        decision = _decide(request)
     except (RetryableError, StoreBusy, BotoCoreError, ClientError) as error:
         return _retry(request, error)
     result = decision.result

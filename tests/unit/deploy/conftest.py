@@ -8,6 +8,7 @@ progress (or with AllowRevert). The same decisions run against real clients in t
 from __future__ import annotations
 
 import io
+import sys
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -18,7 +19,11 @@ from botocore.stub import Stubber
 from deployer.aws import AppConfigDeployments, Deployment, S3ObjectVersions
 from deployer.errors import ConfigurationRefused, DeploymentConflict
 from deployer.rollout import Rollout, Target
+from deployer.stages import StageDeployer
 from deployer.uploads import Upload
+from rollout_status.layout import Configuration, Layout, Stage
+
+from tests.handlers import init
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -30,6 +35,37 @@ KEY = "feature-file.yml"
 PROFILE = "prof123"
 VERSION = "3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY"
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+# The variables the template sets with the default parameters (one configuration, one stage).
+VARIABLES = {
+    "CONFIG_BUCKET": BUCKET,
+    "CONFIGURATIONS": KEY,
+    "ENVIRONMENTS": "production",
+    "APPCONFIG_APPLICATION_ID": "app1234",
+    "APPCONFIG_PROFILE_ID_featurefileyml": PROFILE,
+    "APPCONFIG_ENVIRONMENT_ID_production": "env1234",
+    "APPCONFIG_DEPLOYMENT_STRATEGY_ID": "strat12",
+    "DEPLOY_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/deploy.fifo",
+    "DEPLOY_QUEUE_MAX_RECEIVES": "10",
+}
+LAYOUT = Layout(
+    bucket=BUCKET,
+    application_id="app1234",
+    configurations=(Configuration(KEY, KEY, PROFILE),),
+    stages=(Stage("production", "env1234", 0),),
+)
+
+
+def stage_deployer(s3: Any, appconfig: Any, layout: Layout = LAYOUT) -> StageDeployer:
+    """The handler's deployer on the given (stubbed) clients."""
+    return StageDeployer(
+        layout,
+        S3ObjectVersions(s3),
+        appconfig,
+        strategy_id="strat12",
+        kms_key_identifier=None,
+        sleep=lambda _: None,
+        before_stop=lambda key, environment: lambda version, number, reason: None,
+    )
 
 
 @dataclass
@@ -37,6 +73,9 @@ class Objects:
     newest: dict[str, str | None] = field(default_factory=dict)
     after_reads: list[str | None] = field(default_factory=list)
     """Versions that become newest after each read: a newer upload landing mid-decision."""
+
+    def superseded(self, newest: str | None) -> str:
+        return f"a newer version {newest} exists" if newest else "the object has been deleted since this upload"
 
     def newest_version(self, bucket: str, key: str) -> str | None:
         current = self.newest.get(key)
@@ -147,8 +186,7 @@ def clients() -> Iterator[tuple[Stubber, Stubber, Rollout]]:
 @pytest.fixture
 def logs() -> Iterator[io.StringIO]:
     """What the handler logs (its log handler keeps the stdout it found at import)."""
-    from deployer import handler
-
+    handler = sys.modules.get("deployer.handler") or init("deployer.handler", VARIABLES)
     stream = io.StringIO()
     previous = handler.logger.registered_handler.setStream(stream)  # type: ignore[attr-defined]
     yield stream
@@ -161,14 +199,14 @@ class ReportedStatuses:
     def __init__(self) -> None:
         self.reported: list[tuple[str | None, str]] = []
 
-    def report(self, upload: Any, result: Any) -> None:
+    def report(self, upload: Any, environment: Any, result: Any) -> None:
         self.reported.append((upload.version_id, result.outcome.value))
 
 
 @pytest.fixture(autouse=True)
 def statuses(monkeypatch: pytest.MonkeyPatch) -> ReportedStatuses:
     reported = ReportedStatuses()
-    from deployer import handler
+    handler = sys.modules.get("deployer.handler") or init("deployer.handler", VARIABLES)
 
     monkeypatch.setattr(handler, "statuses", lambda: reported)
     return reported

@@ -19,7 +19,7 @@ from deployer.uploads import NotAnUpload, Upload, items_from_event
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.unit.deploy.conftest import BUCKET, KEY, VERSION
+from tests.unit.deploy.conftest import BUCKET, KEY, VERSION, stage_deployer
 from tests.unit.deploy.test_handler_with_botocore import IDS, Context, deployment, handler
 
 if TYPE_CHECKING:
@@ -134,8 +134,8 @@ def test_anything_else_is_unrecognized_and_says_why(event: Any, why: str) -> Non
 @pytest.fixture
 def no_aws(clients: tuple[Stubber, Stubber, Rollout], monkeypatch: pytest.MonkeyPatch) -> None:
     """The handler's clients, stubbed with no responses: any AWS call fails the test."""
-    _, _, rollout = clients
-    monkeypatch.setattr(handler, "rollout", lambda: rollout)
+    s3_stub, appconfig_stub, _ = clients
+    monkeypatch.setattr(handler, "deployer", lambda: stage_deployer(s3_stub.client, appconfig_stub.client))
 
 
 def test_the_s3_test_event_is_ignored_with_a_log_line(no_aws: None, logs: io.StringIO) -> None:

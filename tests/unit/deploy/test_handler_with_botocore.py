@@ -14,8 +14,10 @@ from botocore.exceptions import ClientError
 from deployer.aws import AppConfigDeployments, S3ObjectVersions
 from deployer.errors import RetryableError
 from deployer.rollout import Rollout, Target
+from rollout_status.layout import Configuration, Layout, Stage
 
 from tests.handlers import init
+from tests.unit.deploy.conftest import VARIABLES, stage_deployer
 
 if TYPE_CHECKING:
     import io
@@ -29,18 +31,8 @@ if TYPE_CHECKING:
 EVENTS = Path(__file__).resolve().parents[3] / "events"
 BUCKET, KEY, VERSION = "config-bucket", "feature-file.yml", "3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY"
 IDS = {"ApplicationId": "app1234", "EnvironmentId": "env1234"}
-# The variables the template sets; each test puts its own stubbed rollout in place.
-handler = init(
-    "deployer.handler",
-    {
-        "CONFIG_BUCKET": BUCKET,
-        "CONFIG_KEY": KEY,
-        "APPCONFIG_APPLICATION_ID": "app1234",
-        "APPCONFIG_ENVIRONMENT_ID": "env1234",
-        "APPCONFIG_PROFILE_ID": "prof123",
-        "APPCONFIG_DEPLOYMENT_STRATEGY_ID": "strat12",
-    },
-)
+# The variables the template sets; each test puts its own stubbed deployer in place.
+handler = init("deployer.handler", VARIABLES)
 
 
 @pytest.fixture
@@ -48,8 +40,8 @@ def wired(
     clients: tuple[Stubber, Stubber, Rollout], monkeypatch: pytest.MonkeyPatch, statuses: ReportedStatuses
 ) -> tuple[Stubber, Stubber]:
     """The handler with the stubbed clients in place of the ones it builds from the environment."""
-    s3_stub, appconfig_stub, rollout = clients
-    monkeypatch.setattr(handler, "rollout", lambda: rollout)
+    s3_stub, appconfig_stub, _ = clients
+    monkeypatch.setattr(handler, "deployer", lambda: stage_deployer(s3_stub.client, appconfig_stub.client))
     return s3_stub, appconfig_stub
 
 
@@ -132,19 +124,14 @@ def test_url_encoded_key_is_decoded_before_the_exact_match(
     event = json.loads((EVENTS / "s3-put-url-encoded-key.json").read_text())
     record = event["Records"][0]["s3"]
     decoded = "team a/feature-file.yml"  # arrives as "team+a/feature-file.yml"
-    spaced = Rollout(
-        Target(record["bucket"]["name"], decoded, "prof123"),
-        S3ObjectVersions(cast("S3Client", s3_stub.client)),
-        AppConfigDeployments(
-            cast("AppConfigClient", appconfig_stub.client),
-            application_id="app1234",
-            environment_id="env1234",
-            profile_id="prof123",
-            strategy_id="strat12",
-        ),
-        sleep=lambda _: None,
+    layout = Layout(
+        bucket=record["bucket"]["name"],
+        application_id="app1234",
+        configurations=(Configuration("feature-file.yml", decoded, "prof123"),),
+        stages=(Stage("production", "env1234", 0),),
     )
-    monkeypatch.setattr(handler, "rollout", lambda: spaced)
+    spaced = stage_deployer(s3_stub.client, appconfig_stub.client, layout)
+    monkeypatch.setattr(handler, "deployer", lambda: spaced)
     # HeadObject is asked for the decoded key; a newer version exists, so nothing is deployed.
     s3_stub.add_response(
         "head_object", {"VersionId": "newer"}, {"Bucket": record["bucket"]["name"], "Key": decoded}

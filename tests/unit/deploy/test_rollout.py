@@ -6,7 +6,6 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import pytest
-from deployer.errors import EnvironmentBusy
 from deployer.outcomes import Outcome
 from deployer.rollout import Rollout, Target
 
@@ -132,9 +131,14 @@ def test_another_configuration_in_progress_is_not_ours_to_stop(
     rollout: Rollout, environment: Environment
 ) -> None:
     environment.add("7", "DEPLOYING", profile="someone-else")
-    with pytest.raises(EnvironmentBusy, match="another configuration"):
-        rollout.decide(upload("v2"))
+    result = rollout.decide(upload("v2"))
+    # Not a failure: the request waits for that deployment (the handler holds it on its queue).
+    assert result.outcome is Outcome.WAITING
+    assert "another configuration" in result.reason
+    assert int(result.details["holdSeconds"]) >= 1
+    assert result.details["blockingDeployment"] == "1"
     assert environment.stopped == []
+    assert environment.started == []
 
 
 def test_a_newer_upload_during_the_conflict_supersedes_instead_of_stopping(

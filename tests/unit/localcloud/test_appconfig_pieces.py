@@ -13,6 +13,7 @@ from localcloud.appconfig import wire
 from localcloud.appconfig.errors import ServiceError
 from localcloud.appconfig.faults import Faults, SdkAttempt
 from localcloud.appconfig.strategies import PREDEFINED, steps
+from localcloud.cfn.language_extensions import expand
 from localcloud.template import Resolver, Unresolved, load
 
 if TYPE_CHECKING:
@@ -114,19 +115,22 @@ def test_errors_carry_the_type_header_and_modelled_members() -> None:
 
 
 def test_template_resolver_on_the_projects_template() -> None:
-    template = load(ROOT / "template.yaml")
+    template = expand(load(ROOT / "template.yaml"), {}, region="us-east-1")
     resolver = Resolver(template)
     deploy = template["Resources"]["DeployFunction"]["Properties"]["Environment"]["Variables"]
-    assert resolver.resolve(deploy["CONFIG_KEY"]) == "feature-file.yml"
-    api = template["Resources"]["FlagsApiFunction"]["Properties"]
-    assert resolver.resolve(api["FunctionName"]) == "flags-api-00000000-0000-0000-0000-000000000000"
+    assert resolver.resolve(deploy["CONFIGURATIONS"]) == "feature-file.yml"
+    assert resolver.resolve(deploy["CONFIG_PREFIX"]) == ""
+    api = template["Resources"]["FlagsApiFunctionproduction"]["Properties"]
+    assert resolver.resolve(api["FunctionName"]) == "flags-api-production-000000000000"
     for resource in ("CONFIG_BUCKET", "APPCONFIG_APPLICATION_ID"):
         with pytest.raises(Unresolved):
             resolver.resolve(deploy[resource])  # !Ref of a resource
-    assert (
-        Resolver(template, {"ConfigPrefix": "team-a/"}).resolve(deploy["CONFIG_KEY"])
-        == "team-a/feature-file.yml"
-    )
+    assert Resolver(template, {"ConfigPrefix": "team-a/"}).resolve(deploy["CONFIG_PREFIX"]) == "team-a/"
+    # A list parameter is a list to Ref, as CloudFormation gives it.
+    assert Resolver(template, {"Environments": "staging, production"}).parameter("Environments") == [
+        "staging",
+        "production",
+    ]
 
 
 def test_fault_rules_are_consumed_call_by_call() -> None:

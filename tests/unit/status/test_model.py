@@ -146,6 +146,7 @@ def test_the_event_carries_the_problems_of_a_refusal_only() -> None:
 
 def test_metric_names_are_one_word_per_status() -> None:
     assert [s.metric_name for s in Status] == [
+        "StatusPending",
         "StatusDeploying",
         "StatusDeployed",
         "StatusRolledBack",
@@ -153,4 +154,4 @@ def test_metric_names_are_one_word_per_status() -> None:
         "StatusRejected",
         "StatusFailed",
     ]
-    assert [s for s in Status if not s.final] == [Status.DEPLOYING]
+    assert [s for s in Status if not s.final] == [Status.PENDING, Status.DEPLOYING]

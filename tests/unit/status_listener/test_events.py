@@ -1,18 +1,22 @@
-"""The status function's reading of AppConfig's deployment events and Lambda's failure records."""
+"""The status function's reading of AppConfig's deployment events, and its settings."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 import pytest
+from rollout_status.layout import Configuration, Layout, Stage
 from rollout_status.model import EnvironmentStatus, Status
-from status_listener import deployments, failures
+from status_listener import deployments
 from status_listener.settings import Settings, SettingsError
 
-EVENTS = Path(__file__).resolve().parents[3] / "events"
-SETTINGS = Settings("config-bucket", "feature-file.yml", "app1234", "env1234", "production", "prof123")
+SETTINGS = Layout(
+    bucket="config-bucket",
+    application_id="app1234",
+    configurations=(Configuration("feature-file.yml", "feature-file.yml", "prof123"),),
+    stages=(Stage("production", "env1234", 0),),
+)
+PRODUCTION = deployments.StageEnvironment("production", "app1234", "env1234")
 
 
 def appconfig_event(
@@ -72,7 +76,7 @@ def test_events_about_anything_else_name_nothing(event: dict[str, Any]) -> None:
 
 
 def test_complete_is_deployed() -> None:
-    change = deployments.change_for(deployment("COMPLETE"), SETTINGS, known(4))
+    change = deployments.change_for(deployment("COMPLETE"), PRODUCTION, known(4))
     assert change is not None
     assert (change.status, change.deployment_number, change.environment) == (Status.DEPLOYED, 4, "production")
 
@@ -86,7 +90,7 @@ def test_complete_is_deployed() -> None:
 )
 def test_an_alarm_rollback_names_the_alarm(description: str) -> None:
     log = [("DEPLOYMENT_STARTED", "USER", "started"), ("ROLLBACK_STARTED", "CLOUDWATCH_ALARM", description)]
-    change = deployments.change_for(deployment("ROLLED_BACK", *log), SETTINGS, known(4))
+    change = deployments.change_for(deployment("ROLLED_BACK", *log), PRODUCTION, known(4))
     assert change is not None
     assert (change.status, change.alarm) == (Status.ROLLED_BACK, "ConsumerErrors")
     assert change.reason == "deployment 4 rolled back by alarm ConsumerErrors"
@@ -94,7 +98,7 @@ def test_an_alarm_rollback_names_the_alarm(description: str) -> None:
 
 def test_a_users_stop_of_a_known_deployment_is_a_rollback() -> None:
     log = [("ROLLBACK_STARTED", "USER", "Deployment stopped by the user")]
-    change = deployments.change_for(deployment("ROLLED_BACK", *log), SETTINGS, known(4))
+    change = deployments.change_for(deployment("ROLLED_BACK", *log), PRODUCTION, known(4))
     assert change is not None
     assert (change.status, change.alarm) == (Status.ROLLED_BACK, None)
     assert "stopped by a user" in change.reason
@@ -105,70 +109,31 @@ def test_a_stop_of_a_deployment_the_record_does_not_know_is_the_deploy_functions
     current: EnvironmentStatus | None,
 ) -> None:
     log = [("ROLLBACK_STARTED", "USER", "Deployment stopped by the user")]
-    assert deployments.change_for(deployment("ROLLED_BACK", *log), SETTINGS, current) is None
+    assert deployments.change_for(deployment("ROLLED_BACK", *log), PRODUCTION, current) is None
 
 
 def test_a_deployment_still_rolling_out_is_deploying_and_rolling_back_waits_for_its_end() -> None:
-    change = deployments.change_for(deployment("BAKING"), SETTINGS, None)
+    change = deployments.change_for(deployment("BAKING"), PRODUCTION, None)
     assert change is not None
     assert (change.status, change.reason) == (Status.DEPLOYING, "deployment 4 baking, 50% of targets")
-    assert deployments.change_for(deployment("ROLLING_BACK"), SETTINGS, None) is None
-
-
-def test_another_configurations_deployment_says_nothing() -> None:
-    other = {**deployment("COMPLETE"), "ConfigurationProfileId": "someone-else"}
-    assert deployments.change_for(other, SETTINGS, None) is None
-
-
-def failure(payload: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "source": "lambda",
-        "detail-type": failures.DETAIL_TYPE,
-        "detail": {
-            "requestContext": {"condition": "RetriesExhausted", "approximateInvokeCount": 3},
-            "requestPayload": payload,
-            "responsePayload": {"errorType": "RetryableError", "errorMessage": "InternalServerException"},
-        },
-    }
-
-
-def test_a_failed_eventbridge_upload_is_failed_with_the_error() -> None:
-    payload = json.loads((EVENTS / "eventbridge-object-created.json").read_text())
-    (upload,) = failures.failed_uploads(failure(payload))
-    assert (upload.bucket, upload.key) == (
-        payload["detail"]["bucket"]["name"],
-        payload["detail"]["object"]["key"],
-    )
-    assert upload.version_id == payload["detail"]["object"]["version-id"]
-    change = failures.change_for(failure(payload), "production")
-    assert change.status is Status.FAILED
-    assert change.deployment_number is None
-    assert change.reason == (
-        "Lambda gave up after 3 attempts (RetriesExhausted): RetryableError: InternalServerException; "
-        "the event waits on the failure queue for a replay"
-    )
-
-
-def test_a_failed_s3_notification_record_is_read_with_its_decoded_key_and_uploader() -> None:
-    payload = json.loads((EVENTS / "s3-put-url-encoded-key.json").read_text())
-    (upload,) = failures.failed_uploads(failure(payload))
-    record = payload["Records"][0]
-    assert upload.key == record["s3"]["object"]["key"].replace("+", " ")
-    assert upload.uploader.principal == record["userIdentity"]["principalId"]
-
-
-@pytest.mark.parametrize(
-    "event",
-    [
-        {"source": "lambda", "detail-type": "Lambda Function Invocation Result - Success", "detail": {}},
-        failure({"Records": [{"s3": {"bucket": {"name": "b"}, "object": {"key": "k"}}}]}),  # no version
-        appconfig_event(),
-    ],
-)
-def test_anything_else_is_no_failed_upload(event: dict[str, Any]) -> None:
-    assert failures.failed_uploads(event) == []
+    assert deployments.change_for(deployment("ROLLING_BACK"), PRODUCTION, None) is None
 
 
 def test_settings_name_every_missing_variable() -> None:
-    with pytest.raises(SettingsError, match="CONFIG_KEY, APPCONFIG_APPLICATION_ID"):
+    with pytest.raises(SettingsError, match="APPCONFIG_APPLICATION_ID, CONFIGURATIONS, ENVIRONMENTS"):
         Settings.from_environment({"CONFIG_BUCKET": "b"})
+
+
+def test_settings_refuse_an_approval_that_is_neither_auto_nor_manual() -> None:
+    environ = {
+        "CONFIG_BUCKET": "b",
+        "APPCONFIG_APPLICATION_ID": "app1234",
+        "CONFIGURATIONS": "feature-file.yml",
+        "ENVIRONMENTS": "production",
+        "APPCONFIG_PROFILE_ID_featurefileyml": "prof123",
+        "APPCONFIG_ENVIRONMENT_ID_production": "env1234",
+        "DEPLOY_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/deploy.fifo",
+    }
+    assert Settings.from_environment({**environ, "PROMOTION_APPROVAL": "manual"}).promotion_approval == "manual"
+    with pytest.raises(SettingsError, match="PROMOTION_APPROVAL must be auto or manual"):
+        Settings.from_environment({**environ, "PROMOTION_APPROVAL": "sometimes"})
