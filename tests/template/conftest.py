@@ -38,12 +38,15 @@ def tool(name: str) -> Path:
 
 @pytest.fixture(scope="session")
 def template() -> dict[str, Any]:
+    """With the default parameters, its loops expanded (one configuration, one stage)."""
     from cfnlint.decode import decode  # long-form intrinsics, whatever tags the file uses
+
+    from localcloud.cfn.language_extensions import expand
 
     decoded, problems = decode(str(ROOT / "template.yaml"))
     assert not problems, problems
     assert decoded is not None
-    return dict(decoded)
+    return expand(dict(decoded), {}, region="us-east-1")
 
 
 BSD_CP = Path(__file__).with_name("bsd")
@@ -94,6 +97,7 @@ def transform(
     template: dict[str, Any] | None = None, *, stack_name: str = "config-rollout", **parameters: str
 ) -> dict[str, Any]:
     """The template as CloudFormation creates it: after AWS's SAM transform, for this stack name."""
+    from localcloud.cfn.language_extensions import expand
     from localcloud.cfn.transform import sam_transform
     from localcloud.moto import aws_managed_policy_arns
     from localcloud.template import PSEUDO, load
@@ -105,8 +109,10 @@ def transform(
     }
     source = template if template is not None else load(ROOT / "template.yaml")
     defaults = {k: v["Default"] for k, v in source.get("Parameters", {}).items() if "Default" in v}
+    # CloudFormation runs AWS::LanguageExtensions (the loops) before the SAM transform.
+    expanded = expand(source, parameters, region="us-east-1")
     transformed = sam_transform(
-        source,
+        expanded,
         base=ROOT,
         parameters={**defaults, **parameters, **pseudo},
         region="us-east-1",

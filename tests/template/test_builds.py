@@ -45,7 +45,12 @@ def test_the_function_and_layer_builds_ran_with_the_bsd_like_cp(built: Build) ->
     assert not [
         call for call in built.cp_calls if any(a.startswith("-") and "n" in a for a in call.split()[1:])
     ]
-    for artifact in ("DeployFunction", "ValidatorFunction", "FlagsApiFunction", "OrderWorkerFunction"):
+    for artifact in (
+        "DeployFunction",
+        "ValidatorFunction",
+        "FlagsApiFunctionproduction",
+        "OrderWorkerFunctionproduction",
+    ):
         assert (built.dir / artifact).is_dir()
     assert (built.dir / "AppConfigCacheLayer" / "extensions" / "appconfig-cache").is_file()
 

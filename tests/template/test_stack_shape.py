@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from localcloud.cfn import names
+from localcloud.cfn.language_extensions import expand
 from localcloud.cfn.order import created_before, creation_order, dependency_graph
 from localcloud.cfn.resources import Creators, Place, Records
 from localcloud.cfn.transform import Transformed
@@ -24,10 +25,10 @@ assert names.STACK_NAME.fullmatch(LONGEST_STACK_NAME)
 def test_the_configuration_profile_is_created_only_after_the_bucket_exists() -> None:
     """AppConfig checks the S3 location when it creates the profile (issue 10, item 5)."""
     template = transform()
-    assert created_before(template, "ConfigBucket", "ConfigurationProfile")
+    assert created_before(template, "ConfigBucket", "Profilefeaturefileyml")
     order = creation_order(template, template["Resources"])
-    assert order.index("ConfigBucket") < order.index("ConfigurationProfile")
-    assert order.index("RetrievalRole") < order.index("ConfigurationProfile")
+    assert order.index("ConfigBucket") < order.index("Profilefeaturefileyml")
+    assert order.index("RetrievalRole") < order.index("Profilefeaturefileyml")
 
 
 def test_the_bucket_refers_to_nothing() -> None:
@@ -39,15 +40,15 @@ def test_the_bucket_refers_to_nothing() -> None:
 def test_the_order_check_fails_for_a_profile_that_only_names_the_bucket() -> None:
     """The profile waits through its location and through its retrieval role's policy; a
     profile with neither (as with the names derived by hand this template used to have) would not."""
-    source = load(ROOT / "template.yaml")
-    profile = source["Resources"]["ConfigurationProfile"]["Properties"]
+    source = expand(load(ROOT / "template.yaml"), {}, region="us-east-1")
+    profile = source["Resources"]["Profilefeaturefileyml"]["Properties"]
     profile["LocationUri"] = "s3://a-bucket-named-by-hand/feature-file.yml"
     profile["RetrievalRoleArn"] = "arn:aws:iam::123456789012:role/named-by-hand"
     # Its validator's variables name the bucket too (the object it leaves refusal reports for).
     validator = source["Resources"]["ValidatorFunction"]["Properties"]
     validator["Environment"]["Variables"]["CONFIG_BUCKET"] = "a-bucket-named-by-hand"
     validator["Policies"] = []
-    assert not created_before(transform(source), "ConfigBucket", "ConfigurationProfile")
+    assert not created_before(transform(source), "ConfigBucket", "Profilefeaturefileyml")
 
 
 @pytest.mark.parametrize(
@@ -79,8 +80,8 @@ def test_every_name_fits_its_service_for_any_valid_stack_name(stack_name: str) -
     explicit = _explicit_names(transform(stack_name=stack_name), stack_name)
     # The functions, the strategy and the log groups are named by the template itself.
     assert {
-        "FlagsApiFunction",
-        "OrderWorkerFunction",
+        "FlagsApiFunctionproduction",
+        "OrderWorkerFunctionproduction",
         "CustomDeploymentStrategy",
         "DeployFunctionLogGroup",
     } <= set(explicit)
@@ -90,14 +91,14 @@ def test_every_name_fits_its_service_for_any_valid_stack_name(stack_name: str) -
 
 def test_a_name_built_from_the_stack_name_breaks_the_limit_at_the_longest_stack_name() -> None:
     """The check above can fail: the names this template had before (stack name + suffix)."""
-    source = copy.deepcopy(load(ROOT / "template.yaml"))
-    source["Resources"]["FlagsApiFunction"]["Properties"]["FunctionName"] = {
+    source = copy.deepcopy(expand(load(ROOT / "template.yaml"), {}, region="us-east-1"))
+    source["Resources"]["FlagsApiFunctionproduction"]["Properties"]["FunctionName"] = {
         "Fn::Sub": "${AWS::StackName}-flags-api"
     }
     explicit = _explicit_names(transform(source, stack_name=LONGEST_STACK_NAME), LONGEST_STACK_NAME)
-    resource_type, name = explicit["FlagsApiFunction"]
+    resource_type, name = explicit["FlagsApiFunctionproduction"]
     with pytest.raises(names.NameError_, match="138 characters; AWS::Lambda::Function allows 64"):
-        names.check(resource_type, "FlagsApiFunction", name)
+        names.check(resource_type, "FlagsApiFunctionproduction", name)
 
 
 def test_generated_names_fit_and_look_like_cloudformations() -> None:

@@ -11,7 +11,6 @@ import pytest
 from deployer.outcomes import Outcome
 from deployer.statuses import WRITES as DEPLOY_FUNCTION_WRITES
 from status_listener.deployments import WRITES as DEPLOYMENT_EVENT_WRITES
-from status_listener.failures import WRITES as FAILURE_WRITES
 
 from tests.template.conftest import ROOT
 
@@ -19,8 +18,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from pathlib import Path
 
-RECORDS = "${ConfigBucket.Arn}/${ConfigPrefix}${ConfigKey}.rollout/*"
-OBJECT = "${ConfigBucket.Arn}/${ConfigPrefix}${ConfigKey}"
+RECORDS = "${ConfigBucket.Arn}/${ConfigPrefix}feature-file.yml.rollout/*"
+OBJECT = "${ConfigBucket.Arn}/${ConfigPrefix}feature-file.yml"
 DEFAULT_BUS = "arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/default"
 STATUS_WRITERS = ("DeployFunction", "StatusFunction")
 
@@ -35,8 +34,14 @@ def _sub(value: Any) -> Any:
 
 
 def _statements(template: dict[str, Any], function: str) -> dict[str, dict[str, Any]]:
-    (policy,) = template["Resources"][function]["Properties"]["Policies"]
-    return {s["Sid"]: s for s in policy["Statement"] if "Sid" in s}
+    """The function's own policy and the ``AWS::IAM::Policy`` resources of its role (one per
+    configuration or stage; with the default parameters, one of each)."""
+    resources = template["Resources"]
+    statements = [s for p in resources[function]["Properties"].get("Policies", []) for s in p["Statement"]]
+    for resource in resources.values():
+        if resource["Type"] == "AWS::IAM::Policy" and {"Ref": f"{function}Role"} in resource["Properties"]["Roles"]:
+            statements += resource["Properties"]["PolicyDocument"]["Statement"]
+    return {s["Sid"]: s for s in statements if "Sid" in s}
 
 
 @pytest.mark.parametrize("function", STATUS_WRITERS)
@@ -45,8 +50,9 @@ def test_status_writers_may_touch_records_tags_and_status_events_only(
 ) -> None:
     statements = _statements(template, function)
     records = statements["ReadAndWriteStatusRecords"]
+    # PutObjectTagging: records are tagged for the lifecycle rule that keeps no stale copies.
     assert (sorted(records["Action"]), _sub(records["Resource"])) == (
-        ["s3:GetObject", "s3:PutObject"],
+        ["s3:GetObject", "s3:PutObject", "s3:PutObjectTagging"],
         RECORDS,
     )
     tags = statements["TagVersionsWithTheirStatus"]
@@ -57,14 +63,6 @@ def test_status_writers_may_touch_records_tags_and_status_events_only(
         "s3:PutObjectVersionTagging",
     ]
     assert _sub(tags["Resource"]) == OBJECT
-    if function == "DeployFunction":
-        # SAM's policy for its EventBridge on-failure destination lets it put events on the bus.
-        destination = template["Resources"][function]["Properties"]["EventInvokeConfig"]["DestinationConfig"]
-        assert (destination["OnFailure"]["Type"], _sub(destination["OnFailure"]["Destination"])) == (
-            "EventBridge",
-            DEFAULT_BUS,
-        )
-        return
     events = statements["AnnounceStatusChanges"]
     assert (events["Action"], _sub(events["Resource"])) == ("events:PutEvents", DEFAULT_BUS)
     assert events["Condition"] == {"StringEquals": {"events:source": "s3-appconfig-rollout"}}
@@ -77,41 +75,51 @@ def test_the_validator_may_only_leave_reports(template: dict[str, Any]) -> None:
     assert report["Action"] == "s3:PutObject"
     assert (
         _sub(report["Resource"])
-        == "${ConfigBucket.Arn}/${ConfigPrefix}${ConfigKey}.rollout/*.validation.json"
+        == "${ConfigBucket.Arn}/${ConfigPrefix}feature-file.yml.rollout/*.validation.json"
     )
 
 
 def test_the_status_function_reads_deployments_with_every_required_resource_type(
     template: dict[str, Any],
 ) -> None:
-    statement = _statements(template, "StatusFunction")["ReadWhatBecameOfADeployment"]
+    statements = _statements(template, "StatusFunction")
+    application = statements["ReadTheDeploymentsOfThisApplication"]
+    assert "appconfig:GetDeployment" in application["Action"]
+    assert _sub(application["Resource"]).endswith(":application/${Application}")
+    statement = statements["ReadWhatBecameOfADeployment"]  # the stage's own
     assert statement["Action"] == "appconfig:GetDeployment"
     resources = [_sub(r) for r in statement["Resource"]]
     assert [r.split(":application/", 1)[-1] for r in resources] == [
-        "${Application}",
-        "${Application}/environment/${Environment.EnvironmentId}",
-        "${Application}/environment/${Environment.EnvironmentId}/deployment/*",
+        "${Application}/environment/${Environmentproduction.EnvironmentId}",
+        "${Application}/environment/${Environmentproduction.EnvironmentId}/deployment/*",
     ]
 
 
-def test_the_status_function_hears_appconfigs_deployment_events_of_this_environment(
+def test_the_status_function_hears_appconfigs_deployment_events_of_this_application(
     template: dict[str, Any],
 ) -> None:
+    """Every stage's events: the association is on the application (all its environments), and the
+    function's settings name each stage's environment, so another application's events say nothing."""
     resources = template["Resources"]
     association = resources["DeploymentEventsAssociation"]["Properties"]
     assert association["ExtensionIdentifier"] == "AWS.AppConfig.DeploymentNotificationsToEventBridge"
-    assert _sub(association["ResourceIdentifier"]).endswith(
-        ":application/${Application}/environment/${Environment.EnvironmentId}"
-    )
-    pattern = resources["StatusFunction"]["Properties"]["Events"]["DeploymentEvents"]["Properties"]["Pattern"]
+    assert _sub(association["ResourceIdentifier"]).endswith(":application/${Application}")
+    properties = resources["StatusFunction"]["Properties"]
+    pattern = properties["Events"]["DeploymentEvents"]["Properties"]["Pattern"]
     assert pattern["source"] == ["aws.appconfig"]
-    assert pattern["detail"]["Environment"]["Id"] == [{"Fn::GetAtt": ["Environment", "EnvironmentId"]}]
+    assert pattern["detail"]["Application"]["Id"] == [{"Ref": "Application"}]
+    variables = properties["Environment"]["Variables"]
+    assert variables["APPCONFIG_ENVIRONMENT_ID_production"] == {
+        "Fn::GetAtt": ["Environmentproduction", "EnvironmentId"]
+    }
 
 
 def test_records_keep_no_stale_copies(template: dict[str, Any]) -> None:
     rules = template["Resources"]["ConfigBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
     records = next(r for r in rules if r["Id"] == "StatusRecordsKeepNoHistory")
-    assert _sub(records["Prefix"]) == "${ConfigPrefix}${ConfigKey}.rollout/"
+    # Every configuration's records (tagged), none of the configurations themselves.
+    assert records["Prefix"] == {"Ref": "ConfigPrefix"}
+    assert records["TagFilters"] == [{"Key": "rollout-record", "Value": "true"}]
     assert records["NoncurrentVersionExpiration"] == {"NoncurrentDays": 1}
 
 
@@ -154,7 +162,7 @@ def _emitted() -> set[tuple[str, str]]:
     }
     found |= {("config-deployer", o.metric_name) for o in Outcome}
     found |= {("config-deployer", s.metric_name) for s in DEPLOY_FUNCTION_WRITES}
-    found |= {("rollout-status", s.metric_name) for s in DEPLOYMENT_EVENT_WRITES | FAILURE_WRITES}
+    found |= {("rollout-status", s.metric_name) for s in DEPLOYMENT_EVENT_WRITES}
     return found
 
 
@@ -170,15 +178,13 @@ def test_every_metric_on_the_dashboard_is_one_a_function_emits(template: dict[st
     emitted = _emitted()
     plotted = [m for w in body["widgets"] if w["type"] == "metric" for m in w["properties"]["metrics"]]
     assert plotted
-    for namespace, metric, dimension, value in plotted:
+    # Every stage's consumers, whatever the stages: one search for this stack's functions' errors.
+    (search,) = [m[0] for m in plotted if isinstance(m[0], dict)]
+    assert search["expression"].startswith("SEARCH('{AWS/Lambda,FunctionName} MetricName=\"Errors\" ${StackSuffix}'")
+    for namespace, metric, dimension, value in (m for m in plotted if not isinstance(m[0], dict)):
         if namespace == "ConfigRollout":
             assert dimension == "service"
             assert (value, metric) in emitted, f"{metric} of {value} is plotted but never emitted"
-        elif namespace == "AWS/Lambda":
-            assert (metric, dimension, value) in {
-                ("Errors", "FunctionName", "${FlagsApi}"),
-                ("Errors", "FunctionName", "${OrderWorker}"),
-            }
         else:
             assert (namespace, metric, dimension) == (
                 "AWS/SQS",
@@ -186,9 +192,9 @@ def test_every_metric_on_the_dashboard_is_one_a_function_emits(template: dict[st
                 "QueueName",
             )
             assert value in ("${DeployFailureQueue.QueueName}", "${StatusFailureQueue.QueueName}")
-    statuses = {m[1] for m in plotted if m[1].startswith("Status")}
+    statuses = {m[1] for m in plotted if len(m) > 1 and m[1].startswith("Status")}
     assert statuses == {
-        s.metric_name for s in DEPLOY_FUNCTION_WRITES | DEPLOYMENT_EVENT_WRITES | FAILURE_WRITES
+        s.metric_name for s in DEPLOY_FUNCTION_WRITES | DEPLOYMENT_EVENT_WRITES
     }
     # The alarm widget lists alarms of this template.
     (alarms,) = [w for w in body["widgets"] if w["type"] == "alarm"]

@@ -16,7 +16,7 @@ from tests.template.conftest import ROOT, tool
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-OBJECT_ARN = "${ConfigBucket.Arn}/${ConfigPrefix}${ConfigKey}"
+OBJECT_ARN = "${ConfigBucket.Arn}/${ConfigPrefix}feature-file.yml"
 BUCKET_ARN = {"Fn::GetAtt": ["ConfigBucket", "Arn"]}
 
 
@@ -69,33 +69,49 @@ def test_the_built_template_leaves_the_architecture_to_deploy_time(sam_build: Ca
 
 
 def test_every_new_version_of_exactly_the_key_reaches_the_deploy_function(template: dict[str, Any]) -> None:
-    """S3 -> EventBridge: every API that creates a version sends "Object Created"; the rule
-    matches the exact bucket and key, so no suffix filter lets "my-feature-file.yml" through."""
+    """S3 -> EventBridge -> the deploy queue -> the function: every API that creates a version sends
+    "Object Created"; the rule matches the exact bucket and key, so no suffix filter lets
+    "my-feature-file.yml" through; the queue hands the first stage one request at a time."""
     resources = template["Resources"]
     bucket = resources["ConfigBucket"]["Properties"]
     assert bucket["NotificationConfiguration"] == {"EventBridgeConfiguration": {"EventBridgeEnabled": True}}
-    (event,) = resources["DeployFunction"]["Properties"]["Events"].values()
-    assert event["Type"] == "EventBridgeRule"
-    assert event["Properties"]["Pattern"] == {
+    rule = resources["Uploadsfeaturefileyml"]["Properties"]
+    assert rule["EventPattern"] == {
         "source": ["aws.s3"],
         "detail-type": ["Object Created"],
         "detail": {
             "bucket": {"name": [{"Ref": "ConfigBucket"}]},
-            "object": {"key": [{"Fn::Sub": "${ConfigPrefix}${ConfigKey}"}]},
+            "object": {"key": [{"Fn::Sub": "${ConfigPrefix}feature-file.yml"}]},
         },
     }
-    assert "EventBusName" not in event["Properties"]  # S3 sends to the default bus only
+    assert "EventBusName" not in rule  # S3 sends to the default bus only
+    (target,) = rule["Targets"]
+    assert target["Arn"] == {"Fn::GetAtt": ["DeployQueue", "Arn"]}
+    # The message group is the first stage: its requests are handed out one at a time, in order.
+    assert target["SqsParameters"] == {"MessageGroupId": {"Fn::Select": [0, {"Ref": "Environments"}]}}
+    queue = resources["DeployQueue"]["Properties"]
+    assert queue["FifoQueue"] is True
+    assert queue["ContentBasedDeduplication"] is True  # a repeated delivery of one event is one message
+    (event,) = resources["DeployFunction"]["Properties"]["Events"].values()
+    assert event["Type"] == "SQS"
+    assert event["Properties"]["Queue"] == {"Fn::GetAtt": ["DeployQueue", "Arn"]}
+    assert event["Properties"]["BatchSize"] == 1
+    assert event["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
 
 
 def test_profile_points_at_the_bucket_and_key_the_function_watches(template: dict[str, Any]) -> None:
     resources = template["Resources"]
-    profile = resources["ConfigurationProfile"]["Properties"]
+    profile = resources["Profilefeaturefileyml"]["Properties"]
     assert profile["Type"] == "AWS.Freeform"
-    assert profile["LocationUri"] == {"Fn::Sub": "s3://${ConfigBucket}/${ConfigPrefix}${ConfigKey}"}
+    assert profile["LocationUri"] == {"Fn::Sub": "s3://${ConfigBucket}/${ConfigPrefix}feature-file.yml"}
     assert "BucketName" not in resources["ConfigBucket"]["Properties"]  # CloudFormation names it
     variables = resources["DeployFunction"]["Properties"]["Environment"]["Variables"]
     assert variables["CONFIG_BUCKET"] == {"Ref": "ConfigBucket"}
-    assert variables["CONFIG_KEY"] == {"Fn::Sub": "${ConfigPrefix}${ConfigKey}"}
+    assert variables["CONFIG_PREFIX"] == {"Ref": "ConfigPrefix"}
+    assert variables["CONFIGURATIONS"] == {"Fn::Join": [",", {"Ref": "Configurations"}]}
+    assert variables["APPCONFIG_PROFILE_ID_featurefileyml"] == {
+        "Fn::GetAtt": ["Profilefeaturefileyml", "ConfigurationProfileId"]
+    }
 
 
 def test_bucket_is_versioned_private_encrypted_and_tls_only(template: dict[str, Any]) -> None:
@@ -115,15 +131,23 @@ def test_bucket_is_versioned_private_encrypted_and_tls_only(template: dict[str, 
     assert statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
 
 
+def _policies_of(template: dict[str, Any], role: str) -> list[dict[str, Any]]:
+    """The statements of the role's ``AWS::IAM::Policy`` resources (one per configuration or stage)."""
+    return [
+        statement
+        for resource in template["Resources"].values()
+        if resource["Type"] == "AWS::IAM::Policy" and {"Ref": role} in resource["Properties"]["Roles"]
+        for statement in resource["Properties"]["PolicyDocument"]["Statement"]
+    ]
+
+
 def test_retrieval_role_holds_exactly_the_documented_s3_permissions(template: dict[str, Any]) -> None:
     role = template["Resources"]["RetrievalRole"]["Properties"]
     (trust,) = role["AssumeRolePolicyDocument"]["Statement"]
     assert trust["Principal"] == {"Service": "appconfig.amazonaws.com"}
     (policy,) = role["Policies"]
-    grants = {
-        tuple(sorted(_as_list(s["Action"]))): _resource(s["Resource"])
-        for s in _statements(policy["PolicyDocument"]["Statement"])
-    }
+    statements = [*policy["PolicyDocument"]["Statement"], *_policies_of(template, "RetrievalRole")]
+    grants = {tuple(sorted(_as_list(s["Action"]))): _resource(s["Resource"]) for s in _statements(statements)}
     assert grants == {
         ("s3:GetObject", "s3:GetObjectVersion"): OBJECT_ARN,
         (
@@ -140,13 +164,19 @@ def test_retrieval_role_holds_exactly_the_documented_s3_permissions(template: di
 
 def test_deploy_function_policy_is_scoped_to_this_configuration(template: dict[str, Any]) -> None:
     (policy,) = template["Resources"]["DeployFunction"]["Properties"]["Policies"]
-    statements = _statements(policy["Statement"])
+    statements = _statements([*policy["Statement"], *_policies_of(template, "DeployFunctionRole")])
     actions = sorted(a for s in statements for a in _as_list(s["Action"]))
     assert actions == [
         "appconfig:GetDeployment",
+        "appconfig:GetDeployment",
+        "appconfig:ListDeployments",
         "appconfig:ListDeployments",
         "appconfig:StartDeployment",
+        "appconfig:StartDeployment",
+        "appconfig:StartDeployment",
         "appconfig:StopDeployment",
+        "appconfig:StopDeployment",
+        "events:PutEvents",
         "kms:GenerateDataKey",
         "s3:GetObject",
         "s3:GetObject",
@@ -155,7 +185,9 @@ def test_deploy_function_policy_is_scoped_to_this_configuration(template: dict[s
         "s3:ListBucket",
         "s3:PutObject",
         "s3:PutObjectTagging",
+        "s3:PutObjectTagging",
         "s3:PutObjectVersionTagging",
+        "sqs:ChangeMessageVisibility",
     ]
     for statement in statements:
         for resource in _as_list(statement["Resource"]):
@@ -167,28 +199,26 @@ def test_deploy_function_policy_is_scoped_to_this_configuration(template: dict[s
     # Listing is limited to the configuration object's own key (after S3's 403 for a deleted key).
     listing = next(s for s in statements if s["Action"] == "s3:ListBucket")
     assert listing["Resource"] == BUCKET_ARN
-    assert listing["Condition"] == {"StringEquals": {"s3:prefix": {"Fn::Sub": "${ConfigPrefix}${ConfigKey}"}}}
+    assert listing["Condition"] == {"StringEquals": {"s3:prefix": {"Fn::Sub": "${ConfigPrefix}feature-file.yml"}}}
 
 
-def test_failed_events_are_retried_then_kept_on_an_encrypted_queue(template: dict[str, Any]) -> None:
+def test_failed_requests_are_retried_then_kept_on_an_encrypted_queue(template: dict[str, Any]) -> None:
     resources = template["Resources"]
-    config = resources["DeployFunction"]["Properties"]["EventInvokeConfig"]
-    assert 0 < config["MaximumRetryAttempts"] <= 2
-    assert 60 <= config["MaximumEventAgeInSeconds"] <= 21600
-    # Through the default bus, whose rule keeps the record itself on the queue and tells the
-    # status function.
-    assert config["DestinationConfig"]["OnFailure"]["Type"] == "EventBridge"
-    assert _resource(config["DestinationConfig"]["OnFailure"]["Destination"]).endswith(":event-bus/default")
-    rule = resources["DeployFailuresRule"]["Properties"]
-    assert rule["EventPattern"]["detail-type"] == ["Lambda Function Invocation Result - Failure"]
-    targets = {t["Id"]: t for t in rule["Targets"]}
-    assert targets["FailureQueue"] == {
-        "Id": "FailureQueue",
-        "Arn": {"Fn::GetAtt": ["DeployFailureQueue", "Arn"]},
-        "InputPath": "$.detail",
-    }
-    assert targets["StatusFunction"]["Arn"] == {"Fn::GetAtt": ["StatusFunction", "Arn"]}
-    assert resources["DeployFailureQueue"]["Properties"]["SqsManagedSseEnabled"] is True
+    queue = resources["DeployQueue"]["Properties"]
+    redrive = queue["RedrivePolicy"]
+    assert redrive["deadLetterTargetArn"] == {"Fn::GetAtt": ["DeployFailureQueue", "Arn"]}
+    # One source for the threshold: the function marks the version failed on the last receive.
+    # (the expansion of the loops resolves the !FindInMap both name)
+    variables = resources["DeployFunction"]["Properties"]["Environment"]["Variables"]
+    assert redrive["maxReceiveCount"] == variables["DEPLOY_QUEUE_MAX_RECEIVES"]
+    assert redrive["maxReceiveCount"] == template["Mappings"]["DeployQueue"]["Redrive"]["MaxReceiveCount"]
+    assert 1 < redrive["maxReceiveCount"] <= 20
+    # AWS: at least six times the function's timeout, so a batch in progress is not handed out twice.
+    assert queue["VisibilityTimeout"] >= 6 * resources["DeployFunction"]["Properties"]["Timeout"]
+    failures = resources["DeployFailureQueue"]["Properties"]
+    assert failures["FifoQueue"] is True  # the dead-letter queue of a FIFO queue is FIFO
+    assert failures["SqsManagedSseEnabled"] is True
+    assert queue["SqsManagedSseEnabled"] is True
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -226,7 +256,8 @@ def _has_python313() -> bool:
 
 
 @pytest.mark.parametrize(
-    ("function", "package"), [("FlagsApiFunction", "flags_api"), ("OrderWorkerFunction", "order_worker")]
+    ("function", "package"),
+    [("FlagsApiFunctionproduction", "flags_api"), ("OrderWorkerFunctionproduction", "order_worker")],
 )
 def test_consumers_carry_their_code_and_powertools_but_no_parser(
     sam_build: Callable[[], Path], function: str, package: str
@@ -242,27 +273,34 @@ def test_consumers_carry_their_code_and_powertools_but_no_parser(
 
 def test_consumers_use_the_layer_and_may_read_only_their_configuration(template: dict[str, Any]) -> None:
     resources = template["Resources"]
-    for name in ("FlagsApiFunction", "OrderWorkerFunction"):
+    for name in ("FlagsApiFunctionproduction", "OrderWorkerFunctionproduction"):
         props = resources[name]["Properties"]
         assert props["Layers"] == [{"Ref": "AppConfigCacheLayer"}]
         variables = props["Environment"]["Variables"]
+        assert variables["APPCONFIG_ENVIRONMENT"] == "production"
         assert "AWS_APPCONFIG_EXTENSION_PREFETCH_LIST" in variables
         assert "AWS_APPCONFIG_EXTENSION_POLL_INTERVAL_SECONDS" in variables
-        (statement,) = props["Policies"][0]["Statement"]
-        assert sorted(statement["Action"]) == [
-            "appconfig:GetLatestConfiguration",
-            "appconfig:StartConfigurationSession",
-        ]
-        assert _resource(statement["Resource"]).endswith(
-            "configuration/${ConfigurationProfile.ConfigurationProfileId}"
-        )
+        assert "Policies" not in props  # the stage's policy below names the consumers' roles
+    policy = resources["ConsumersReadproductionfeaturefileyml"]["Properties"]
+    assert policy["Roles"] == [
+        {"Fn::Sub": "${FlagsApiFunctionproductionRole}"},
+        {"Fn::Sub": "${OrderWorkerFunctionproductionRole}"},
+    ]
+    (statement,) = policy["PolicyDocument"]["Statement"]
+    assert sorted(statement["Action"]) == [
+        "appconfig:GetLatestConfiguration",
+        "appconfig:StartConfigurationSession",
+    ]
+    assert _resource(statement["Resource"]).endswith(
+        "environment/${Environmentproduction.EnvironmentId}/configuration/${Profilefeaturefileyml}"
+    )
 
 
 def test_the_environment_watches_the_consumers_alarm(template: dict[str, Any]) -> None:
     resources = template["Resources"]
-    (monitor,) = resources["Environment"]["Properties"]["Monitors"]
-    assert monitor["AlarmArn"] == {"Fn::GetAtt": ["ConsumerErrorsAlarm", "Arn"]}
-    alarm = resources["ConsumerErrorsAlarm"]["Properties"]
+    (monitor,) = resources["Environmentproduction"]["Properties"]["Monitors"]
+    assert monitor["AlarmArn"] == {"Fn::GetAtt": ["ConsumerErrorsAlarmproduction", "Arn"]}
+    alarm = resources["ConsumerErrorsAlarmproduction"]["Properties"]
     watched = {
         json.dumps(q["MetricStat"]["Metric"]["Dimensions"][0]["Value"], sort_keys=True)
         for q in alarm["Metrics"]
@@ -270,7 +308,7 @@ def test_the_environment_watches_the_consumers_alarm(template: dict[str, Any]) -
     }
     named = {
         json.dumps(resources[f]["Properties"]["FunctionName"], sort_keys=True)
-        for f in ("FlagsApiFunction", "OrderWorkerFunction")
+        for f in ("FlagsApiFunctionproduction", "OrderWorkerFunctionproduction")
     }
     assert watched == named
     assert len(named) == 2

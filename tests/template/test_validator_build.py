@@ -31,7 +31,7 @@ def test_the_artifact_holds_the_schema_from_schemas_as_a_real_file(sam_build: Ca
 
 
 def test_the_profile_validates_with_the_function(template: dict[str, Any]) -> None:
-    profile = template["Resources"]["ConfigurationProfile"]["Properties"]
+    profile = template["Resources"]["Profilefeaturefileyml"]["Properties"]
     validator = {"Type": "LAMBDA", "Content": {"Fn::GetAtt": ["ValidatorFunction", "Arn"]}}
     assert profile["Validators"] == [validator]
 
