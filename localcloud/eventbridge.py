@@ -167,7 +167,9 @@ class EventBus:
         # SQS checks the queue's policy: EventBridge sends as events.amazonaws.com for the rule
         # (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html#eb-sqs-permissions).
         context = {"aws:SourceArn": rule.arn, "aws:SourceAccount": rule.account_id}
-        request = Request(Principal("events.amazonaws.com", "service"), "sqs:SendMessage", (arn,), context_of(context))
+        request = Request(
+            Principal("events.amazonaws.com", "service"), "sqs:SendMessage", (arn,), context_of(context)
+        )
         policy = json.loads(queue.policy) if queue.policy else None
         if not evaluate(request, (), policy).allowed:
             self._drop(rule, arn, event, f"the policy of {arn} does not let EventBridge send to it")

@@ -7,9 +7,10 @@ file with the values its stack has (bucket, key, AppConfig IDs) and the endpoint
 container reaches them: Docker Desktop's ``host.docker.internal``, or, on Linux,
 ``--docker-network host --add-host host.docker.internal:127.0.0.1``.
 
-With ``make local-up HOLD=1`` the local cloud keeps what EventBridge would deliver to the
-deploy function and writes each event to a file instead, for ``sam local invoke -e FILE``:
-the event S3 sent for that upload, so the function sees the real bucket, key and version.
+With ``make local-up HOLD=1`` the local cloud keeps what EventBridge would put on the deploy
+queue and writes each event to a file instead, for ``sam local invoke -e FILE``: the event S3
+sent for that upload, so the function sees the real bucket, key and version (the function
+decides an event given to it directly at once, into the first stage).
 """
 
 from __future__ import annotations
@@ -58,8 +59,10 @@ class HeldEvents:
             self._count += 1
             number = self._count
         text = json.dumps(delivery.event, indent=2) + "\n"
-        (self.folder / f"{number:03d}-{delivery.function}.json").write_text(text)
-        (self.folder / f"{delivery.function}-latest.json").write_text(text)
+        # The deploy queue's message is S3's event, which the deploy function also takes as it is.
+        function = FUNCTION if delivery.queue is not None else delivery.function
+        (self.folder / f"{number:03d}-{function}.json").write_text(text)
+        (self.folder / f"{function}-latest.json").write_text(text)
 
 
 def write(cloud: LocalPipeline, path: Path) -> dict[str, Any]:

@@ -288,7 +288,9 @@ def _status(args: argparse.Namespace, configuration: Configuration) -> int:
         versions = of_key.versions(max(1, args.limit))
         with ThreadPoolExecutor(max_workers=8) as pool:
             records = list(pool.map(of_key.record, [v["VersionId"] for v in versions]))
-        rows = [_row(version, record, target.stages) for version, record in zip(versions, records, strict=True)]
+        rows = [
+            _row(version, record, target.stages) for version, record in zip(versions, records, strict=True)
+        ]
         heading = f"s3://{target.bucket}/{key}" if len(target.keys) > 1 else None
         if not rows:
             blocks.append([f"s3://{target.bucket}/{key} has no versions"])

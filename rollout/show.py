@@ -49,7 +49,9 @@ def describe(progress: Progress) -> str:
     return ": ".join(parts[:2]) + (", " + " ".join(parts[2:]) if len(parts) > 2 else "")
 
 
-def final_lines(record: Record, name: str, environment: str | None, stages: tuple[str, ...] = ()) -> list[str]:
+def final_lines(
+    record: Record, name: str, environment: str | None, stages: tuple[str, ...] = ()
+) -> list[str]:
     """The answer for one version: its status, why, and for a refusal every problem as FILE:L:C."""
     env = status_in(record, environment, stages)
     if env is None:
@@ -72,7 +74,11 @@ def stage_cell(record: Record | None, stage: str) -> str:
 
 def table(rows: list[dict[str, Any]], stages: tuple[str, ...] = ()) -> list[str]:
     """One row per version; with the stack's stages, a column per stage (status and deployment)."""
-    columns = ("version", *stages, "time", "uploader") if stages else ("version", "status", "deployment", "time", "uploader")
+    columns = (
+        ("version", *stages, "time", "uploader")
+        if stages
+        else ("version", "status", "deployment", "time", "uploader")
+    )
     widths = {c: max(len(c), *(len(str(r.get(c) or "-")) for r in rows)) for c in columns}
     out = ["  ".join(c.upper().ljust(widths[c]) for c in columns).rstrip()]
     for row in rows:

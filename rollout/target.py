@@ -56,10 +56,14 @@ class StackOutputs:
             return matches[0]
         if len(self.keys) == 1:
             return self.keys[0]
-        named = [k for k, n in zip(self.keys, self.names, strict=True) if file and PurePosixPath(file).name == n]
+        named = [
+            k for k, n in zip(self.keys, self.names, strict=True) if file and PurePosixPath(file).name == n
+        ]
         if named:
             return named[0]
-        raise TargetError(f"the stack has several configurations: name one with --key ({', '.join(self.names)})")
+        raise TargetError(
+            f"the stack has several configurations: name one with --key ({', '.join(self.names)})"
+        )
 
 
 def from_stack(cloudformation: Any, stack: str) -> StackOutputs:
@@ -75,7 +79,9 @@ def from_stack(cloudformation: Any, stack: str) -> StackOutputs:
             f"stack {stack}: {error.response.get('Error', {}).get('Message', error)}"
         ) from error
     outputs = {o["OutputKey"]: o["OutputValue"] for o in stacks[0].get("Outputs", [])}
-    if "ConfigBucketName" not in outputs or not ("ConfigurationNames" in outputs or "ConfigObjectKey" in outputs):
+    if "ConfigBucketName" not in outputs or not (
+        "ConfigurationNames" in outputs or "ConfigObjectKey" in outputs
+    ):
         raise TargetError(
             f"stack {stack} has no ConfigBucketName or ConfigurationNames output: is it an "
             "s3-appconfig-rollout stack (deployed from this repository's template.yaml)?"

@@ -19,10 +19,11 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from botocore.config import Config
 from deployer.aws import AppConfigDeployments, S3ObjectVersions
-from deployer.errors import EnvironmentBusy, RetryableError
+from deployer.errors import RetryableError
 from deployer.outcomes import Outcome, Result
 from deployer.rollout import Rollout, Target
 from deployer.uploads import Upload, items_from_event
+from rollout_status.layout import ENVIRONMENT_ID_PREFIX, PROFILE_ID_PREFIX, variable
 
 from localcloud.appconfig import LocalAppConfig, ManualClock
 from localcloud.lambda_runtime.functions import TemplateFunctions
@@ -240,7 +241,7 @@ def test_newer_version_stops_an_older_deployment_while_it_bakes(setup: Setup) ->
     assert setup.served() == b"flag: off"
 
 
-def test_another_profiles_deployment_makes_the_upload_retryable(setup: Setup) -> None:
+def test_another_profiles_deployment_makes_the_upload_wait_for_it(setup: Setup) -> None:
     setup.s3.put_object(Bucket=BUCKET, Key="other.yml", Body=b"x: 1")
     other_version = setup.s3.list_object_versions(Bucket=BUCKET, Prefix="other.yml")["Versions"][0][
         "VersionId"
@@ -253,8 +254,10 @@ def test_another_profiles_deployment_makes_the_upload_retryable(setup: Setup) ->
         ConfigurationVersion=other_version,
     )
     version = setup.put("flag: on")
-    with pytest.raises(EnvironmentBusy):
-        setup.decide(version)
+    result = setup.decide(version)
+    # Waiting, not failing: held on the queue for about what that deployment has left.
+    assert result.outcome is Outcome.WAITING
+    assert int(result.details["holdSeconds"]) >= 60
     (deployment,) = setup.deployments()
     assert deployment["ConfigurationProfileId"] == setup.other_profile_id
     assert deployment["State"] == "DEPLOYING"  # not ours to stop
@@ -287,12 +290,15 @@ def deploy_handler(setup: Setup) -> Callable[[str], dict[str, Any]]:
         "deployer.handler",
         {
             "CONFIG_BUCKET": BUCKET,
-            "CONFIG_KEY": KEY,
+            "CONFIGURATIONS": KEY,
+            "ENVIRONMENTS": "production",
             "APPCONFIG_APPLICATION_ID": setup.app_id,
-            "APPCONFIG_ENVIRONMENT_ID": setup.env_id,
-            "APPCONFIG_ENVIRONMENT_NAME": "production",
-            "APPCONFIG_PROFILE_ID": setup.profile_id,
+            variable(ENVIRONMENT_ID_PREFIX, "production"): setup.env_id,
+            variable(PROFILE_ID_PREFIX, KEY): setup.profile_id,
             "APPCONFIG_DEPLOYMENT_STRATEGY_ID": setup.zero,
+            # Only for a request from the queue, which these S3 events are not.
+            "DEPLOY_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/deploy.fifo",
+            "DEPLOY_QUEUE_MAX_RECEIVES": "10",
             "POWERTOOLS_METRICS_NAMESPACE": "ConfigRollout",
         },
     )

@@ -39,7 +39,10 @@ def _statements(template: dict[str, Any], function: str) -> dict[str, dict[str, 
     resources = template["Resources"]
     statements = [s for p in resources[function]["Properties"].get("Policies", []) for s in p["Statement"]]
     for resource in resources.values():
-        if resource["Type"] == "AWS::IAM::Policy" and {"Ref": f"{function}Role"} in resource["Properties"]["Roles"]:
+        if (
+            resource["Type"] == "AWS::IAM::Policy"
+            and {"Ref": f"{function}Role"} in resource["Properties"]["Roles"]
+        ):
             statements += resource["Properties"]["PolicyDocument"]["Statement"]
     return {s["Sid"]: s for s in statements if "Sid" in s}
 
@@ -180,7 +183,9 @@ def test_every_metric_on_the_dashboard_is_one_a_function_emits(template: dict[st
     assert plotted
     # Every stage's consumers, whatever the stages: one search for this stack's functions' errors.
     (search,) = [m[0] for m in plotted if isinstance(m[0], dict)]
-    assert search["expression"].startswith("SEARCH('{AWS/Lambda,FunctionName} MetricName=\"Errors\" ${StackSuffix}'")
+    assert search["expression"].startswith(
+        "SEARCH('{AWS/Lambda,FunctionName} MetricName=\"Errors\" ${StackSuffix}'"
+    )
     for namespace, metric, dimension, value in (m for m in plotted if not isinstance(m[0], dict)):
         if namespace == "ConfigRollout":
             assert dimension == "service"
@@ -193,9 +198,7 @@ def test_every_metric_on_the_dashboard_is_one_a_function_emits(template: dict[st
             )
             assert value in ("${DeployFailureQueue.QueueName}", "${StatusFailureQueue.QueueName}")
     statuses = {m[1] for m in plotted if len(m) > 1 and m[1].startswith("Status")}
-    assert statuses == {
-        s.metric_name for s in DEPLOY_FUNCTION_WRITES | DEPLOYMENT_EVENT_WRITES
-    }
+    assert statuses == {s.metric_name for s in DEPLOY_FUNCTION_WRITES | DEPLOYMENT_EVENT_WRITES}
     # The alarm widget lists alarms of this template.
     (alarms,) = [w for w in body["widgets"] if w["type"] == "alarm"]
     for arn in alarms["properties"]["alarms"]:

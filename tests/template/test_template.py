@@ -199,7 +199,9 @@ def test_deploy_function_policy_is_scoped_to_this_configuration(template: dict[s
     # Listing is limited to the configuration object's own key (after S3's 403 for a deleted key).
     listing = next(s for s in statements if s["Action"] == "s3:ListBucket")
     assert listing["Resource"] == BUCKET_ARN
-    assert listing["Condition"] == {"StringEquals": {"s3:prefix": {"Fn::Sub": "${ConfigPrefix}feature-file.yml"}}}
+    assert listing["Condition"] == {
+        "StringEquals": {"s3:prefix": {"Fn::Sub": "${ConfigPrefix}feature-file.yml"}}
+    }
 
 
 def test_failed_requests_are_retried_then_kept_on_an_encrypted_queue(template: dict[str, Any]) -> None:

@@ -83,7 +83,9 @@ class S3ObjectVersions:
         self._s3 = client
 
     def superseded(self, newest: str | None) -> str:
-        return f"a newer version {newest} exists" if newest else "the object has been deleted since this upload"
+        return (
+            f"a newer version {newest} exists" if newest else "the object has been deleted since this upload"
+        )
 
     def newest_version(self, bucket: str, key: str) -> str | None:
         try:

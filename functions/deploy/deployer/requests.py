@@ -84,7 +84,9 @@ def _item(body: object) -> Item:
     except ValueError:
         parsed = None
     if not isinstance(parsed, dict):
-        return NotAnUpload(Outcome.UNRECOGNIZED, "not an event this function handles: the message is not JSON")
+        return NotAnUpload(
+            Outcome.UNRECOGNIZED, "not an event this function handles: the message is not JSON"
+        )
     if PROMOTE in parsed:
         return _promotion(parsed[PROMOTE])
     items = items_from_event(parsed)
@@ -97,6 +99,9 @@ def _promotion(detail: object) -> Item:
     fields = ("bucket", "key", "versionId", "to")
     if not isinstance(detail, dict) or not all(isinstance(detail.get(f), str) and detail[f] for f in fields):
         return NotAnUpload(
-            Outcome.UNRECOGNIZED, "not an event this function handles: a promotion names bucket, key, versionId and to"
+            Outcome.UNRECOGNIZED,
+            "not an event this function handles: a promotion names bucket, key, versionId and to",
         )
-    return Promotion(detail["bucket"], detail["key"], detail["versionId"], detail["to"], str(detail.get("by", "")))
+    return Promotion(
+        detail["bucket"], detail["key"], detail["versionId"], detail["to"], str(detail.get("by", ""))
+    )

@@ -77,7 +77,9 @@ class Settings:
             bucket=bucket,
             application_id=application_id,
             configurations=tuple(
-                Configuration(n, prefix + n, _required(env, variable(PROFILE_ID_PREFIX, n), f"the ID of {n}'s profile"))
+                Configuration(
+                    n, prefix + n, _required(env, variable(PROFILE_ID_PREFIX, n), f"the ID of {n}'s profile")
+                )
                 for n in config_names
             ),
             stages=tuple(

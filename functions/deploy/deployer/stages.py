@@ -71,7 +71,9 @@ class StageDeployer:
         if isinstance(item, NotAnUpload):
             return Decision(item.result(), stage=stage, application_id=app)
         if stage is None:
-            return Decision(_unrecognized(f"the message group {request.stage!r} is not a stage of this stack"))
+            return Decision(
+                _unrecognized(f"the message group {request.stage!r} is not a stage of this stack")
+            )
         configuration = self._layout.configuration(item.key) if item.bucket == self._layout.bucket else None
         if isinstance(item, Promotion):
             if item.to != stage.name or stage.index == 0:
@@ -96,13 +98,17 @@ class StageDeployer:
         objects: ObjectVersions = self._objects
         previous = self._layout.before(stage)
         if previous is not None:
-            objects = InServiceVersions(self._deployments(configuration, previous), configuration.name, previous.name)
+            objects = InServiceVersions(
+                self._deployments(configuration, previous), configuration.name, previous.name
+            )
         return Rollout(
             Target(self._layout.bucket, configuration.key, configuration.profile_id),
             objects,
             deployments,
             sleep=self._sleep,
-            before_stop=self._before_stop(configuration.key, environment_of(stage, self._layout.application_id)),
+            before_stop=self._before_stop(
+                configuration.key, environment_of(stage, self._layout.application_id)
+            ),
         )
 
     def _deployments(self, configuration: Configuration, stage: Stage) -> AppConfigDeployments:

@@ -69,7 +69,9 @@ class Layout:
         prefix = environ.get("CONFIG_PREFIX", "")
         configurations = names(environ["CONFIGURATIONS"])
         stages = names(environ["ENVIRONMENTS"])
-        ids = [variable(PROFILE_ID_PREFIX, n) for n in configurations] + [variable(ENVIRONMENT_ID_PREFIX, n) for n in stages]
+        ids = [variable(PROFILE_ID_PREFIX, n) for n in configurations] + [
+            variable(ENVIRONMENT_ID_PREFIX, n) for n in stages
+        ]
         missing = [name for name in ids if not environ.get(name)]
         if missing or "" in configurations or "" in stages:
             raise LayoutError(f"these environment variables must be set: {', '.join(missing) or 'names'}")

@@ -20,7 +20,9 @@ def promotion_body(bucket: str, key: str, version_id: str, to: str, by: str) -> 
     return json.dumps({PROMOTE: detail}, sort_keys=True)
 
 
-def send_promotion(sqs: Any, queue_url: str, *, bucket: str, key: str, version_id: str, to: str, by: str) -> str:
+def send_promotion(
+    sqs: Any, queue_url: str, *, bucket: str, key: str, version_id: str, to: str, by: str
+) -> str:
     """Queue the request in stage ``to``'s group; returns the message ID."""
     response = sqs.send_message(
         QueueUrl=queue_url,

@@ -61,7 +61,9 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     )
     configuration = layout.configuration_of_profile(str(deployment.get("ConfigurationProfileId", "")))
     if configuration is None:
-        logger.info("A deployment of another configuration", extra={"deploymentNumber": ref.deployment_number})
+        logger.info(
+            "A deployment of another configuration", extra={"deploymentNumber": ref.deployment_number}
+        )
         return {"results": []}
     version = str(deployment["ConfigurationVersion"])
     record, _ = store(configuration.key).read(version)
@@ -79,7 +81,9 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
 
 
 def _promote(configuration: Configuration, stage: Stage, version: str, number: int) -> list[dict[str, Any]]:
-    promotion = promotions.promotion_after(settings.layout, stage, version, number, settings.promotion_approval)
+    promotion = promotions.promotion_after(
+        settings.layout, stage, version, number, settings.promotion_approval
+    )
     if promotion is None:
         return []
     results = []
@@ -108,11 +112,17 @@ def _promote(configuration: Configuration, stage: Stage, version: str, number: i
 def _replaced(configuration: Configuration, stage: Stage, number: int) -> str | None:
     """The version that was in service in the stage before deployment ``number`` completed."""
     paginator = client("appconfig").get_paginator("list_deployments")
-    pages = paginator.paginate(ApplicationId=settings.layout.application_id, EnvironmentId=stage.environment_id)
+    pages = paginator.paginate(
+        ApplicationId=settings.layout.application_id, EnvironmentId=stage.environment_id
+    )
     for page in pages:
         for item in page.get("Items", []):
             earlier = int(item["DeploymentNumber"]) < number
-            if earlier and item.get("ConfigurationName") == configuration.name and item.get("State") == "COMPLETE":
+            if (
+                earlier
+                and item.get("ConfigurationName") == configuration.name
+                and item.get("State") == "COMPLETE"
+            ):
                 return str(item["ConfigurationVersion"])
     return None
 

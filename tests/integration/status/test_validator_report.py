@@ -38,7 +38,7 @@ def s3(local_cloud: LocalCloud, monkeypatch: pytest.MonkeyPatch, handler: Any) -
     client = local_cloud.client("s3")
     client.create_bucket(Bucket=BUCKET)
     monkeypatch.setenv("CONFIG_BUCKET", BUCKET)
-    monkeypatch.setenv("CONFIG_KEY", KEY)
+    monkeypatch.setenv("CONFIGURATIONS", KEY)  # no CONFIG_PREFIX: the keys are the names
     return client
 
 

@@ -75,7 +75,9 @@ class Objects:
     """Versions that become newest after each read: a newer upload landing mid-decision."""
 
     def superseded(self, newest: str | None) -> str:
-        return f"a newer version {newest} exists" if newest else "the object has been deleted since this upload"
+        return (
+            f"a newer version {newest} exists" if newest else "the object has been deleted since this upload"
+        )
 
     def newest_version(self, bucket: str, key: str) -> str | None:
         current = self.newest.get(key)

@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 from botocore.exceptions import ClientError
-from deployer.aws import AppConfigDeployments, S3ObjectVersions
+from deployer.aws import S3ObjectVersions
 from deployer.errors import RetryableError
-from deployer.rollout import Rollout, Target
+from deployer.rollout import Rollout
 from rollout_status.layout import Configuration, Layout, Stage
 
 from tests.handlers import init
@@ -23,7 +23,6 @@ if TYPE_CHECKING:
     import io
 
     from botocore.stub import Stubber
-    from mypy_boto3_appconfig import AppConfigClient
     from mypy_boto3_s3 import S3Client
 
     from tests.unit.deploy.conftest import ReportedStatuses

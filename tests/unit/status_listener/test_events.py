@@ -134,6 +134,8 @@ def test_settings_refuse_an_approval_that_is_neither_auto_nor_manual() -> None:
         "APPCONFIG_ENVIRONMENT_ID_production": "env1234",
         "DEPLOY_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/deploy.fifo",
     }
-    assert Settings.from_environment({**environ, "PROMOTION_APPROVAL": "manual"}).promotion_approval == "manual"
+    assert (
+        Settings.from_environment({**environ, "PROMOTION_APPROVAL": "manual"}).promotion_approval == "manual"
+    )
     with pytest.raises(SettingsError, match="PROMOTION_APPROVAL must be auto or manual"):
         Settings.from_environment({**environ, "PROMOTION_APPROVAL": "sometimes"})
