@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from mypy_boto3_appconfig.type_defs import DeploymentSummaryTypeDef
 
     from localcloud.delivery import QueueTarget
+    from localcloud.lambda_runtime.async_invoke import AsyncEvent
     from localcloud.lambda_runtime.functions import Invocation
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -43,6 +43,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from moto.core.utils import unix_time_millis
 from moto.sqs import models as moto_sqs
 
 if TYPE_CHECKING:
@@ -89,7 +90,7 @@ class SqsClock:
                 queue = backend.get_queue(queue_name)
                 for message in queue._messages:
                     if message.had_receipt_handle(receipt_handle):
-                        message.visible_at = moto_sqs.unix_time_millis() + clock.scaled_ms(visibility_timeout)
+                        message.visible_at = unix_time_millis() + clock.scaled_ms(visibility_timeout)
                         if message.visible and message in queue.pending_messages:
                             queue.pending_messages.remove(message)
                         return
@@ -103,16 +104,16 @@ class SqsClock:
                     return original_receive(backend, queue_name, *args, **kwargs)
 
             def delay(message: Any, delay_seconds: int) -> None:
-                message.delayed_until = moto_sqs.unix_time_millis() + clock.scaled_ms(delay_seconds)
+                message.delayed_until = unix_time_millis() + clock.scaled_ms(delay_seconds)
 
             def add_message(queue: Any, message: Any) -> None:
                 if clock.first_of(queue, message):
                     clock._originals["add_message"](queue, message)
 
-            moto_sqs.SQSBackend.receive_message = receive_message  # type: ignore[method-assign]
-            moto_sqs.SQSBackend.change_message_visibility = change_message_visibility  # type: ignore[method-assign]
-            moto_sqs.Message.delay = delay  # type: ignore[method-assign]
-            moto_sqs.Queue.add_message = add_message  # type: ignore[method-assign]
+            moto_sqs.SQSBackend.receive_message = receive_message  # type: ignore[method-assign, assignment]
+            moto_sqs.SQSBackend.change_message_visibility = change_message_visibility  # type: ignore[method-assign, assignment]
+            moto_sqs.Message.delay = delay  # type: ignore[method-assign, assignment]
+            moto_sqs.Queue.add_message = add_message  # type: ignore[method-assign, assignment]
             _installed = self
         return self
 
@@ -140,7 +141,7 @@ class SqsClock:
         dedup = getattr(message, "deduplication_id", None)
         if not getattr(queue, "fifo_queue", False) or not dedup:
             return True
-        now = float(message.sent_timestamp or moto_sqs.unix_time_millis())
+        now = float(message.sent_timestamp or unix_time_millis())
         window = self.scaled_ms(DEDUPLICATION_SECONDS)
         key = (str(queue.queue_arn), str(dedup))
         with self._seen_lock:

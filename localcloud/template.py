@@ -99,7 +99,7 @@ class Resolver:
             number = float(value)
             return int(number) if number.is_integer() else number
         if kind.startswith(("CommaDelimitedList", "List<")) and isinstance(value, str):
-            # "each member string is space trimmed" (Parameters, CommaDelimitedList)
+            # CloudFormation trims the spaces around each member of a CommaDelimitedList.
             return [member.strip() for member in value.split(",")]
         return value
 

@@ -95,7 +95,7 @@ def _check_collections(template: dict[str, Any], declared: dict[str, Any]) -> No
     # parameter's name.
     names: dict[str, str] = {}
     taken = set(declared) | set(template.get("Resources", {}))
-    for path, loop in _loop_bodies(template):
+    for path, _body in _loop_bodies(template):
         name = path.rsplit("Fn::ForEach::", 1)[-1]
         if name in names or name in taken:
             raise LanguageExtensionsError(f"{path}: loop name {name!r} is not unique in the template")

@@ -430,8 +430,8 @@ class Creators:
             )
         if int(attributes.get("VisibilityTimeout", 30)) < function.timeout:
             raise ProvisioningError(
-                f"{logical_id}: Queue visibility timeout: {attributes.get('VisibilityTimeout')} seconds is less "
-                f"than Function timeout: {function.timeout:g} seconds"
+                f"{logical_id}: Queue visibility timeout: {attributes.get('VisibilityTimeout')} seconds "
+                f"is less than Function timeout: {function.timeout:g} seconds"
             )
         uuid = secrets.token_hex(16)
         function.event_source_mappings.append(

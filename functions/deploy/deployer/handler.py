@@ -178,7 +178,7 @@ def _handle(request: Request, results: list[dict[str, Any]]) -> int | None:
 
 
 def _retry(request: Request, error: Exception) -> int:
-    seconds = min(BACKOFF_FIRST * 2 ** (request.receive_count - 1), BACKOFF_MAX)
+    seconds: int = min(BACKOFF_FIRST << max(request.receive_count - 1, 0), BACKOFF_MAX)
     last = request.receive_count >= settings.max_receives
     logger.warning(
         "Request will be retried" if not last else "Request failed on its last attempt: to the failure queue",

@@ -31,7 +31,7 @@ VARIABLES = {
     "APPCONFIG_APPLICATION_ID": "the AppConfig application's ID",
     "APPCONFIG_DEPLOYMENT_STRATEGY_ID": "the deployment strategy's ID or predefined name",
     "DEPLOY_QUEUE_URL": "the deploy queue's URL (a busy stage's request is held there)",
-    "DEPLOY_QUEUE_MAX_RECEIVES": "the deploy queue's maxReceiveCount (the last attempt marks the version failed)",
+    "DEPLOY_QUEUE_MAX_RECEIVES": "the deploy queue's maxReceiveCount (the last receive marks it failed)",
 }
 # May be empty (no folder): the keys are then the file names.
 PREFIX = "CONFIG_PREFIX"

@@ -16,7 +16,7 @@ from deployer.outcomes import Outcome, Result
 from deployer.requests import Promotion
 from deployer.rollout import Rollout, Target
 from deployer.statuses import Environment
-from deployer.uploads import NotAnUpload
+from deployer.uploads import NotAnUpload, Upload
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -76,13 +76,21 @@ class StageDeployer:
             )
         configuration = self._layout.configuration(item.key) if item.bucket == self._layout.bucket else None
         if isinstance(item, Promotion):
-            if item.to != stage.name or stage.index == 0:
-                why = f"a promotion to {item.to!r} in the group of stage {stage.name!r}"
-                return Decision(_unrecognized(why), stage=stage, application_id=app)
-            if configuration is None:
-                return Decision(self._not_ours(item.bucket, item.key), stage=stage, application_id=app)
-            result = self._rollout(configuration, stage).decide_version(item.version_id)
-            return Decision(result, configuration, stage, app)
+            return self._promotion(item, stage, configuration)
+        return self._upload(item, stage, configuration)
+
+    def _promotion(self, item: Promotion, stage: Stage, configuration: Configuration | None) -> Decision:
+        app = self._layout.application_id
+        if item.to != stage.name or stage.index == 0:
+            why = f"a promotion to {item.to!r} in the group of stage {stage.name!r}"
+            return Decision(_unrecognized(why), stage=stage, application_id=app)
+        if configuration is None:
+            return Decision(self._not_ours(item.bucket, item.key), stage=stage, application_id=app)
+        result = self._rollout(configuration, stage).decide_version(item.version_id)
+        return Decision(result, configuration, stage, app)
+
+    def _upload(self, item: Upload, stage: Stage, configuration: Configuration | None) -> Decision:
+        app = self._layout.application_id
         if stage.index != 0:
             why = f"an upload enters the first stage, {self._layout.first.name}, not {stage.name}"
             return Decision(_unrecognized(why), stage=stage, application_id=app)
@@ -125,7 +133,8 @@ class StageDeployer:
         keys = ", ".join(c.key for c in self._layout.configurations)
         return Result(
             Outcome.IGNORED,
-            f"s3://{bucket}/{key} is not a configuration object of this stack (s3://{self._layout.bucket}/ {keys})",
+            f"s3://{bucket}/{key} is not a configuration object of this stack "
+            f"(s3://{self._layout.bucket}/ {keys})",
         )
 
 

@@ -188,11 +188,11 @@ def clients() -> Iterator[tuple[Stubber, Stubber, Rollout]]:
 @pytest.fixture
 def logs() -> Iterator[io.StringIO]:
     """What the handler logs (its log handler keeps the stdout it found at import)."""
-    handler = sys.modules.get("deployer.handler") or init("deployer.handler", VARIABLES)
+    handler: Any = sys.modules.get("deployer.handler") or init("deployer.handler", VARIABLES)
     stream = io.StringIO()
-    previous = handler.logger.registered_handler.setStream(stream)  # type: ignore[attr-defined]
+    previous = handler.logger.registered_handler.setStream(stream)
     yield stream
-    handler.logger.registered_handler.setStream(previous)  # type: ignore[attr-defined]
+    handler.logger.registered_handler.setStream(previous)
 
 
 class ReportedStatuses:

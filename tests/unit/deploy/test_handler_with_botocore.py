@@ -13,7 +13,6 @@ import pytest
 from botocore.exceptions import ClientError
 from deployer.aws import S3ObjectVersions
 from deployer.errors import RetryableError
-from deployer.rollout import Rollout
 from rollout_status.layout import Configuration, Layout, Stage
 
 from tests.handlers import init
@@ -23,6 +22,7 @@ if TYPE_CHECKING:
     import io
 
     from botocore.stub import Stubber
+    from deployer.rollout import Rollout
     from mypy_boto3_s3 import S3Client
 
     from tests.unit.deploy.conftest import ReportedStatuses
