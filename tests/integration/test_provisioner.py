@@ -57,8 +57,17 @@ def test_every_role_is_in_iam_with_its_trust_and_its_policies(stack: Stack, loca
         expected = stack.resolver.resolve(resource["Properties"])
         assert role["AssumeRolePolicyDocument"] == expected["AssumeRolePolicyDocument"]
         inline = iam.list_role_policies(RoleName=name)["PolicyNames"]
-        assert sorted(inline) == sorted(p["PolicyName"] for p in expected.get("Policies", []))
-        for policy in expected.get("Policies", []):
+        # Its own policies and the AWS::IAM::Policy resources that name it (one per configuration
+        # or stage), which CloudFormation puts on the role as inline policies too.
+        attached_to_it = [
+            stack.resolver.resolve(r["Properties"])
+            for r in resources.values()
+            if r["Type"] == "AWS::IAM::Policy" and name in stack.resolver.resolve(r["Properties"]["Roles"])
+        ]
+        assert sorted(inline) == sorted(
+            [p["PolicyName"] for p in expected.get("Policies", [])] + [p["PolicyName"] for p in attached_to_it]
+        )
+        for policy in expected.get("Policies", []) + attached_to_it:
             stored = iam.get_role_policy(RoleName=name, PolicyName=policy["PolicyName"])["PolicyDocument"]
             assert isinstance(stored, dict)  # boto3 decodes the URL-encoded JSON
             assert stored["Statement"] == policy["PolicyDocument"]["Statement"]
@@ -81,27 +90,26 @@ def test_each_function_runs_with_its_role_environment_layers_and_invoke_config(s
     assert deploy.role_arn == stack.attribute("DeployFunctionRole", "Arn")
     assert deploy.code_dir == ROOT / "functions" / "deploy"
     assert deploy.environment["CONFIG_BUCKET"] == stack.ref("ConfigBucket")
-    assert deploy.environment["CONFIG_KEY"] == "team-a/feature-file.yml"
-    assert deploy.environment["APPCONFIG_PROFILE_ID"] == stack.ref("ConfigurationProfile")
+    assert deploy.environment["CONFIG_PREFIX"] == "team-a/"
+    assert deploy.environment["CONFIGURATIONS"] == "feature-file.yml"
+    assert deploy.environment["ENVIRONMENTS"] == "production"
+    assert deploy.environment["APPCONFIG_PROFILE_ID_featurefileyml"] == stack.ref("Profilefeaturefileyml")
+    assert deploy.environment["APPCONFIG_ENVIRONMENT_ID_production"] == stack.ref("Environmentproduction")
     # Declared for `sam local invoke`, absent in AWS.
     for absent in ("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL_APPCONFIG", "APPCONFIG_KMS_KEY_IDENTIFIER"):
         assert absent not in deploy.environment
-    assert deploy.invoke_config.maximum_retry_attempts == 2
-    # Lambda's failure record goes to the default bus; DeployFailuresRule keeps it on the queue.
-    assert (
-        deploy.invoke_config.on_failure_bus_arn == "arn:aws:events:us-east-1:123456789012:event-bus/default"
-    )
+    # Lambda polls the deploy queue for it: one request at a time, a held one reported, not raised.
+    (mapping,) = deploy.event_source_mappings
+    assert (mapping.queue_url, mapping.batch_size) == (stack.ref("DeployQueue"), 1)
+    assert mapping.fifo
+    assert mapping.report_batch_item_failures
+    assert deploy.environment["DEPLOY_QUEUE_URL"] == stack.ref("DeployQueue")
     status = stack.functions["StatusFunction"]
     assert status.invoke_config.on_failure_queue_url == stack.ref("StatusFailureQueue")
-    policy = stack.function_policies.policy(deploy.arn)
-    assert policy is not None
-    (permission,) = policy["Statement"]
-    assert permission["Principal"] == {"Service": "events.amazonaws.com"}
-    assert permission["Condition"] == {
-        "ArnLike": {"AWS:SourceArn": stack.attribute("DeployFunctionConfigUploaded", "Arn")}
-    }
-    api = stack.functions["FlagsApiFunction"]
-    (spec,) = [s for s in stack.function_specs() if s.name == "FlagsApiFunction"]
+    # Nobody invokes it but its event source mapping (which uses its role): no resource policy.
+    assert stack.function_policies.policy(deploy.arn) is None
+    api = stack.functions["FlagsApiFunctionproduction"]
+    (spec,) = [s for s in stack.function_specs() if s.name == "FlagsApiFunctionproduction"]
     assert spec.layer_paths == (ROOT / "layers" / "appconfig-cache" / "python",)
     assert api.url
     assert api.url.startswith("https://")
@@ -110,7 +118,7 @@ def test_each_function_runs_with_its_role_environment_layers_and_invoke_config(s
 
 def test_the_rule_matches_exactly_the_key_of_the_bucket(stack: Stack, local_cloud: LocalCloud) -> None:
     events = local_cloud.client("events")
-    rule = events.describe_rule(Name=stack.ref("DeployFunctionConfigUploaded"))
+    rule = events.describe_rule(Name=stack.ref("Uploadsfeaturefileyml"))
     assert json.loads(rule["EventPattern"]) == {
         "source": ["aws.s3"],
         "detail-type": ["Object Created"],
@@ -119,8 +127,9 @@ def test_the_rule_matches_exactly_the_key_of_the_bucket(stack: Stack, local_clou
             "object": {"key": ["team-a/feature-file.yml"]},
         },
     }
-    (target,) = events.list_targets_by_rule(Rule=stack.ref("DeployFunctionConfigUploaded"))["Targets"]
-    assert target["Arn"] == stack.functions["DeployFunction"].arn
+    (target,) = events.list_targets_by_rule(Rule=stack.ref("Uploadsfeaturefileyml"))["Targets"]
+    assert target["Arn"] == stack.attribute("DeployQueue", "Arn")
+    assert target["SqsParameters"] == {"MessageGroupId": "production"}
     s3 = local_cloud.client("s3")
     notifications = s3.get_bucket_notification_configuration(Bucket=stack.ref("ConfigBucket"))
     assert "LambdaFunctionConfigurations" not in notifications
@@ -134,13 +143,13 @@ def test_the_rule_matches_exactly_the_key_of_the_bucket(stack: Stack, local_clou
 
 def test_the_profile_reads_the_object_of_the_bucket(stack: Stack, local_cloud: LocalCloud) -> None:
     profile = local_cloud.client("appconfig").get_configuration_profile(
-        ApplicationId=stack.ref("Application"), ConfigurationProfileId=stack.ref("ConfigurationProfile")
+        ApplicationId=stack.ref("Application"), ConfigurationProfileId=stack.ref("Profilefeaturefileyml")
     )
     assert profile["LocationUri"] == f"s3://{stack.ref('ConfigBucket')}/team-a/feature-file.yml"
     assert profile["RetrievalRoleArn"] == stack.attribute("RetrievalRole", "Arn")
     assert stack.records.deletion_protection == {
-        "Environment": "ACCOUNT_DEFAULT",
-        "ConfigurationProfile": "ACCOUNT_DEFAULT",
+        "Environmentproduction": "ACCOUNT_DEFAULT",
+        "Profilefeaturefileyml": "ACCOUNT_DEFAULT",
     }
 
 
@@ -193,8 +202,8 @@ def test_with_a_kms_key_the_bucket_uses_it_with_a_bucket_key_and_the_roles_may_u
     [
         (lambda t: t["Resources"].update(Extra={"Type": "AWS::DynamoDB::Table", "Properties": {}}),
          "Extra: the local cloud cannot create AWS::DynamoDB::Table"),
-        (lambda t: t["Resources"]["OrdersQueue"]["Properties"].update(FifoThroughputLimit="perQueue"),
-         "OrdersQueue: the local cloud does not apply FifoThroughputLimit"),
+        (lambda t: t["Resources"]["DeployQueue"]["Properties"].update(FifoThroughputLimit="perQueue"),
+         "DeployQueue: the local cloud does not apply FifoThroughputLimit"),
         (lambda t: t["Resources"]["CustomDeploymentStrategy"]["Properties"].update(Name="x" * 65),
          "CustomDeploymentStrategy: Name 'xxx"),
         (lambda t: t["Resources"]["ConfigBucket"]["Properties"].update(BucketName="Not_A_Bucket"),
