@@ -287,13 +287,7 @@ def _versions(cloud: LocalPipeline) -> list[str]:
 
 
 def _results(cloud: LocalPipeline, version: str) -> list[dict[str, Any]]:
-    return [
-        result
-        for event in cloud.deploy_events()
-        if event.attempts and not event.attempts[-1].failed
-        for result in event.attempts[-1].payload["results"]
-        if result["versionId"] == version
-    ]
+    return [result for result in cloud.deploy_results() if result.get("versionId") == version]
 
 
 def _fate(cloud: LocalPipeline, version: str) -> str:

@@ -40,7 +40,6 @@ if TYPE_CHECKING:
     from mypy_boto3_appconfig.type_defs import DeploymentSummaryTypeDef
 
     from localcloud.delivery import QueueTarget
-    from localcloud.lambda_runtime.async_invoke import AsyncEvent
     from localcloud.lambda_runtime.functions import Invocation
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -311,13 +310,24 @@ class LocalPipeline:
             for i in polled.invocations
         ]
 
-    def deploy_results(self) -> list[dict[str, Any]]:
-        """The result of every request the deploy function finished (held ones excepted)."""
+    def deploy_batches(self) -> list[tuple[dict[str, Any], Invocation]]:
+        """Each invocation of the deploy function by its queue's mapping, with its event."""
+        return [
+            pair
+            for polled in self.pollers.sources
+            if polled.function == "DeployFunction"
+            for pair in zip(polled.batches, polled.invocations, strict=True)
+        ]
+
+    def deploy_results(self, *, waiting: bool = False) -> list[dict[str, Any]]:
+        """The result of every request the deploy function decided; ``waiting`` ones (held for
+        another configuration's deployment, decided again later) only if asked for."""
         return [
             result
             for invocation in self.deploy_invocations()
             if not invocation.failed
             for result in invocation.payload.get("results", [])
+            if waiting or result.get("outcome") != "waiting"
         ]
 
     def _send_to_queue(self, queue: QueueTarget, body: Any, delay: float) -> None:
@@ -343,9 +353,6 @@ class LocalPipeline:
         for consumer in self._consumers:
             consumer.pass_time(seconds)
         self.appconfig.clock.skip(seconds)
-
-    def deploy_events(self) -> list[AsyncEvent]:
-        return [e for e in self.invoker.history if e.function == "DeployFunction"]
 
     def _function_arn(self, name: str) -> str:
         logical_id = self.functions.logical_id(name)

@@ -162,6 +162,8 @@ class PolledSource:
     busy: int = 0
     """Pollers invoking the function right now."""
     invocations: list[Invocation] = field(default_factory=list)
+    batches: list[dict[str, Any]] = field(default_factory=list)
+    """The event of each invocation, in the same order."""
 
 
 class QueuePollers:
@@ -240,7 +242,9 @@ class QueuePollers:
         source = polled.source
         event = {"Records": [lambda_record(m, source.queue_arn, self._region) for m in messages]}
         result = self._invoke(polled.function, event)
-        polled.invocations.append(result)
+        with self._lock:
+            polled.batches.append(event)
+            polled.invocations.append(result)
         if result.failed:
             return  # every message comes back after its visibility timeout
         failed: set[str] | None = set()

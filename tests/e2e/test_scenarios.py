@@ -52,10 +52,7 @@ def upload(cloud: LocalPipeline, name: str, *, settle: bool = True) -> str:
 
 def outcome(cloud: LocalPipeline, version: str) -> dict[str, Any]:
     results: dict[str, dict[str, Any]] = {
-        r["outcome"]: r
-        for event in cloud.deploy_events()
-        for r in event.attempts[-1].payload["results"]
-        if r["versionId"] == version
+        r["outcome"]: r for r in cloud.deploy_results() if r.get("versionId") == version
     }
     (result,) = results.values()  # every delivery of the version ended the same way
     return result

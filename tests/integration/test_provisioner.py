@@ -65,7 +65,8 @@ def test_every_role_is_in_iam_with_its_trust_and_its_policies(stack: Stack, loca
             if r["Type"] == "AWS::IAM::Policy" and name in stack.resolver.resolve(r["Properties"]["Roles"])
         ]
         assert sorted(inline) == sorted(
-            [p["PolicyName"] for p in expected.get("Policies", [])] + [p["PolicyName"] for p in attached_to_it]
+            [p["PolicyName"] for p in expected.get("Policies", [])]
+            + [p["PolicyName"] for p in attached_to_it]
         )
         for policy in expected.get("Policies", []) + attached_to_it:
             stored = iam.get_role_policy(RoleName=name, PolicyName=policy["PolicyName"])["PolicyDocument"]
