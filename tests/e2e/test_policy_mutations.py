@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from localcloud.cfn.language_extensions import expand
 from localcloud.iam.audit import DENIALS
 from localcloud.pipeline import ROOT, LocalPipeline
 from localcloud.template import load
@@ -56,7 +57,14 @@ def _statement_lists(template: dict[str, Any]) -> list[tuple[str, list[dict[str,
             found.append((f"{logical_id}/trust", props["AssumeRolePolicyDocument"]["Statement"]))
             for policy in props.get("Policies", []):
                 found.append((f"{logical_id}/{policy['PolicyName']}", policy["PolicyDocument"]["Statement"]))
+        elif resource["Type"] == "AWS::IAM::Policy":  # one per configuration or stage
+            found.append((logical_id, props["PolicyDocument"]["Statement"]))
     return found
+
+
+def expanded(parameters: dict[str, str] | None = None) -> dict[str, Any]:
+    """The template as CloudFormation runs it with these parameters: its loops expanded."""
+    return expand(load(TEMPLATE), dict(parameters or {}), region="us-east-1")
 
 
 def _statements_of(policy: Any) -> Any:
@@ -72,7 +80,7 @@ def _label(owner: str, index: int, statement: dict[str, Any]) -> str:
 def mutations() -> list[tuple[str, int, int | None]]:
     """(statements label, statement index, resource index or None for the whole statement)."""
     out: list[tuple[str, int, int | None]] = []
-    for owner, statements in _statement_lists(load(TEMPLATE)):
+    for owner, statements in _statement_lists(expanded()):
         for index, statement in enumerate(statements):
             # ``!If [HasKmsKey, statement, AWS::NoValue]``: absent with the default parameters, and
             # the local cloud does not authorise KMS use (see README), so nothing could need it.
@@ -85,14 +93,24 @@ def mutations() -> list[tuple[str, int, int | None]]:
     return out
 
 
-def mutated_template(tmp_path: Path, owner: str, index: int, resource: int | None) -> Path:
-    template = copy.deepcopy(load(TEMPLATE))
+def mutated_template(
+    tmp_path: Path, owner: str, index: int, resource: int | None, parameters: dict[str, str]
+) -> Path:
+    template = copy.deepcopy(expanded(parameters))
     for name, statements in _statement_lists(template):
         if name == owner:
             if resource is None:
                 del statements[index]
             else:
                 del statements[index]["Resource"][resource]
+    # IAM refuses a policy with no statement: removing a policy resource's only statement removes it.
+    empty = [
+        logical_id
+        for logical_id, spec in template["Resources"].items()
+        if spec["Type"] == "AWS::IAM::Policy" and spec["Properties"]["PolicyDocument"]["Statement"] == []
+    ]
+    for logical_id in empty:
+        del template["Resources"][logical_id]
     for spec in template["Resources"].values():  # the copy lives elsewhere: code folders absolute
         props = spec.get("Properties", {})
         # IAM refuses a policy with no statement: removing a policy's only statement removes it.
@@ -139,7 +157,7 @@ def scenario_consumer(function: str) -> Callable[[LocalPipeline], bool]:
     def run(cloud: LocalPipeline) -> bool:
         _deploy(cloud)
         consumer = cloud.consumer(function, AWS_APPCONFIG_EXTENSION_POLL_INTERVAL_SECONDS="15")
-        if function == "FlagsApiFunction":
+        if function.startswith("FlagsApiFunction"):
             event = json.loads((ROOT / "events" / "flags-api-get.json").read_text())
         else:
             event = json.loads((ROOT / "events" / "orders-sqs.json").read_text())
@@ -214,17 +232,63 @@ def scenario_status(cloud: LocalPipeline) -> bool:
     return not result.failed and {"Key": "rollout-status", "Value": "deployed"} in tags["TagSet"]
 
 
+def _through_the_queue(cloud: LocalPipeline, done: Callable[[], bool]) -> bool:
+    """Deliver what is held (the upload's event, to the deploy queue), then wait until ``done``
+    or until some call is refused."""
+    mark = DENIALS.mark()
+    cloud.deliveries.release()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if done():
+            return True
+        if DENIALS.since(mark):
+            return False
+        time.sleep(0.05)
+    raise AssertionError("the pipeline neither finished nor was refused a call")
+
+
+def scenario_hold(cloud: LocalPipeline) -> bool:
+    """A request whose StartDeployment fails is held on the deploy queue for its retry
+    (ChangeMessageVisibility), then deployed."""
+    version = cloud.upload(VALID)
+    cloud.appconfig.faults.fail_call(
+        "StartDeployment", where={"ConfigurationVersion": version}, error="ThrottlingException"
+    )
+    return _through_the_queue(cloud, lambda: any(d["State"] == "COMPLETE" for d in cloud.deployments()))
+
+
+def scenario_promotion(cloud: LocalPipeline) -> bool:
+    """A version that completes the first stage is promoted by the status function (the stage's
+    history, a message on the deploy queue) and deployed to the next."""
+    cloud.upload(VALID)
+    later = cloud.environments[1]
+    return _through_the_queue(cloud, lambda: any(d["State"] == "COMPLETE" for d in cloud.deployments(later)))
+
+
 SLOW_BAKE = {"CustomStrategyDurationMinutes": "0", "CustomStrategyBakeMinutes": "600"}
 SLOW_ROLLOUT = {"CustomStrategyDurationMinutes": "600", "CustomStrategyBakeMinutes": "0"}
+# A second stage after production, for what only a promotion does: the labels of the default
+# template's resources stay the same in this one.
+PROMOTION = {**FAST, "Environments": "production,later"}
 SCENARIOS: dict[str, tuple[Callable[[LocalPipeline], bool], dict[str, str]]] = {
     "DeployFunction": (scenario_deploy_twice, SLOW_ROLLOUT),
-    "DeployFunction/ListOnlyTheConfigurationObjectsKey": (scenario_deleted, FAST),
-    "FlagsApiFunction": (scenario_consumer("FlagsApiFunction"), FAST),
-    "OrderWorkerFunction": (scenario_consumer("OrderWorkerFunction"), FAST),
+    "DeployFunction/HoldARequestWhileItsStageIsBusy": (scenario_hold, FAST),
+    "DeploymentsOffeaturefileyml": (scenario_deploy_twice, SLOW_ROLLOUT),
+    "DeploymentsOffeaturefileyml/ListOnlyTheConfigurationObjectsKey": (scenario_deleted, FAST),
+    "DeploymentsInproduction": (scenario_deploy_twice, SLOW_ROLLOUT),
+    "ConsumersReadproductionfeaturefileyml": (scenario_consumer("FlagsApiFunctionproduction"), FAST),
+    "FlagsApiFunctionproduction": (scenario_consumer("FlagsApiFunctionproduction"), FAST),
+    "OrderWorkerFunctionproduction": (scenario_consumer("OrderWorkerFunctionproduction"), FAST),
     "RetrievalRole": (scenario_deploy_twice, SLOW_ROLLOUT),
+    "RetrievalOffeaturefileyml": (scenario_deploy_twice, SLOW_ROLLOUT),
     "MonitorRole": (scenario_rollback, SLOW_BAKE),
     "StatusFunction": (scenario_status, FAST),
+    "StatusFunction/PromoteToTheNextStage": (scenario_promotion, PROMOTION),
+    "StatusesOffeaturefileyml": (scenario_status, FAST),
+    "StatusesInproduction": (scenario_status, FAST),
+    "StatusesInproduction/ListTheDeploymentsOfThisStage": (scenario_promotion, PROMOTION),
     "ValidatorFunction": (scenario_refusal, FAST),
+    "RefusalsOffeaturefileyml": (scenario_refusal, FAST),
 }
 
 
@@ -235,9 +299,10 @@ def scenario_for(label: str) -> tuple[Callable[[LocalPipeline], bool], dict[str,
     raise KeyError(f"no scenario exercises {label}")
 
 
-def run(template: Path, label: str) -> tuple[bool, list[str]]:
+def run(template: Path | None, label: str) -> tuple[bool, list[str]]:
+    """The scenario of ``label`` on ``template`` (None: template.yaml itself)."""
     scenario, parameters = scenario_for(label)
-    with LocalPipeline(template=template, time_scale=600, parameters=parameters) as cloud:
+    with LocalPipeline(template=template or TEMPLATE, time_scale=600, parameters=parameters) as cloud:
         cloud.deliveries.holding = True  # each scenario delivers the notification it needs
         mark = DENIALS.mark()
         passed = scenario(cloud)
@@ -253,7 +318,9 @@ def _actions(label: str, statement: dict[str, Any]) -> list[str]:
 
 # The one refusal the unmutated template gets, by design: S3's HeadObject of a deleted key checks
 # s3:ListBucket without s3:prefix, so the function sees 403 and lists the key itself.
-EXPECTED_BASELINE = {"DeployFunction/ListOnlyTheConfigurationObjectsKey": ["perform: s3:ListBucket"]}
+EXPECTED_BASELINE = {
+    "DeploymentsOffeaturefileyml/ListOnlyTheConfigurationObjectsKey": ["perform: s3:ListBucket"]
+}
 _baselines: dict[str, list[str]] = {}
 
 
@@ -279,9 +346,10 @@ def test_the_unmutated_template_passes_each_scenario(label: str) -> None:
 def test_removing_a_statement_fails_the_call_that_needs_it(
     owner: str, index: int, resource: int | None, tmp_path: Path
 ) -> None:
-    statement = dict(_statement_lists(load(TEMPLATE)))[owner][index]
+    statement = dict(_statement_lists(expanded()))[owner][index]
     label = _label(owner, index, statement)
-    passed, denials = run(mutated_template(tmp_path, owner, index, resource), label)
+    _, parameters = scenario_for(label)
+    passed, denials = run(mutated_template(tmp_path, owner, index, resource, parameters), label)
     new = list((Counter(denials) - Counter(baseline(label))).elements())
     refused = [d for d in new if any(f"perform: {a}" in d for a in _actions(label, statement))]
     if label in DOCUMENTED_NOT_EXERCISED:
