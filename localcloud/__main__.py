@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from localcloud import sam_local
+from localcloud.cfn.language_extensions import expand
 from localcloud.consumers import ConsumerEnvironment
 from localcloud.lambda_runtime.functions import TemplateFunctions
 from localcloud.moto import fake_aws_environment
@@ -77,6 +78,7 @@ def up(args: argparse.Namespace) -> int:
                 "ids": cloud.ids(),
                 "bucket": cloud.bucket,
                 "key": cloud.key,
+                "flags_api": cloud.consumer_id("FlagsApiFunction"),
                 # With each function's execution-role session, so `status` calls as the function does.
                 "functions": {
                     name: {**variables, **cloud.stack.function_credentials[name]}
@@ -127,13 +129,14 @@ def status(template: Path) -> int:
     if not deployments:
         print("  none yet")
     functions = TemplateFunctions(template)
+    flags_api = state["flags_api"]
     environment = {
-        **state["functions"]["FlagsApiFunction"],
+        **state["functions"][flags_api],
         "AWS_APPCONFIG_EXTENSION_POLL_INTERVAL_SECONDS": "1",
     }
-    resolver = Resolver(load(template))
+    resolver = Resolver(expand(load(template), {}, region="us-east-1"))
     consumer = ConsumerEnvironment(
-        functions, "FlagsApiFunction", layer=LAYER, environment=environment, resolver=resolver
+        functions, flags_api, layer=LAYER, environment=environment, resolver=resolver
     ).start()
     try:
         event = json.loads((ROOT / "events" / "flags-api-get.json").read_text())

@@ -144,10 +144,14 @@ class LocalPipeline:
         )
         return self
 
-    def consumer(self, function: str, **settings: str) -> ConsumerEnvironment:
+    def consumer(self, function: str, *, stage: str | None = None, **settings: str) -> ConsumerEnvironment:
         """A started execution environment of a consumer, with the real extension from the layer.
 
+        ``function``: its logical ID, or the consumer's name without the stage
+        (``FlagsApiFunction``) for that consumer of ``stage`` (the first by default).
         ``settings`` override the function's variables (e.g. the extension's poll interval)."""
+        if function not in self.stack.functions:
+            function = self.consumer_id(function, stage)
         environment = {
             **self.stack.function_environment[function],
             **self.stack.function_credentials[function],
@@ -277,17 +281,35 @@ class LocalPipeline:
         )
         return [item for page in pages for item in page["Items"]]
 
-    def settle(self, timeout: float = 60.0) -> None:
-        """Wait until every notification and queued request is handled and no deployment is in
-        progress in any stage."""
+    def handled(self, timeout: float = 60.0) -> bool:
+        """Wait until every notification and queued request is handled (deployments may still be
+        in progress); False if that takes longer than ``timeout``."""
         deadline = time.monotonic() + timeout
-        sqs = self.client("sqs")
-        queues = [polled.source.queue_url for polled in self.pollers.sources]
         while True:
             if self.notifications.errors:
                 raise RuntimeError("S3 could not notify: " + "; ".join(self.notifications.errors))
             drained = self.invoker.drain(max(0.0, deadline - time.monotonic()))
-            queued = self.pollers.busy or not all(queue_is_empty(sqs, url) for url in queues)
+            if drained and not self._queued() and self.invoker.drain(0):
+                return True
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.05)
+
+    def _queued(self) -> bool:
+        """A request waits on, or is being handled from, an event source's queue."""
+        sqs = self.client("sqs")
+        queues = [polled.source.queue_url for polled in self.pollers.sources]
+        return self.pollers.busy or not all(queue_is_empty(sqs, url) for url in queues)
+
+    def settle(self, timeout: float = 60.0) -> None:
+        """Wait until every notification and queued request is handled and no deployment is in
+        progress in any stage."""
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.notifications.errors:
+                raise RuntimeError("S3 could not notify: " + "; ".join(self.notifications.errors))
+            drained = self.invoker.drain(max(0.0, deadline - time.monotonic()))
+            queued = self._queued()
             busy = any(d["State"] in IN_PROGRESS for env in self.environments for d in self.deployments(env))
             # Read twice: a request handled between the two reads may have queued another.
             if drained and not queued and not busy and not self.pollers.busy and self.invoker.drain(0):

@@ -120,7 +120,7 @@ def test_a_configuration_that_breaks_a_consumer_is_rolled_back_by_the_alarm(
 ) -> None:
     cloud = long_bake_cloud
     good = upload(cloud, "1-launch.yml", settle=False)
-    assert cloud.invoker.drain(60)  # delivered, validated, started; its rollout and bake go by at once
+    assert cloud.handled(60)  # delivered, validated, started; its rollout and bake go by at once
     cloud.pass_time(BAKE_MINUTES + 5)
     cloud.settle()
     assert {d["ConfigurationVersion"]: d["State"] for d in cloud.deployments()} == {good: "COMPLETE"}
