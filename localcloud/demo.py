@@ -266,7 +266,7 @@ def _describe(cloud: LocalPipeline, n: Narrator) -> None:
     appconfig = cloud.client("appconfig")
     profile = appconfig.get_configuration_profile(
         ApplicationId=cloud.ids()["ApplicationId"],
-        ConfigurationProfileId=cloud.stack.ref("ConfigurationProfile"),
+        ConfigurationProfileId=cloud.profile_id(),
     )
     n.say(f"moto (S3, SQS, CloudWatch) at {cloud.moto.endpoint}; AppConfig at {cloud.appconfig.endpoint}")
     n.say(
@@ -322,9 +322,9 @@ def _orders(worker: ConsumerEnvironment) -> str:
 
 
 def _alarm_state(cloud: LocalPipeline) -> str:
-    alarms = cloud.client("cloudwatch").describe_alarms(AlarmNames=[cloud.stack.ref("ConsumerErrorsAlarm")])[
-        "MetricAlarms"
-    ]
+    alarms = cloud.client("cloudwatch").describe_alarms(
+        AlarmNames=[cloud.stack.ref(cloud.logical_id("ConsumerErrorsAlarm", cloud.environments[0]))]
+    )["MetricAlarms"]
     return ", ".join(f"{a['AlarmName']} {a['StateValue']}" for a in alarms)
 
 

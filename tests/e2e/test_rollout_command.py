@@ -161,7 +161,7 @@ def test_the_harmful_file_gets_exit_2_a_rolled_back_tag_and_an_email(
     assert process.returncode == 2, out + err
     version = out.splitlines()[0].rsplit(" ", 1)[-1]
     assert tags(cloud, version, status="rolled-back")["rollout-status"] == "rolled-back"
-    alarm = cloud.stack.ref("ConsumerErrorsAlarm")
+    alarm = cloud.stack.ref(cloud.logical_id("ConsumerErrorsAlarm", cloud.environments[0]))
     assert f"alarm: {alarm}" in out
     seen: list[dict[str, Any]] = []
 
@@ -216,7 +216,8 @@ def test_an_upload_whose_retries_run_out_is_tagged_failed_and_the_queue_alarm_fi
     assert result.returncode == 4, result.stdout + result.stderr
     version = version_of(result)
     assert tags(cloud, version, status="failed") == {"rollout-status": "failed"}
-    assert "failed: Lambda gave up after 3 attempts" in result.stdout
+    receives = cloud.stack.functions["DeployFunction"].environment["DEPLOY_QUEUE_MAX_RECEIVES"]
+    assert f"failed: gave up after {receives} attempts" in result.stdout
     alarm = cloud.stack.ref("DeployFailureQueueAlarm")
     deadline = time.monotonic() + 30
     while _alarm_state(cloud, alarm) != "ALARM" and time.monotonic() < deadline:
@@ -277,7 +278,17 @@ def _subscribe_queue(
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     if rule is not None:
         events = cloud.client("events")
-        events.put_rule(Name=name, EventPattern=json.dumps(rule))
+        rule_arn = events.put_rule(Name=name, EventPattern=json.dumps(rule))["RuleArn"]
+        # SQS takes the rule's events only if the queue's policy lets EventBridge send them.
+        allow = {
+            "Effect": "Allow",
+            "Principal": {"Service": "events.amazonaws.com"},
+            "Action": "sqs:SendMessage",
+            "Resource": arn,
+            "Condition": {"ArnEquals": {"aws:SourceArn": rule_arn}},
+        }
+        policy = json.dumps({"Version": "2012-10-17", "Statement": [allow]})
+        sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": policy})
         events.put_targets(Rule=name, Targets=[{"Id": "queue", "Arn": arn}])
     if topic is not None:
         cloud.client("sns").subscribe(

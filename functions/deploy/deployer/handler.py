@@ -54,7 +54,7 @@ metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "Conf
 
 # The SDK's own retries absorb short throttling; what outlasts them is left to the queue.
 _SDK_CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=5, read_timeout=20)
-BACKOFF_FIRST, BACKOFF_MAX = 30, 900
+BACKOFF_FIRST, BACKOFF_MAX = 10, 300
 """Seconds before a failed request comes back: doubling from the first, up to the most."""
 
 # Read at init: a missing variable fails Init with its name rather than every invocation.
