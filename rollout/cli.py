@@ -158,7 +158,11 @@ def _target(args: argparse.Namespace, clients: Clients) -> Target:
         return Target(bucket, key, environment, keys=(key,))
     if stack:
         found = from_stack(clients.cloudformation, stack)
-        chosen = found.key_for(key, str(getattr(args, "file", "") or "") or None)
+        if args.command == "promote" and not key:
+            # The version names its configuration: promote looks it up in each of the stack's.
+            chosen = found.keys[0]
+        else:
+            chosen = found.key_for(key, str(getattr(args, "file", "") or "") or None)
         stage = environment or (found.stages[0] if found.stages else None)
         return Target(
             found.bucket, chosen, stage, keys=found.keys, stages=found.stages,
