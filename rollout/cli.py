@@ -158,8 +158,9 @@ def _target(args: argparse.Namespace, clients: Clients) -> Target:
         return Target(bucket, key, environment, keys=(key,))
     if stack:
         found = from_stack(clients.cloudformation, stack)
-        if args.command == "promote" and not key:
-            # The version names its configuration: promote looks it up in each of the stack's.
+        if args.command in ("promote", "status") and not key:
+            # The version names its configuration: promote looks it up in each of the stack's;
+            # status shows every configuration's versions.
             chosen = found.keys[0]
         else:
             chosen = found.key_for(key, str(getattr(args, "file", "") or "") or None)

@@ -56,6 +56,15 @@ def test_with_manual_approval_nothing_reaches_production_until_rollout_promote(m
     assert promote.returncode == 0, output
     assert "deployed: deployment 1 completed" in output
     assert status_of(cloud, key, version) == {"staging": ("deployed", 1), "production": ("deployed", 1)}
+    # `rollout status`: every configuration, a column per stage with its status and deployment.
+    shown = rollout(cloud, "status")
+    table, _ = shown.communicate(timeout=120)
+    assert shown.returncode == 0, table
+    assert f"s3://{cloud.bucket}/{cloud.keys[1]}" in table
+    header = next(line for line in table.splitlines() if line.startswith("VERSION"))
+    assert header.split()[:3] == ["VERSION", "STAGING", "PRODUCTION"]
+    row = next(line for line in table.splitlines() if line.startswith(version))
+    assert row.split()[1:6] == ["*", "deployed", "#1", "deployed", "#1"]
 
 
 def test_a_version_rolled_back_in_staging_is_never_deployed_to_production(manual: LocalPipeline) -> None:
