@@ -14,11 +14,14 @@ RUNS = 31
 # The handler reads its settings at import, as Lambda's Init does: the variables the template sets.
 ENVIRONMENT = {
     "CONFIG_BUCKET": "appconfig-123456789012-bench",
-    "CONFIG_KEY": "feature-file.yml",
+    "CONFIGURATIONS": "feature-file.yml",
+    "ENVIRONMENTS": "production",
     "APPCONFIG_APPLICATION_ID": "abc1234",
-    "APPCONFIG_ENVIRONMENT_ID": "def5678",
-    "APPCONFIG_PROFILE_ID": "ghi9012",
+    "APPCONFIG_PROFILE_ID_featurefileyml": "ghi9012",
+    "APPCONFIG_ENVIRONMENT_ID_production": "def5678",
     "APPCONFIG_DEPLOYMENT_STRATEGY_ID": "AppConfig.AllAtOnce",
+    "DEPLOY_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/deploy.fifo",
+    "DEPLOY_QUEUE_MAX_RECEIVES": "10",
 }
 
 
