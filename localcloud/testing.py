@@ -107,6 +107,24 @@ def drain_queue(sqs: SQSClient, url: str) -> list[dict[str, Any]]:
             sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
 
 
+def allow_eventbridge(sqs: Any, url: str, queue_arn: str, rule_arn: str | None = None) -> None:
+    """Let EventBridge send to the queue (for one rule, or any): SQS takes a rule's events only
+    if the queue's policy allows ``events.amazonaws.com``, and the local cloud checks it
+    (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html#eb-sqs-permissions)."""
+    import json
+
+    statement: dict[str, Any] = {
+        "Effect": "Allow",
+        "Principal": {"Service": "events.amazonaws.com"},
+        "Action": "sqs:SendMessage",
+        "Resource": queue_arn,
+    }
+    if rule_arn is not None:
+        statement["Condition"] = {"ArnEquals": {"aws:SourceArn": rule_arn}}
+    policy = json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": policy})
+
+
 def appconfig_role(iam: IAMClient, name: str, *, bucket: str | None = None, alarms: bool = False) -> str:
     """A role AppConfig may assume, as AWS documents it; returns its ARN.
 

@@ -15,7 +15,7 @@ from feature_validator.errors import FeatureFileInvalid
 from feature_validator.validate import validate
 
 from localcloud.pipeline import ROOT, LocalPipeline
-from localcloud.testing import drain_queue
+from localcloud.testing import allow_eventbridge, drain_queue
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -279,16 +279,7 @@ def _subscribe_queue(
     if rule is not None:
         events = cloud.client("events")
         rule_arn = events.put_rule(Name=name, EventPattern=json.dumps(rule))["RuleArn"]
-        # SQS takes the rule's events only if the queue's policy lets EventBridge send them.
-        allow = {
-            "Effect": "Allow",
-            "Principal": {"Service": "events.amazonaws.com"},
-            "Action": "sqs:SendMessage",
-            "Resource": arn,
-            "Condition": {"ArnEquals": {"aws:SourceArn": rule_arn}},
-        }
-        policy = json.dumps({"Version": "2012-10-17", "Statement": [allow]})
-        sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": policy})
+        allow_eventbridge(sqs, url, arn, rule_arn)
         events.put_targets(Rule=name, Targets=[{"Id": "queue", "Arn": arn}])
     if topic is not None:
         cloud.client("sns").subscribe(

@@ -18,6 +18,7 @@ from localcloud.delivery import Delivery, DeliveryChaos, LambdaDeliveries
 from localcloud.eventbridge import EventBus
 from localcloud.iam.lambda_permissions import FunctionPolicies
 from localcloud.s3_events import S3Notifications
+from localcloud.testing import allow_eventbridge
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -149,20 +150,7 @@ def test_put_events_from_any_client_reach_lambda_sqs_and_sns_targets(
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"][
         "QueueArn"
     ]
-    # SQS takes EventBridge's message only if the queue's policy lets events.amazonaws.com send it
-    # (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html#eb-sqs-permissions).
-    policy = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": "events.amazonaws.com"},
-                "Action": "sqs:SendMessage",
-                "Resource": queue_arn,
-            }
-        ],
-    }
-    sqs.set_queue_attributes(QueueUrl=queue, Attributes={"Policy": json.dumps(policy)})
+    allow_eventbridge(sqs, queue, queue_arn)  # as SQS requires of an EventBridge target
     topic = sns.create_topic(Name="status")["TopicArn"]
     topic_queue = sqs.create_queue(QueueName="status-topic")["QueueUrl"]
     topic_queue_arn = sqs.get_queue_attributes(QueueUrl=topic_queue, AttributeNames=["QueueArn"])[
