@@ -11,12 +11,18 @@ import pytest
 from deployer.aws import Deployment
 from deployer.holds import MARGIN, MAX_VISIBILITY, ROLLBACK_WAIT, hold_seconds
 from deployer.outcomes import Outcome
-from deployer.requests import Promotion, requests_from_event
+from deployer.requests import Promotion, Request, requests_from_event
 from deployer.uploads import NotAnUpload, Upload
 from rollout_status.requests import promotion_body
 
 EVENTS = Path(__file__).resolve().parents[3] / "events"
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+
+def requests(event: object) -> list[Request]:
+    found = requests_from_event(event)
+    assert found is not None
+    return found
 
 
 def record(body: object, group: str = "staging", count: str = "1") -> dict[str, Any]:
@@ -31,7 +37,7 @@ def record(body: object, group: str = "staging", count: str = "1") -> dict[str, 
 
 def test_an_upload_event_in_a_stages_group_is_a_request_into_that_stage() -> None:
     event = json.loads((EVENTS / "eventbridge-object-created.json").read_text())
-    (request,) = requests_from_event({"Records": [record(event, "staging", "3")]})
+    (request,) = requests({"Records": [record(event, "staging", "3")]})
     assert (request.message_id, request.receipt_handle, request.stage, request.receive_count) == (
         "m-1",
         "r-1",
@@ -44,7 +50,7 @@ def test_an_upload_event_in_a_stages_group_is_a_request_into_that_stage() -> Non
 
 def test_a_promotion_names_the_version_and_its_stage() -> None:
     body = promotion_body("b", "feature-file.yml", "v1", "production", "status-function")
-    (request,) = requests_from_event({"Records": [record(body, "production")]})
+    (request,) = requests({"Records": [record(body, "production")]})
     assert request.item == Promotion("b", "feature-file.yml", "v1", "production", "status-function")
 
 
@@ -58,7 +64,7 @@ def test_a_promotion_names_the_version_and_its_stage() -> None:
     ],
 )
 def test_a_message_that_is_no_request_is_unrecognized(body: object, why: str) -> None:
-    (request,) = requests_from_event({"Records": [record(body)]})
+    (request,) = requests({"Records": [record(body)]})
     assert isinstance(request.item, NotAnUpload)
     result = request.item.result()
     assert result.outcome is Outcome.UNRECOGNIZED
@@ -73,7 +79,7 @@ def test_anything_but_an_sqs_event_is_not_the_queues(event: object) -> None:
 
 
 def test_a_missing_or_odd_receive_count_counts_as_the_first() -> None:
-    (request,) = requests_from_event({"Records": [record({}, count="x")]})
+    (request,) = requests({"Records": [record({}, count="x")]})
     assert request.receive_count == 1
 
 
