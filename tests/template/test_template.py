@@ -314,3 +314,34 @@ def test_the_environment_watches_the_consumers_alarm(template: dict[str, Any]) -
     }
     assert watched == named
     assert len(named) == 2
+
+
+def test_each_stages_consumers_prefetch_and_may_read_only_that_stages_configurations() -> None:
+    """Two configurations, two stages: a stage's consumers prefetch that stage's configuration and
+    their roles may read that stage's configurations only (one policy per stage and configuration)."""
+    from localcloud.cfn.language_extensions import expand
+    from localcloud.template import load
+
+    stages, configurations = (
+        ("staging", "production"),
+        {"featurefileyml": "feature-file.yml", "otheryml": "other.yml"},
+    )
+    parameters = {"Configurations": ",".join(configurations.values()), "Environments": ",".join(stages)}
+    resources = expand(load(ROOT / "template.yaml"), parameters, region="us-east-1")["Resources"]
+    readers = {k: r["Properties"] for k, r in resources.items() if k.startswith("ConsumersRead")}
+    assert set(readers) == {f"ConsumersRead{s}{c}" for s in stages for c in configurations}
+    for stage in stages:
+        consumers = [f"FlagsApiFunction{stage}", f"OrderWorkerFunction{stage}"]
+        for name in consumers:
+            variables = resources[name]["Properties"]["Environment"]["Variables"]
+            assert variables["APPCONFIG_ENVIRONMENT"] == stage
+            assert _resource(variables["AWS_APPCONFIG_EXTENSION_PREFETCH_LIST"]) == (
+                "${AppConfigApplicationName}:" + stage + ":${FeatureFlags}"
+            )
+        for configuration in configurations:
+            policy = readers[f"ConsumersRead{stage}{configuration}"]
+            assert policy["Roles"] == [{"Fn::Sub": "${" + name + "Role}"} for name in consumers]
+            (statement,) = policy["PolicyDocument"]["Statement"]
+            assert _resource(statement["Resource"]).endswith(
+                f"environment/${{Environment{stage}.EnvironmentId}}/configuration/${{Profile{configuration}}}"
+            )
