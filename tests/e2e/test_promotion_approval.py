@@ -90,3 +90,27 @@ def test_a_version_rolled_back_in_staging_is_never_deployed_to_production(manual
     assert cloud.handled(60)
     assert version not in {d["ConfigurationVersion"] for d in cloud.deployments("production")}
     assert "production" not in status_of(cloud, key, version)
+
+
+def test_a_newer_version_that_completes_staging_supersedes_the_one_waiting_for_approval(
+    manual: LocalPipeline,
+) -> None:
+    cloud = manual
+    key = cloud.keys[0]
+    older = cloud.upload(document(3), key)
+    assert cloud.handled(60)
+    cloud.pass_time(BAKE_MINUTES * 60 + 60)
+    cloud.settle()
+    assert status_of(cloud, key, older)["production"][0] == "pending"
+    newer = cloud.upload(document(4), key)
+    assert cloud.handled(60)
+    cloud.pass_time(BAKE_MINUTES * 60 + 60)
+    cloud.settle()
+    assert status_of(cloud, key, newer)["production"][0] == "pending"
+    assert status_of(cloud, key, older)["production"][0] == "superseded"
+    # An approval of the older one comes too late: the newer one is in service in staging.
+    promote = rollout(cloud, "promote", older, "--to", "production")
+    output, _ = promote.communicate(timeout=120)
+    assert cloud.handled(60)
+    assert older not in {d["ConfigurationVersion"] for d in cloud.deployments("production")}, output
+    assert status_of(cloud, key, older)["production"][0] == "superseded"

@@ -4,7 +4,8 @@
 
 SAM CLI's code resolves it (the template's Variables, the shell, then --env-vars, which sets
 only variables the template declares), exactly as `sam local invoke` does before it starts the
-container; only Docker is left out. Prints {function logical ID: {variable: value}} as JSON.
+container (with samconfig.toml's local_invoke settings: the template's Fn::ForEach loops
+expanded, SamLocal=true); only Docker is left out. Prints {function logical ID: {variable: value}} as JSON.
 """
 
 import json
@@ -18,7 +19,11 @@ from samcli.lib.providers.sam_stack_provider import SamLocalStackProvider
 
 def main() -> None:
     template, env_vars_file = sys.argv[1], sys.argv[2]
-    stacks, _ = SamLocalStackProvider.get_stacks(template)
+    # samconfig.toml's local_invoke settings: SAM CLI's expansion of AWS::LanguageExtensions, and
+    # SamLocal=true (the functions declare the variables --env-vars sets).
+    stacks, _ = SamLocalStackProvider.get_stacks(
+        template, parameter_overrides={"SamLocal": "true"}, language_extensions_enabled=True
+    )
     provider = SamFunctionProvider(stacks)
     with open(env_vars_file) as handle:
         env_vars = json.load(handle)

@@ -119,6 +119,15 @@ def local_up(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[tuple[
         yield cloud, env_file, events
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "SAM CLI's local expansion of AWS::LanguageExtensions leaves an Fn::ForEach inside "
+        "Environment.Variables unexpanded (CloudFormation expands it), so the deploy function's "
+        "APPCONFIG_PROFILE_ID_<name> and APPCONFIG_ENVIRONMENT_ID_<name> are not declared to "
+        "`sam local invoke --env-vars`"
+    ),
+)
 def test_the_deploy_function_recipe_deploys_an_upload_to_make_local_up(
     local_up: tuple[LocalPipeline, Path, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
