@@ -48,7 +48,7 @@ def test_burst_of_uploads_ends_with_the_last_one_deployed_and_every_version_acco
         "StartDeployment", where={"ConfigurationVersion": versions[-1]}, error="ThrottlingException"
     )
     cloud.deliveries.release()  # with the same chaos: duplicated or not, delayed
-    cloud.settle(timeout=240)
+    cloud.settle(timeout=600)  # a hang guard: the stage takes the burst one request at a time
 
     deployments = cloud.deployments()
     completed = [d for d in deployments if d["State"] == "COMPLETE"]
