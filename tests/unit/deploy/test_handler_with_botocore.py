@@ -37,6 +37,7 @@ handler = init(
         "CONFIG_KEY": KEY,
         "APPCONFIG_APPLICATION_ID": "app1234",
         "APPCONFIG_ENVIRONMENT_ID": "env1234",
+        "APPCONFIG_ENVIRONMENT_NAME": "production",
         "APPCONFIG_PROFILE_ID": "prof123",
         "APPCONFIG_DEPLOYMENT_STRATEGY_ID": "strat12",
     },
