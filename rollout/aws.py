@@ -22,15 +22,23 @@ CONTENT_TYPE = "application/x-yaml"
 
 
 class Clients:
+    """botocore clients from one session: a person waits for this command, and boto3 adds only
+    the import of itself and s3transfer (neither of which the command uses) to botocore's."""
+
     def __init__(self, region: str | None = None) -> None:
         self._region = region
 
+    @cached_property
+    def _session(self) -> Any:
+        import botocore.session
+
+        return botocore.session.get_session()
+
     def client(self, service: str) -> Any:
-        import boto3
         from botocore.config import Config
 
         config = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=5, read_timeout=20)
-        return boto3.client(service, region_name=self._region, config=config)  # type: ignore[call-overload]
+        return self._session.create_client(service, region_name=self._region, config=config)
 
     @cached_property
     def s3(self) -> Any:
