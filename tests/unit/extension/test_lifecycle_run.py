@@ -32,7 +32,7 @@ SHUTDOWN = {"eventType": "SHUTDOWN", "shutdownReason": "spindown", "deadlineMs":
 class FakeExtensionsApi:
     """``events`` are called in turn for each event/next (in the server's thread, as a function
     invocation would run meanwhile) and return the event; ``refuse`` maps a path to the status
-    that call is answered with instead of Lambda's success."""
+    that call is answered with instead of Lambda's success (0: the connection is dropped unanswered)."""
 
     events: list[Callable[[], dict[str, Any]]] = field(default_factory=list)
     refuse: dict[str, int] = field(default_factory=dict)
@@ -58,7 +58,9 @@ class FakeExtensionsApi:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 path = self.path.removeprefix(BASE)
                 double.calls.append((path, dict(self.headers.items()), body))
-                if path in double.refuse:
+                if double.refuse.get(path) == 0:
+                    self.close_connection = True
+                elif path in double.refuse:
                     self._send(double.refuse[path], {"errorType": "Extension.Refused", "errorMessage": "no"})
                 elif path == "/register":
                     self._send(200, {"functionName": "fn"}, {"Lambda-Extension-Identifier": "ext-1"})
@@ -140,10 +142,11 @@ def test_a_refused_registration_ends_the_extension(
     assert "403" in fatal["error"]
 
 
-def test_a_bad_setting_is_logged_when_lambda_refuses_the_init_error(
-    lambda_api: FakeExtensionsApi, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize("answer", [500, 0], ids=["refused", "dropped"])
+def test_a_bad_setting_is_logged_when_lambda_does_not_take_the_init_error(
+    lambda_api: FakeExtensionsApi, capsys: pytest.CaptureFixture[str], answer: int
 ) -> None:
-    lambda_api.refuse["/init/error"] = 500
+    lambda_api.refuse["/init/error"] = answer
     env = environment(lambda_api, free_port(), POLL_INTERVAL_SECONDS="soon")
     assert run("appconfig-cache", env) == 1
     assert lambda_api.paths() == ["/register", "/init/error"]
