@@ -213,3 +213,23 @@ def test_each_status_writer_carries_the_status_module_as_files(
     assert not module.is_symlink()
     assert (module / "store.py").is_file()
     assert not (module / "store.py").is_symlink()
+
+
+@pytest.mark.parametrize(
+    ("function", "package"),
+    [
+        ("DeployFunction", "deployer"),
+        ("StatusFunction", "status_listener"),
+        ("FlagsApiFunction", "flags_api"),
+        ("OrderWorkerFunction", "order_worker"),
+    ],
+)
+def test_each_function_with_settings_carries_the_shared_settings_module_as_files(
+    sam_build: Callable[[], Path], function: str, package: str
+) -> None:
+    artifact = sam_build() / function
+    assert (artifact / package / "handler.py").is_file()
+    module = artifact / "function_settings"
+    assert not module.is_symlink()
+    assert (module / "__init__.py").is_file()
+    assert not (module / "__init__.py").is_symlink()

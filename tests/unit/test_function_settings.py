@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from deployer import settings as deploy_settings
-from flags_api import settings as flags_api_settings
-from order_worker import settings as order_worker_settings
+from function_settings import SettingsError
+from function_settings import consumer as consumer_settings
+from status_listener import settings as status_settings
 
 from localcloud.template import load
 from tests.handlers import init
@@ -29,6 +30,7 @@ DEPLOY = {
     "APPCONFIG_PROFILE_ID": "ghi9012",
     "APPCONFIG_DEPLOYMENT_STRATEGY_ID": "AppConfig.AllAtOnce",
 }
+STATUS = {k: v for k, v in DEPLOY.items() if k != "APPCONFIG_DEPLOYMENT_STRATEGY_ID"}
 CONSUMER = {
     "APPCONFIG_APPLICATION": "feature-flags",
     "APPCONFIG_ENVIRONMENT": "production",
@@ -36,8 +38,9 @@ CONSUMER = {
 }
 FUNCTIONS: list[tuple[str, ModuleType, dict[str, str], str]] = [
     ("DeployFunction", deploy_settings, DEPLOY, "deployer.handler"),
-    ("FlagsApiFunction", flags_api_settings, CONSUMER, "flags_api.handler"),
-    ("OrderWorkerFunction", order_worker_settings, CONSUMER, "order_worker.handler"),
+    ("StatusFunction", status_settings, STATUS, "status_listener.handler"),
+    ("FlagsApiFunction", consumer_settings, CONSUMER, "flags_api.handler"),
+    ("OrderWorkerFunction", consumer_settings, CONSUMER, "order_worker.handler"),
 ]
 IDS = [f[0] for f in FUNCTIONS]
 
@@ -59,9 +62,8 @@ def test_deploy_settings_hold_the_variables() -> None:
     assert with_key.kms_key_identifier == key
 
 
-@pytest.mark.parametrize("module", [flags_api_settings, order_worker_settings], ids=IDS[1:])
-def test_consumer_settings_name_the_configuration(module: Any) -> None:
-    settings = module.Settings.from_environment({**CONSUMER, "UNRELATED": "x"})
+def test_consumer_settings_name_the_configuration() -> None:
+    settings = consumer_settings.Settings.from_environment({**CONSUMER, "UNRELATED": "x"})
     assert (settings.application, settings.environment, settings.profile) == (
         "feature-flags",
         "production",
@@ -81,7 +83,7 @@ def test_every_missing_variable_is_named(
     function: str, module: Any, variables: dict[str, str], handler: str
 ) -> None:
     for name in variables:
-        with pytest.raises(module.SettingsError) as raised:
+        with pytest.raises(SettingsError) as raised:
             module.Settings.from_environment({k: v for k, v in variables.items() if k != name})
         assert raised.value.variable == name
         assert str(raised.value).startswith(f"{name} is not set: it must hold ")
@@ -93,7 +95,7 @@ def test_a_blank_or_padded_value_is_refused(
     function: str, module: Any, variables: dict[str, str], handler: str, value: str
 ) -> None:
     name = next(iter(variables))
-    with pytest.raises(module.SettingsError, match=f"^{name} is {value!r}, blank or padded"):
+    with pytest.raises(SettingsError, match=f"^{name} is {value!r}, blank or padded"):
         module.Settings.from_environment({**variables, name: value})
 
 

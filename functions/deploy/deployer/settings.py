@@ -1,13 +1,12 @@
-"""The deploy function's settings: the variables ``template.yaml`` sets, read once at init.
-
-A missing or blank variable fails the function's Init with an error that names it, instead of
-a ``KeyError`` in the middle of an invocation (and an S3 event retried for nothing).
-"""
+"""The deploy function's settings: the variables ``template.yaml`` sets, read once at init
+(``function_settings`` says why and how a missing one fails)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from function_settings import required
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -26,16 +25,6 @@ VARIABLES = {
 KMS_KEY = "APPCONFIG_KMS_KEY_IDENTIFIER"
 
 
-class SettingsError(ValueError):
-    """A variable the function needs is missing or blank."""
-
-    def __init__(self, variable: str, problem: str) -> None:
-        self.variable = variable
-        super().__init__(
-            f"{variable} is {problem}: it must hold {VARIABLES[variable]} (template.yaml sets it)"
-        )
-
-
 @dataclass(frozen=True)
 class Settings:
     bucket: str
@@ -50,9 +39,9 @@ class Settings:
 
     @classmethod
     def from_environment(cls, env: Mapping[str, str]) -> Settings:
-        """Raises :class:`SettingsError` naming the first variable that is missing or blank."""
-        bucket, key, application_id, environment_id, environment_name, profile_id, strategy_id = (
-            _required(env, name) for name in VARIABLES
+        """Raises :class:`function_settings.SettingsError` naming the first variable missing or blank."""
+        bucket, key, application_id, environment_id, environment_name, profile_id, strategy_id = required(
+            env, VARIABLES
         )
         return cls(
             bucket=bucket,
@@ -64,12 +53,3 @@ class Settings:
             strategy_id=strategy_id,
             kms_key_identifier=env.get(KMS_KEY) or None,
         )
-
-
-def _required(env: Mapping[str, str], name: str) -> str:
-    value = env.get(name)
-    if value is None:
-        raise SettingsError(name, "not set")
-    if not value.strip() or value != value.strip():
-        raise SettingsError(name, f"{value!r}, blank or padded with spaces")
-    return value

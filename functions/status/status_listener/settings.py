@@ -1,18 +1,26 @@
-"""The function's environment, read once and checked at init: a missing or empty variable fails
-the cold start with its name, not a later invocation with a KeyError."""
+"""The status function's settings: the variables ``template.yaml`` sets, read once at init
+(``function_settings`` says why and how a missing one fails)."""
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from function_settings import required
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-
-class SettingsError(RuntimeError):
-    pass
+# Each variable and what the template puts in it, for the error message.
+VARIABLES = {
+    "CONFIG_BUCKET": "the configuration bucket's name",
+    "CONFIG_KEY": "the configuration object's key (ConfigPrefix + ConfigKey)",
+    "APPCONFIG_APPLICATION_ID": "the AppConfig application's ID",
+    "APPCONFIG_ENVIRONMENT_ID": "the AppConfig environment's ID",
+    "APPCONFIG_ENVIRONMENT_NAME": "the AppConfig environment's name (statuses are kept per environment)",
+    "APPCONFIG_PROFILE_ID": "the configuration profile's ID",
+}
 
 
 @dataclass(frozen=True)
@@ -24,20 +32,7 @@ class Settings:
     environment_name: str
     profile_id: str
 
-    _VARIABLES = {  # noqa: RUF012 - read-only class data
-        "bucket": "CONFIG_BUCKET",
-        "key": "CONFIG_KEY",
-        "application_id": "APPCONFIG_APPLICATION_ID",
-        "environment_id": "APPCONFIG_ENVIRONMENT_ID",
-        "environment_name": "APPCONFIG_ENVIRONMENT_NAME",
-        "profile_id": "APPCONFIG_PROFILE_ID",
-    }
-
     @classmethod
-    def from_environment(cls, environ: Mapping[str, str] = os.environ) -> Settings:
-        missing = [name for name in cls._VARIABLES.values() if not environ.get(name)]
-        if missing:
-            raise SettingsError(
-                f"the status function needs these environment variables set: {', '.join(missing)}"
-            )
-        return cls(**{f.name: environ[cls._VARIABLES[f.name]] for f in fields(cls)})
+    def from_environment(cls, env: Mapping[str, str] = os.environ) -> Settings:
+        """Raises :class:`function_settings.SettingsError` naming the first variable missing or blank."""
+        return cls(*required(env, VARIABLES))

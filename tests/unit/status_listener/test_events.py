@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from rollout_status.model import EnvironmentStatus, Status
 from status_listener import deployments, failures
-from status_listener.settings import Settings, SettingsError
+from status_listener.settings import Settings
 
 EVENTS = Path(__file__).resolve().parents[3] / "events"
 SETTINGS = Settings("config-bucket", "feature-file.yml", "app1234", "env1234", "production", "prof123")
@@ -167,8 +167,3 @@ def test_a_failed_s3_notification_record_is_read_with_its_decoded_key_and_upload
 )
 def test_anything_else_is_no_failed_upload(event: dict[str, Any]) -> None:
     assert failures.failed_uploads(event) == []
-
-
-def test_settings_name_every_missing_variable() -> None:
-    with pytest.raises(SettingsError, match="CONFIG_KEY, APPCONFIG_APPLICATION_ID"):
-        Settings.from_environment({"CONFIG_BUCKET": "b"})
