@@ -6,19 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from function_settings import required
+from function_settings import CONFIGURATION, required
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
 # Each variable and what the template puts in it, for the error message.
 VARIABLES = {
-    "CONFIG_BUCKET": "the configuration bucket's name",
-    "CONFIG_KEY": "the configuration object's key (ConfigPrefix + ConfigKey)",
-    "APPCONFIG_APPLICATION_ID": "the AppConfig application's ID",
-    "APPCONFIG_ENVIRONMENT_ID": "the AppConfig environment's ID",
-    "APPCONFIG_ENVIRONMENT_NAME": "the AppConfig environment's name (statuses are kept per environment)",
-    "APPCONFIG_PROFILE_ID": "the configuration profile's ID",
+    **CONFIGURATION,
     "APPCONFIG_DEPLOYMENT_STRATEGY_ID": "the deployment strategy's ID or predefined name",
 }
 # Set only when the stack has a customer managed key (parameter KmsKeyArn).

@@ -12,6 +12,17 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+# The configuration object and the AppConfig resources it deploys into, as the template tells the
+# functions that write its statuses (deploy, status); each variable with what it holds.
+CONFIGURATION = {
+    "CONFIG_BUCKET": "the configuration bucket's name",
+    "CONFIG_KEY": "the configuration object's key (ConfigPrefix + ConfigKey)",
+    "APPCONFIG_APPLICATION_ID": "the AppConfig application's ID",
+    "APPCONFIG_ENVIRONMENT_ID": "the AppConfig environment's ID",
+    "APPCONFIG_ENVIRONMENT_NAME": "the AppConfig environment's name (statuses are kept per environment)",
+    "APPCONFIG_PROFILE_ID": "the configuration profile's ID",
+}
+
 
 class SettingsError(ValueError):
     """A variable the function needs is missing, blank or padded with spaces."""
