@@ -77,7 +77,8 @@ def tags(cloud: LocalPipeline, version: str, *, status: str | None = None) -> di
     return found
 
 
-def eventually(read: Any, done: Any, timeout: float = 30.0) -> Any:
+def eventually(read: Any, done: Any, timeout: float = 120.0) -> Any:
+    """``read()`` until ``done`` says yes; the timeout is only a hang guard (it ends at once when done)."""
     deadline = time.monotonic() + timeout
     value = read()
     while not done(value) and time.monotonic() < deadline:
