@@ -344,6 +344,15 @@ def test_a_pooled_connection_the_server_closed_while_idle_is_reopened(server: Ra
     assert server.connections == 2
 
 
+def test_a_connect_timeout_of_its_own_leaves_reads_the_read_timeout(server: RawServer) -> None:
+    """botocore's connect_timeout and read_timeout, as the rollout command gives them."""
+    client = HttpClient(timeout=WAIT_S, connect_timeout=WAIT_S / 2)
+    server.answer(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+    assert client.request("GET", Url(f"http://127.0.0.1:{server.port}"), "/", {}).body == b"ok"
+    [[pooled]] = client._idle.values()
+    assert pooled.sock.gettimeout() == WAIT_S
+
+
 def test_close_hangs_up_the_idle_connections(server: RawServer) -> None:
     client = HttpClient(timeout=WAIT_S)
     server.answer(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
