@@ -15,10 +15,16 @@ On the local cloud with a zero-time strategy, in the same run and interleaved:
 Command minus pipeline is what a person or a CI job waiting on an upload pays beyond the
 configuration being served; command minus status is the command's own share (start-up,
 imports, the validator's checks, the upload, its polling).
+
+And what the light path (``rollout.light``) saves: ``rollout push`` without ``--wait`` (start-up,
+the validator's checks, the upload) to a bucket outside the pipeline, in fresh processes,
+interleaved with the same command made to take botocore (``AWS_SDK_UA_APP_ID`` set, one of the
+settings the light path leaves to botocore).
 """
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import tempfile
@@ -28,7 +34,7 @@ from pathlib import Path
 from rollout_status.store import StatusStore
 
 from bench.bench_pipeline import POLL_SECONDS, URL_EVENT, ZERO_TIME, _complete, _served
-from bench.harness import Figure, median
+from bench.harness import Figure, Paired, median
 from localcloud.pipeline import ROOT, LocalPipeline
 
 ROUNDS = 5
@@ -74,6 +80,7 @@ def run() -> list[Figure]:
                     time.sleep(0.005)
                 pipeline.append((time.monotonic() - started) * 1000)
             cloud.settle()
+        light, botocore = _light_and_botocore(cloud, Path(folder))
     ours, theirs, known = median(command), median(pipeline), median(status)
     return [
         Figure(
@@ -100,7 +107,39 @@ def run() -> list[Figure]:
             known,
             goal="the command's own share: the difference",
         ),
+        Figure(
+            "rollout push (validate + upload, no wait), fresh process, light path (median of 7)",
+            median(light),
+            "ms",
+            "the same command through botocore",
+            median(botocore),
+            goal="the light path's saving",
+            paired=Paired.of(light, botocore),
+        ),
     ]
+
+
+def _light_and_botocore(cloud: LocalPipeline, folder: Path) -> tuple[list[float], list[float]]:
+    """``push`` to a bucket no deployment watches, light path and botocore interleaved."""
+    bucket = "bench-side-bucket"
+    s3 = cloud.client("s3")
+    s3.create_bucket(Bucket=bucket)
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    path = folder / "side.yml"
+    path.write_text(DOCUMENT)
+    light: list[float] = []
+    botocore: list[float] = []
+    for _ in range(7):
+        for samples, extra in ((light, {}), (botocore, {"AWS_SDK_UA_APP_ID": "bench"})):
+            started = time.monotonic()
+            result = subprocess.run(
+                [sys.executable, "-m", "rollout", "--bucket", bucket, "--key", "side.yml", "push", str(path)],
+                capture_output=True, text=True, check=False, cwd=ROOT, env={**os.environ, **extra},
+            )  # fmt: skip
+            samples.append((time.monotonic() - started) * 1000)
+            if result.returncode != 0:
+                raise RuntimeError(f"rollout push answered {result.returncode}: {result.stderr}")
+    return light, botocore
 
 
 def _status(store: StatusStore, version: str) -> str | None:

@@ -6,5 +6,7 @@
 
 Modules: ``cli`` (arguments and exit codes), ``target`` (which bucket, key and environment,
 from a stack's outputs or the options), ``aws`` (the S3, AppConfig and CloudFormation calls),
-``waiting`` (polling a version's record until its status is final), ``show`` (what is printed).
+``light`` (``push``'s calls without botocore, handed to it for anything but a plain answer) and
+``light_settings`` (when that light path is taken), ``waiting`` (polling a version's record until
+its status is final), ``show`` (what is printed).
 """

@@ -1,17 +1,18 @@
 """The AWS calls of the command: what an uploader's credentials are used for, nothing more.
 
 Endpoints come from the standard ``AWS_ENDPOINT_URL_<SERVICE>`` variables (``make local-up``
-prints them), so the same command works against AWS and against the local cloud.
+prints them), so the same command works against AWS and against the local cloud. ``push``
+makes its calls through ``rollout.light`` when it can (the same calls without botocore's
+import), every other command through these botocore clients.
 """
 
 from __future__ import annotations
 
 import urllib.parse
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from rollout_status.locations import OUR_TAGS
-from rollout_status.store import StatusStore
 
 if TYPE_CHECKING:
     from rollout_status.model import Record
@@ -21,16 +22,47 @@ if TYPE_CHECKING:
 CONTENT_TYPE = "application/x-yaml"
 
 
+class ClientSet(Protocol):
+    """What the commands call: botocore's clients (``Clients``) or the light path's."""
+
+    @property
+    def s3(self) -> Any: ...
+
+    @property
+    def appconfig(self) -> Any: ...
+
+    @property
+    def cloudformation(self) -> Any: ...
+
+    @property
+    def sqs(self) -> Any: ...
+
+
 class Clients:
+    """botocore clients from one session: a person waits for this command, and boto3 adds only
+    the import of itself and s3transfer (neither of which the command uses) to botocore's."""
+
     def __init__(self, region: str | None = None) -> None:
         self._region = region
+        self._given_session: Any = None
+
+    def use_session(self, session: Any) -> None:
+        """Make the clients from ``session`` (the light path's, which already resolved credentials)."""
+        self._given_session = session
+
+    @cached_property
+    def _session(self) -> Any:
+        if self._given_session is not None:
+            return self._given_session
+        import botocore.session
+
+        return botocore.session.get_session()
 
     def client(self, service: str) -> Any:
-        import boto3
         from botocore.config import Config
 
         config = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=5, read_timeout=20)
-        return boto3.client(service, region_name=self._region, config=config)  # type: ignore[call-overload]
+        return self._session.create_client(service, region_name=self._region, config=config)
 
     @cached_property
     def s3(self) -> Any:
@@ -52,7 +84,7 @@ class Clients:
 class Configuration:
     """One configuration object: its versions, their records, uploads and restores."""
 
-    def __init__(self, clients: Clients, target: Target) -> None:
+    def __init__(self, clients: ClientSet, target: Target) -> None:
         self._clients = clients
         self.target = target
         self._progress_denied = False
@@ -123,6 +155,8 @@ class Configuration:
         return str(response["VersionId"])
 
     def record(self, version_id: str) -> Record | None:
+        from rollout_status.store import StatusStore
+
         record, _ = StatusStore(self._s3, None, bucket=self.target.bucket, key=self.target.key).read(
             version_id
         )

@@ -1,9 +1,10 @@
 """Waiting for a version's final status: poll its record, show the rollout's progress meanwhile.
 
 The record (``<key>.rollout/<versionId>.json``) is written before the version's tags and its
-event, so it is the first place a status shows. Polls start fast and slow down (50 ms, growing
-by a quarter each time, at most every 2 s): a zero-time deployment is answered within a poll or two,
-an hour-long one costs a request every 2 s. While the version is ``deploying`` the deployment's
+event, so it is the first place a status shows. Polls are every 50 ms for the first
+``FAST_FOR`` seconds (a zero-time deployment is over by then, and is answered within 50 ms of its
+record), then slow down by a quarter each time to at most every 2 s: an hour-long deployment
+costs a request every 2 s. While the version is ``deploying`` the deployment's
 own state and percentage come from GetDeployment, when the caller may read it, once the wait
 has lasted ``PROGRESS_AFTER`` (2 s): a deployment over sooner needs no AppConfig client.
 """
@@ -21,6 +22,8 @@ if TYPE_CHECKING:
 FIRST_INTERVAL = 0.05
 GROWTH = 1.25
 MAX_INTERVAL = 2.0
+FAST_FOR = 2.0
+"""Seconds during which polls stay at ``FIRST_INTERVAL``."""
 PROGRESS_AFTER = 2.0
 """Seconds of waiting before the deployment's own progress is read."""
 
@@ -96,7 +99,8 @@ class Waiter:
             if remaining <= 0:
                 return None
             self._sleep(min(interval, remaining))
-            interval = min(interval * GROWTH, MAX_INTERVAL)
+            if self._monotonic() - started >= FAST_FOR:
+                interval = min(interval * GROWTH, MAX_INTERVAL)
 
     def _progress(self, current: EnvironmentStatus | None, *, detailed: bool) -> Progress:
         if current is None:

@@ -6,10 +6,12 @@ What AWS documents and this keeps (https://docs.aws.amazon.com/lambda/latest/dg/
 * a function error is retried ``MaximumRetryAttempts`` times (0-2, default 2), one minute
   before the first retry and two minutes before the second (scaled by ``time_scale`` here);
 * an event older than ``MaximumEventAgeInSeconds`` is not retried again. Its age counts what
-  Lambda itself spends on it (its attempts and the waits before retries), scaled, but not the
-  time it waits for one of the local cloud's few workers: Lambda would run it at once (the
-  template reserves no concurrency), and at a time scale of 600 a few seconds of local queue
-  would otherwise read as an hour;
+  Lambda itself spends on it: each attempt as long as it ran, and the documented waits before
+  retries (which pass ``time_scale`` times faster here). Not scaled up are the attempts (they
+  run at this machine's speed, and a busy machine's 6 s would read as an hour at a scale of 600,
+  an age no event of a function with a 60 s timeout can reach on AWS) nor the time an event
+  waits for one of the local cloud's few workers (Lambda would run it at once: the template
+  reserves no concurrency);
 * after the last attempt the event goes to the ``OnFailure`` destination with Lambda's
   destination record (request context, the event, the error): an SQS queue in moto, or an
   EventBridge bus, where it is the ``detail`` of a ``Lambda Function Invocation Result -
@@ -55,8 +57,8 @@ class AsyncEvent:
     payload: Any
     request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     received: float = field(default_factory=time.monotonic)
-    lambda_seconds: float = 0.0
-    """Real seconds Lambda spent on the event: its attempts and the waits before its retries."""
+    age: float = 0.0
+    """Seconds of age as Lambda counts them: its attempts' durations and its waits before retries."""
     attempts: list[Invocation] = field(default_factory=list)
     outcome: str = "queued"
     """queued, succeeded, or failed (retries exhausted: sent to the on-failure destination)."""
@@ -143,13 +145,13 @@ class AsyncInvoker:
             event.outcome = "succeeded"
         else:
             retries = len(event.attempts) - 1
-            delay = RETRY_DELAYS[min(retries, len(RETRY_DELAYS) - 1)] / self._scale
-            event.lambda_seconds += result.duration_ms / 1000
-            age = (event.lambda_seconds + delay) * self._scale
-            if retries < config.maximum_retry_attempts and age <= config.maximum_event_age:
-                event.lambda_seconds += delay
+            delay = RETRY_DELAYS[min(retries, len(RETRY_DELAYS) - 1)]
+            event.age += result.duration_ms / 1000
+            if retries < config.maximum_retry_attempts and event.age + delay <= config.maximum_event_age:
+                event.age += delay
                 with self._cond:
-                    heapq.heappush(self._due, (time.monotonic() + delay, next(self._order), event))
+                    due = time.monotonic() + delay / self._scale
+                    heapq.heappush(self._due, (due, next(self._order), event))
                 return
             event.outcome = "failed"
             self._send_to_destination(event, config, result)

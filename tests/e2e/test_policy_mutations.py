@@ -189,12 +189,17 @@ def scenario_rollback(cloud: LocalPipeline) -> bool:
     alarm = next(iter(cloud.stack.alarms))
     mark = DENIALS.mark()
     cloud.client("cloudwatch").set_alarm_state(AlarmName=alarm, StateValue="ALARM", StateReason="test")
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:  # until AppConfig acts on the alarm, or is refused reading it
-        if cloud.deployments()[0]["State"] == "ROLLED_BACK":
+    # Until AppConfig acts on the alarm or is refused reading it; the bake (the longest the
+    # template allows) outlasts any delay a busy machine puts between AppConfig's alarm reads.
+    guard = time.monotonic() + 600
+    while time.monotonic() < guard:
+        state = cloud.deployments()[0]["State"]
+        if state == "ROLLED_BACK":
             return True
         if DENIALS.since(mark):
             return False
+        if state == "COMPLETE":
+            raise AssertionError(f"the bake of {version} ended before AppConfig read the alarm")
         time.sleep(0.05)
     raise AssertionError(f"AppConfig neither rolled {version} back nor was refused reading the alarm")
 
@@ -215,7 +220,7 @@ def scenario_status(cloud: LocalPipeline) -> bool:
     version, invocation = _deploy(cloud)
     if _outcomes(invocation) != ["deployed"]:
         return False
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 300  # a hang guard: the loop ends as soon as the event is held
     while True:  # AppConfig's events are held like every delivery here
         complete = [
             d.event
@@ -237,8 +242,8 @@ def _through_the_queue(cloud: LocalPipeline, done: Callable[[], bool]) -> bool:
     or until some call is refused."""
     mark = DENIALS.mark()
     cloud.deliveries.release()
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
+    guard = time.monotonic() + 300  # a hang guard: the loop ends as soon as either happens
+    while time.monotonic() < guard:
         if done():
             return True
         if DENIALS.since(mark):
@@ -265,7 +270,7 @@ def scenario_promotion(cloud: LocalPipeline) -> bool:
     return _through_the_queue(cloud, lambda: any(d["State"] == "COMPLETE" for d in cloud.deployments(later)))
 
 
-SLOW_BAKE = {"CustomStrategyDurationMinutes": "0", "CustomStrategyBakeMinutes": "600"}
+SLOW_BAKE = {"CustomStrategyDurationMinutes": "0", "CustomStrategyBakeMinutes": "1440"}
 SLOW_ROLLOUT = {"CustomStrategyDurationMinutes": "600", "CustomStrategyBakeMinutes": "0"}
 # A second stage after production, for what only a promotion does: the labels of the default
 # template's resources stay the same in this one.

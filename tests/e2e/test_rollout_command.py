@@ -77,7 +77,8 @@ def tags(cloud: LocalPipeline, version: str, *, status: str | None = None) -> di
     return found
 
 
-def eventually(read: Any, done: Any, timeout: float = 30.0) -> Any:
+def eventually(read: Any, done: Any, timeout: float = 120.0) -> Any:
+    """``read()`` until ``done`` says yes; the timeout is only a hang guard (it ends at once when done)."""
     deadline = time.monotonic() + timeout
     value = read()
     while not done(value) and time.monotonic() < deadline:
@@ -219,7 +220,7 @@ def test_an_upload_whose_retries_run_out_is_tagged_failed_and_the_queue_alarm_fi
     receives = cloud.stack.functions["DeployFunction"].environment["DEPLOY_QUEUE_MAX_RECEIVES"]
     assert f"failed: gave up after {receives} attempts" in result.stdout
     alarm = cloud.stack.ref("DeployFailureQueueAlarm")
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 300  # a hang guard: the loop ends once the alarm fires
     while _alarm_state(cloud, alarm) != "ALARM" and time.monotonic() < deadline:
         time.sleep(0.2)
     assert _alarm_state(cloud, alarm) == "ALARM"

@@ -29,10 +29,11 @@ def cloud() -> Iterator[LocalPipeline]:
         yield pipeline
 
 
-# The rollback test's strategy bakes for an hour (a minute of real time at this scale): the
-# alarm must roll the harmful deployment back before the bake ends, and a busy machine must not
-# be able to run the bake out first. The good upload before it skips its bake with pass_time.
-BAKE_MINUTES = 60
+# The rollback test's strategy bakes for the longest the template allows (24 minutes of real time
+# at this scale, past the test's hang guard): the alarm must roll the harmful deployment back
+# before the bake ends, and however busy the machine, the bake cannot run out first. The good
+# upload before it skips its bake with pass_time.
+BAKE_MINUTES = 1440
 
 
 @pytest.fixture

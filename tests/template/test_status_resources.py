@@ -206,19 +206,22 @@ def test_every_metric_on_the_dashboard_is_one_a_function_emits(template: dict[st
 
 
 @pytest.mark.parametrize(
-    ("function", "package"),
+    ("function", "package", "shared"),
     [
-        ("DeployFunction", "deployer"),
-        ("StatusFunction", "status_listener"),
-        ("ValidatorFunction", "feature_validator"),
+        ("DeployFunction", "deployer", ("rollout_status", "function_settings")),
+        ("StatusFunction", "status_listener", ("rollout_status", "function_settings")),
+        ("ValidatorFunction", "feature_validator", ("rollout_status",)),
+        ("FlagsApiFunction", "flags_api", ("function_settings",)),
+        ("OrderWorkerFunction", "order_worker", ("function_settings",)),
     ],
 )
-def test_each_status_writer_carries_the_status_module_as_files(
-    sam_build: Callable[[], Path], function: str, package: str
+def test_each_function_carries_the_modules_it_shares_as_files(
+    sam_build: Callable[[], Path], function: str, package: str, shared: tuple[str, ...]
 ) -> None:
     artifact = sam_build() / function
     assert (artifact / package / "handler.py").is_file()
-    module = artifact / "rollout_status"
-    assert not module.is_symlink()
-    assert (module / "store.py").is_file()
-    assert not (module / "store.py").is_symlink()
+    for name in shared:  # the status module every status writer shares; what every settings module shares
+        module = artifact / name
+        assert not module.is_symlink()
+        assert (module / "__init__.py").is_file()
+        assert not (module / "__init__.py").is_symlink()

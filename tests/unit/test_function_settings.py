@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from deployer import settings as deploy_settings
-from flags_api import settings as flags_api_settings
-from order_worker import settings as order_worker_settings
+from function_settings import SettingsError
+from function_settings import consumer as consumer_settings
 from rollout_status.layout import Configuration, Layout, Stage
+from status_listener import settings as status_settings
 
 from localcloud.cfn.language_extensions import expand
 from localcloud.template import load
@@ -35,6 +36,10 @@ DEPLOY = {
     "APPCONFIG_ENVIRONMENT_ID_staging": "mno7890",
     "APPCONFIG_ENVIRONMENT_ID_production": "def5678",
 }
+STATUS = {
+    **{k: v for k, v in DEPLOY.items() if not k.startswith(("APPCONFIG_DEPLOYMENT_", "DEPLOY_QUEUE_MAX"))},
+    "PROMOTION_APPROVAL": "auto",
+}
 CONSUMER = {
     "APPCONFIG_APPLICATION": "feature-flags",
     "APPCONFIG_ENVIRONMENT": "production",
@@ -42,8 +47,9 @@ CONSUMER = {
 }
 FUNCTIONS: list[tuple[str, ModuleType, dict[str, str], str]] = [
     ("DeployFunction", deploy_settings, DEPLOY, "deployer.handler"),
-    ("FlagsApiFunction", flags_api_settings, CONSUMER, "flags_api.handler"),
-    ("OrderWorkerFunction", order_worker_settings, CONSUMER, "order_worker.handler"),
+    ("StatusFunction", status_settings, STATUS, "status_listener.handler"),
+    ("FlagsApiFunction", consumer_settings, CONSUMER, "flags_api.handler"),
+    ("OrderWorkerFunction", consumer_settings, CONSUMER, "order_worker.handler"),
 ]
 IDS = [f[0] for f in FUNCTIONS]
 TWO_BY_TWO = {"Configurations": "feature-file.yml,other.yml", "Environments": "staging,production"}
@@ -81,14 +87,13 @@ def test_deploy_settings_hold_the_variables() -> None:
     ],
 )
 def test_deploy_settings_refuse_values_the_template_never_sets(name: str, value: str, problem: str) -> None:
-    with pytest.raises(deploy_settings.SettingsError, match=problem) as raised:
+    with pytest.raises(SettingsError, match=problem) as raised:
         deploy_settings.Settings.from_environment({**DEPLOY, name: value})
     assert raised.value.variable == name
 
 
-@pytest.mark.parametrize("module", [flags_api_settings, order_worker_settings], ids=IDS[1:])
-def test_consumer_settings_name_the_configuration(module: Any) -> None:
-    settings = module.Settings.from_environment({**CONSUMER, "UNRELATED": "x"})
+def test_consumer_settings_name_the_configuration() -> None:
+    settings = consumer_settings.Settings.from_environment({**CONSUMER, "UNRELATED": "x"})
     assert (settings.application, settings.environment, settings.profile) == (
         "feature-flags",
         "production",
@@ -109,7 +114,7 @@ def test_every_missing_variable_is_named(
     function: str, module: Any, variables: dict[str, str], handler: str
 ) -> None:
     for name in variables:
-        with pytest.raises(module.SettingsError) as raised:
+        with pytest.raises(SettingsError) as raised:
             module.Settings.from_environment({k: v for k, v in variables.items() if k != name})
         assert raised.value.variable == name
         assert str(raised.value).startswith(f"{name} is not set: it must hold ")
@@ -121,7 +126,7 @@ def test_a_blank_or_padded_value_is_refused(
     function: str, module: Any, variables: dict[str, str], handler: str, value: str
 ) -> None:
     name = next(iter(variables))
-    with pytest.raises(module.SettingsError, match=f"^{name} is {value!r}, blank or padded"):
+    with pytest.raises(SettingsError, match=f"^{name} is {value!r}, blank or padded"):
         module.Settings.from_environment({**variables, name: value})
 
 

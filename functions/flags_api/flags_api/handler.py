@@ -17,9 +17,9 @@ from appconfig_cache.flags import ExtensionFlags, FlagsUnavailable
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes.lambda_function_url_event import LambdaFunctionUrlEvent
+from function_settings.consumer import Settings
 
 from flags_api.caller import BadCaller, caller_from_query
-from flags_api.settings import Settings
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext

@@ -15,9 +15,9 @@ from appconfig_cache.flags import ExtensionFlags
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSEvent
+from function_settings.consumer import Settings
 
 from order_worker.orders import BadOrder, fulfil, parse_order
-from order_worker.settings import Settings
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext

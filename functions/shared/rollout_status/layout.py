@@ -3,26 +3,17 @@
 ``CONFIGURATIONS`` and ``ENVIRONMENTS`` list the names (the stages in promotion order); each
 configuration's profile ID is in ``APPCONFIG_PROFILE_ID_<name>`` and each stage's environment ID
 in ``APPCONFIG_ENVIRONMENT_ID_<name>``, the name with its non-alphanumeric characters left out,
-as the template's ``Fn::ForEach`` writes the variable (``&{Config}``). A missing or empty
-variable fails the cold start with its name, not a later invocation with a KeyError.
+as the template's ``Fn::ForEach`` writes the variable (``&{Config}``). The functions read them with
+``function_settings.layout``.
 """
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from collections.abc import Mapping
 
 PROFILE_ID_PREFIX = "APPCONFIG_PROFILE_ID_"
 ENVIRONMENT_ID_PREFIX = "APPCONFIG_ENVIRONMENT_ID_"
-
-
-class LayoutError(RuntimeError):
-    pass
 
 
 def names(value: str) -> list[str]:
@@ -59,32 +50,6 @@ class Layout:
     application_id: str
     configurations: tuple[Configuration, ...]
     stages: tuple[Stage, ...]
-
-    @classmethod
-    def from_environment(cls, environ: Mapping[str, str] = os.environ) -> Layout:
-        needed = ["CONFIG_BUCKET", "APPCONFIG_APPLICATION_ID", "CONFIGURATIONS", "ENVIRONMENTS"]
-        missing = [name for name in needed if not environ.get(name)]
-        if missing:
-            raise LayoutError(f"these environment variables must be set: {', '.join(missing)}")
-        prefix = environ.get("CONFIG_PREFIX", "")
-        configurations = names(environ["CONFIGURATIONS"])
-        stages = names(environ["ENVIRONMENTS"])
-        ids = [variable(PROFILE_ID_PREFIX, n) for n in configurations] + [
-            variable(ENVIRONMENT_ID_PREFIX, n) for n in stages
-        ]
-        missing = [name for name in ids if not environ.get(name)]
-        if missing or "" in configurations or "" in stages:
-            raise LayoutError(f"these environment variables must be set: {', '.join(missing) or 'names'}")
-        return cls(
-            bucket=environ["CONFIG_BUCKET"],
-            application_id=environ["APPCONFIG_APPLICATION_ID"],
-            configurations=tuple(
-                Configuration(n, prefix + n, environ[variable(PROFILE_ID_PREFIX, n)]) for n in configurations
-            ),
-            stages=tuple(
-                Stage(n, environ[variable(ENVIRONMENT_ID_PREFIX, n)], i) for i, n in enumerate(stages)
-            ),
-        )
 
     def configuration(self, key: str) -> Configuration | None:
         return next((c for c in self.configurations if c.key == key), None)

@@ -1,5 +1,5 @@
-"""The function's environment, read once and checked at init: a missing or empty variable fails
-the cold start with its name, not a later invocation with a KeyError."""
+"""The status function's settings: the variables ``template.yaml`` sets, read once at init
+(``function_settings`` says why and how a missing one fails)."""
 
 from __future__ import annotations
 
@@ -7,16 +7,21 @@ import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from rollout_status.layout import Layout, LayoutError
+from function_settings import SettingsError, required
+from function_settings.stack import layout
 
 from status_listener.promotions import AUTO, MANUAL
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+    from rollout_status.layout import Layout
 
-class SettingsError(RuntimeError):
-    pass
+# Each variable and what the template puts in it, for the error message.
+VARIABLES = {
+    "PROMOTION_APPROVAL": f"{AUTO} or {MANUAL} (parameter PromotionApproval)",
+    "DEPLOY_QUEUE_URL": "the deploy queue's URL (where a promotion is queued for the next stage)",
+}
 
 
 @dataclass(frozen=True)
@@ -27,14 +32,10 @@ class Settings:
     deploy_queue_url: str
 
     @classmethod
-    def from_environment(cls, environ: Mapping[str, str] = os.environ) -> Settings:
-        try:
-            layout = Layout.from_environment(environ)
-        except LayoutError as error:
-            raise SettingsError(f"the status function: {error}") from error
-        approval = environ.get("PROMOTION_APPROVAL", "")
+    def from_environment(cls, env: Mapping[str, str] = os.environ) -> Settings:
+        """Raises :class:`function_settings.SettingsError` naming the first variable missing or blank."""
+        stack = layout(env)
+        approval, queue_url = required(env, VARIABLES)
         if approval not in (AUTO, MANUAL):
-            raise SettingsError(f"PROMOTION_APPROVAL must be {AUTO} or {MANUAL}, not {approval!r}")
-        if not environ.get("DEPLOY_QUEUE_URL"):
-            raise SettingsError("the status function needs DEPLOY_QUEUE_URL set")
-        return cls(layout, approval, environ["DEPLOY_QUEUE_URL"])
+            raise SettingsError("PROMOTION_APPROVAL", repr(approval), VARIABLES["PROMOTION_APPROVAL"])
+        return cls(stack, approval, queue_url)

@@ -2,7 +2,9 @@
 
 The reading (``appconfig_reading``, the one every consumer uses) refuses what leaves no document
 at once; what some reader would read differently is reported together with the schema's and the
-semantic checks' findings on the rest, so one run names everything wrong. A schema or semantic
+semantic checks' findings on the rest, so one run names everything wrong (up to the report's
+cap: once the reading has more issues than it itemises it stops, and the later checks look at the
+flags it read to their end). A schema or semantic
 finding at (or under) a node the reading already refused is not repeated. Each later stage
 assumes what earlier ones proved (a schema-valid shape, a bounded depth), and Powertools' own
 validator runs last, on a file nothing else refused.
@@ -31,7 +33,10 @@ def validate(content: bytes) -> dict[str, Any]:
     data = loaded.data
     locator = Locator(text, loaded.spans, loaded.lines)
     problems = [_located(issue, locator) for issue in loaded.issues]
-    total, at_least = loaded.total, False
+    # An incomplete reading stopped once the report was full: its total is a lower bound.
+    total, at_least = loaded.total, not loaded.complete
+    if at_least and not data:  # no flag was read to its end: nothing for the later checks
+        raise FeatureFileInvalid(problems, total, at_least=True)
     if not problems:
         disagreement = json_disagreement(text, data)
         if disagreement is not None:
@@ -39,13 +44,12 @@ def validate(content: bytes) -> dict[str, Any]:
     report = schema.check(data, locator)
     later = report.problems
     total += report.total
-    at_least = report.at_least
+    at_least = at_least or report.at_least
     if not report.total:
         findings = semantics.check(data)
         later = locator.locate(Finding(*finding) for finding in islice(findings, MAX_REPORTED))
         unlisted = sum(1 for _ in findings)
         total += len(later) + unlisted
-        at_least = False
     refused = [p.path for p in problems if p.path != format_path(())]
     kept = [p for p in later if not any(_under(p.path, path) for path in refused)]
     problems += kept

@@ -105,7 +105,7 @@ def test_frozen_between_invocations_and_keep_alive_survives(
     deployed: Deployed, start_extension: Callable[..., Running]
 ) -> None:
     running = start_extension()
-    client = ConfigurationClient(running.port, timeout=2.0)
+    client = ConfigurationClient(running.port, timeout=10.0)  # bounds a hang; a busy machine may stall
     with running.sandbox.invocation():
         first = client.get(APP, ENV, PROFILE)
     assert all(e.frozen for e in running.sandbox.extensions.values())

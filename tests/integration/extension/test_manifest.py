@@ -19,7 +19,8 @@ pytestmark = pytest.mark.integration
 P = "AWS_APPCONFIG_EXTENSION_"
 
 
-def wait_for_file(path: Path, timeout: float = 10.0) -> bytes:
+def wait_for_file(path: Path, timeout: float = 60.0) -> bytes:
+    """The file once written (the timeout only bounds a hang)."""
     deadline = time.monotonic() + timeout
     while not path.exists():
         assert time.monotonic() < deadline, f"{path} was never written"
@@ -90,7 +91,7 @@ def test_an_unreadable_manifest_configuration_fails_init_unless_not_waited_for(
 ) -> None:
     missing = f"{APP}:{ENV}:no-such-manifest"
     waiting = start_extension({P + "MANIFEST": missing, P + "POLL_TIMEOUT_MILLIS": "1s"}, ready=False)
-    assert waiting.sandbox.wait_exit(timeout=15) == {"appconfig-cache": 1}
+    assert waiting.sandbox.wait_exit(timeout=60) == {"appconfig-cache": 1}  # a hang guard
     [error] = waiting.sandbox.errors
     assert error.error_type == "Extension.InvalidManifest"
     assert "WAIT_ON_MANIFEST=false" in error.body["errorMessage"]

@@ -189,3 +189,28 @@ def test_an_invalid_flags_document_raises_as_powertools_validation_does(serving:
         flags.evaluate(name="premium", default=False)
     with pytest.raises(FlagsUnavailable):
         ExtensionFlags("app", "env", "missing", client=ConfigurationClient(serving.port)).evaluate_all()
+
+
+def test_a_context_the_extension_refuses_is_raised_not_defaulted(serving: Serving) -> None:
+    """A caller's own mistake (OFREP INVALID_CONTEXT) must not hide behind the default value, and
+    a document that is not valid flags is InvalidFlags for every flag at once too."""
+    from appconfig_cache.flags import ExtensionFlags, InvalidFlags
+
+    serving.plane.configs[type(KEY)("app", "env", "flags")] = (DOCUMENT, "application/x-yaml")
+    flags = ExtensionFlags("app", "env", "flags", client=ConfigurationClient(serving.port))
+    with pytest.raises(ConfigurationError) as one:
+        flags.evaluate(name="premium", context={"targetingKey": 42}, default=False)
+    with pytest.raises(ConfigurationError) as every:
+        flags.evaluate_all(context={"targetingKey": 42})
+    assert (
+        (one.value.code, one.value.status)
+        == (every.value.code, every.value.status)
+        == ("INVALID_CONTEXT", 400)
+    )
+    assert "targetingKey must be a string" in one.value.message
+    serving.plane.configs[type(KEY)("app", "env", "bad")] = (
+        b"premium: {default: maybe}",
+        "application/x-yaml",
+    )
+    with pytest.raises(InvalidFlags):
+        ExtensionFlags("app", "env", "bad", client=ConfigurationClient(serving.port)).evaluate_all()

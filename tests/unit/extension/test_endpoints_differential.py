@@ -44,7 +44,7 @@ def botocore_url(service: str, region: str, *, fips: bool, dual: bool) -> str:
     return str(provider(service).resolve_endpoint(**params).url)
 
 
-@pytest.mark.parametrize("service", ["appconfigdata", "sts"])
+@pytest.mark.parametrize("service", ["appconfigdata", "sts", "cloudformation"])
 @pytest.mark.parametrize(("fips", "dual"), [(False, False), (True, False), (False, True), (True, True)])
 def test_every_region_resolves_as_botocore_resolves_it(service: str, fips: bool, dual: bool) -> None:
     env = {"AWS_USE_FIPS_ENDPOINT": str(fips).lower(), "AWS_USE_DUALSTACK_ENDPOINT": str(dual).lower()}

@@ -223,3 +223,41 @@ def test_write_to_replaces_the_copy_atomically_readable_by_the_owner_only(tmp_pa
     assert sorted(p.name for p in path.parent.iterdir()) == ["config.json"]  # no temporary left behind
     manifest.write(ConfigKey("Other", "E", "C"), Snapshot(b"x", "text/plain", '"x"'))  # not in the manifest
     assert path.read_bytes() == b"v2"
+
+
+def test_two_threads_writing_one_path_at_once_both_land_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The manifest's first write and a fetch thread's can meet on one path: neither may take
+    the other's temporary file away (each would otherwise fail, or leave half a file)."""
+    import threading
+
+    from appconfig_cache_extension import manifest
+
+    target = str(tmp_path / "app" / "env" / "config.json")
+    first_written, second_done = threading.Event(), threading.Event()
+    replace, errors = os.replace, list[BaseException]()
+
+    def held_replace(source: str, destination: str) -> None:
+        if threading.current_thread().name == "first":
+            first_written.set()
+            second_done.wait(timeout=30)
+        replace(source, destination)
+
+    def first() -> None:
+        try:
+            manifest.write_atomically(target, b'{"first": true}')
+        except BaseException as error:
+            errors.append(error)
+
+    monkeypatch.setattr(os, "replace", held_replace)
+    thread = threading.Thread(target=first, name="first")
+    thread.start()
+    assert first_written.wait(timeout=30)
+    manifest.write_atomically(target, b'{"second": true}')
+    second_done.set()
+    thread.join(timeout=30)
+    assert errors == []
+    with open(target, "rb") as file:
+        assert file.read() == b'{"first": true}'  # the last to replace wins, whole
+    assert [p.name for p in (tmp_path / "app" / "env").iterdir()] == ["config.json"]

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from function_settings import SettingsError
 from rollout_status.layout import Configuration, Layout, Stage
 from rollout_status.model import EnvironmentStatus, Status
 from status_listener import deployments
-from status_listener.settings import Settings, SettingsError
+from status_listener.settings import Settings
 
 SETTINGS = Layout(
     bucket="config-bucket",
@@ -119,11 +120,6 @@ def test_a_deployment_still_rolling_out_is_deploying_and_rolling_back_waits_for_
     assert deployments.change_for(deployment("ROLLING_BACK"), PRODUCTION, None) is None
 
 
-def test_settings_name_every_missing_variable() -> None:
-    with pytest.raises(SettingsError, match="APPCONFIG_APPLICATION_ID, CONFIGURATIONS, ENVIRONMENTS"):
-        Settings.from_environment({"CONFIG_BUCKET": "b"})
-
-
 def test_settings_refuse_an_approval_that_is_neither_auto_nor_manual() -> None:
     environ = {
         "CONFIG_BUCKET": "b",
@@ -137,5 +133,7 @@ def test_settings_refuse_an_approval_that_is_neither_auto_nor_manual() -> None:
     assert (
         Settings.from_environment({**environ, "PROMOTION_APPROVAL": "manual"}).promotion_approval == "manual"
     )
-    with pytest.raises(SettingsError, match="PROMOTION_APPROVAL must be auto or manual"):
+    with pytest.raises(
+        SettingsError, match=r"^PROMOTION_APPROVAL is 'sometimes': it must hold auto or manual"
+    ):
         Settings.from_environment({**environ, "PROMOTION_APPROVAL": "sometimes"})

@@ -284,16 +284,26 @@ def test_the_report_is_capped_and_the_check_stops_there() -> None:
     assert [p.line for p in error.problems] == sorted(p.line for p in error.problems)
 
 
-def test_problems_found_before_the_schema_are_all_counted() -> None:
-    text = "".join(f"flag{i}:\n  default: true\n  default: true\n" for i in range(70))
+def test_the_reading_stops_once_the_report_is_full_and_the_flags_read_are_still_checked() -> None:
+    # 70 duplicate keys: 50 are itemised and the 51st ends the reading ("at least", at the cost of
+    # the part read, not of counting the whole file); the flag read before it still meets the schema.
+    text = "flag0:\n  default: true\n  rules: 5\n"
+    text += "".join(f"flag{i}:\n  default: true\n  default: true\n" for i in range(1, 71))
     with pytest.raises(FeatureFileInvalid) as raised:
         validate(text.encode())
-    assert (raised.value.total, raised.value.at_least, len(raised.value.problems)) == (
-        70,
-        False,
-        MAX_REPORTED,
-    )
-    assert str(raised.value).splitlines()[-1] == f"... and {70 - MAX_REPORTED} more"
+    error = raised.value
+    assert (error.total, error.at_least, len(error.problems)) == (MAX_REPORTED + 2, True, MAX_REPORTED)
+    assert where(error.problems[0]) == ("$.flag0.rules", 3, 10, "schema-type")
+    assert {p.code for p in error.problems[1:]} == {"duplicate-key"}
+    assert str(error).splitlines()[-1] == "... and at least 2 more"
+
+
+def test_a_reading_stopped_before_any_flag_ends_reports_what_it_found() -> None:
+    text = "flag:\n  rules:\n" + "    r:\n      when_match: NO\n" * 60
+    with pytest.raises(FeatureFileInvalid) as raised:
+        validate(text.encode())
+    assert (raised.value.total, raised.value.at_least) == (MAX_REPORTED + 1, True)
+    assert "$" not in {p.path for p in raised.value.problems}  # no "must not be empty" for the unread file
 
 
 def test_messages_never_repeat_configuration_values() -> None:

@@ -12,7 +12,8 @@ kinds of small exchanges with AWS, each on a pooled connection. What it does:
 * responses by ``Content-Length``, chunked, or until close; connections reused unless either
   side said ``close``, and checked for a close that arrived while the environment was frozen;
 * one timeout for connecting and for every read (``POLL_TIMEOUT_MILLIS``), and no retries: the
-  cache decides when to try again.
+  cache decides when to try again. (A caller may give connecting, TLS handshake included, a
+  shorter one of its own, as botocore's ``connect_timeout`` does.)
 """
 
 from __future__ import annotations
@@ -219,6 +220,7 @@ class HttpClient:
         self,
         *,
         timeout: float,
+        connect_timeout: float | None = None,
         max_idle: int = 3,
         proxy_url: str | None = None,
         proxy_headers: tuple[tuple[str, str], ...] = (),
@@ -226,6 +228,7 @@ class HttpClient:
         user_agent: str = "appconfig-cache-extension",
     ) -> None:
         self._timeout = timeout
+        self._connect_timeout = timeout if connect_timeout is None else connect_timeout
         self._max_idle = max_idle
         self._proxy = Url(proxy_url) if proxy_url else None
         headers = list(proxy_headers)
@@ -295,15 +298,22 @@ class HttpClient:
         conn.close()
 
     def _open(self, url: Url) -> _Connection:
+        conn = self._connect(url)
+        if self._connect_timeout != self._timeout:
+            conn.sock.settimeout(self._timeout)
+        return conn
+
+    def _connect(self, url: Url) -> _Connection:
         proxy = self._proxy
+        timeout = self._connect_timeout
         try:
             if proxy is None:
-                sock: Any = socket.create_connection((url.host, url.port), timeout=self._timeout)
+                sock: Any = socket.create_connection((url.host, url.port), timeout=timeout)
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
                 if url.scheme == "https":
                     sock = self._tls().wrap_socket(sock, server_hostname=url.host)
                 return _Connection(sock)
-            sock = socket.create_connection((proxy.host, proxy.port), timeout=self._timeout)
+            sock = socket.create_connection((proxy.host, proxy.port), timeout=timeout)
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             if proxy.scheme == "https":
                 sock = self._tls().wrap_socket(sock, server_hostname=proxy.host)

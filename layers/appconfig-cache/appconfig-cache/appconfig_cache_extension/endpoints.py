@@ -1,8 +1,11 @@
-"""Where AppConfigData and STS are: the standard endpoint variables, else the Region's endpoint.
+"""Where AppConfigData and STS are (and CloudFormation, for the ``rollout`` command): the
+standard endpoint variables, else the Region's endpoint.
 
-The same rules as the AWS SDKs (botocore 1.44's endpoint rule sets for ``appconfigdata`` and
-``sts``, regional STS, no FIPS or dual-stack unless asked for): ``AWS_ENDPOINT_URL_<SERVICE>``,
-then ``AWS_ENDPOINT_URL`` (both ignored with ``AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true``), then
+The same rules as the AWS SDKs (botocore 1.44's endpoint rule sets for ``appconfigdata``,
+``sts`` and ``cloudformation``, regional STS, no FIPS or dual-stack unless asked for):
+``AWS_ENDPOINT_URL_<SERVICE>``, then ``AWS_ENDPOINT_URL`` (both ignored with
+``AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true``; "Service-specific endpoints",
+https://docs.aws.amazon.com/sdkref/latest/guide/feature-ss-endpoints.html), then
 ``https://<service>[-fips].<region>.<partition's DNS suffix>``. A differential test resolves
 every Region botocore knows, with and without FIPS and dual-stack, through both.
 """
@@ -28,7 +31,7 @@ PARTITIONS = (
     ("aws-us-gov", r"^us\-gov\-\w+\-\d+$", "amazonaws.com", "api.aws", ("aws-us-gov-global",)),
 )
 # Variable names: what botocore reads for each service (its "service id" upper-cased).
-SERVICE_VARIABLES = {"appconfigdata": "APPCONFIGDATA", "sts": "STS"}
+SERVICE_VARIABLES = {"appconfigdata": "APPCONFIGDATA", "sts": "STS", "cloudformation": "CLOUDFORMATION"}
 
 
 class EndpointError(ValueError):
@@ -46,12 +49,19 @@ def partition(region: str) -> tuple[str, str, str]:
     return PARTITIONS[0][0], PARTITIONS[0][2], PARTITIONS[0][3]
 
 
+def configured_endpoint(variable: str, env: Mapping[str, str]) -> str | None:
+    """``AWS_ENDPOINT_URL_<variable>``, else ``AWS_ENDPOINT_URL`` (an empty value counts as unset);
+    None when neither is set or ``AWS_IGNORE_CONFIGURED_ENDPOINT_URLS`` is true."""
+    if env.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "").lower() == "true":
+        return None
+    return env.get(f"AWS_ENDPOINT_URL_{variable}") or env.get("AWS_ENDPOINT_URL") or None
+
+
 def endpoint_url(service: str, region: str, env: Mapping[str, str]) -> str:
-    """The base URL for ``service`` (``appconfigdata`` or ``sts``) in ``region``."""
-    if env.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "").lower() != "true":
-        configured = env.get(f"AWS_ENDPOINT_URL_{SERVICE_VARIABLES[service]}") or env.get("AWS_ENDPOINT_URL")
-        if configured:
-            return configured
+    """The base URL for ``service`` (``appconfigdata``, ``sts`` or ``cloudformation``) in ``region``."""
+    configured = configured_endpoint(SERVICE_VARIABLES[service], env)
+    if configured:
+        return configured
     if not re.fullmatch(r"[a-zA-Z0-9-]+", region or ""):
         raise EndpointError(f"cannot make an endpoint for the Region {region!r}")
     pid, suffix, dual_suffix = partition(region)

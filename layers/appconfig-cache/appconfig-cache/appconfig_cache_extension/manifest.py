@@ -240,7 +240,8 @@ def write_atomically(path: str, content: bytes) -> None:
     """Readers see the old file or the new one, never half of one; only the owner may read it."""
     folder = os.path.dirname(path)
     os.makedirs(folder, mode=0o700, exist_ok=True)
-    temporary = f"{path}.{os.getpid()}.tmp"
+    # Per thread: the manifest's first write and a fetch thread's may write one path at once.
+    temporary = f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"
     descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
         with os.fdopen(descriptor, "wb") as file:

@@ -1,12 +1,15 @@
-"""AWS Signature Version 4 for the extension's two AppConfigData calls and STS's AssumeRole.
+"""AWS Signature Version 4 for the extension's two AppConfigData calls and STS's AssumeRole (and
+the ``rollout`` command's S3 and CloudFormation calls on its fast path).
 
 Why not botocore's signer: ``botocore.auth`` cannot be imported alone; it brings botocore's
 utilities, ``urllib3`` and ``dateutil`` (about 20 MB of resident memory and 100-200 ms, measured
 by ``make bench``), which is more than the whole extension's budget. The small signing
 libraries on PyPI either need Python 3.12+ (AWS's ``aws-sdk-signers``) or are unmaintained and
 add headers of their own. So this module is botocore's ``SigV4Auth`` (botocore 1.44) restated on
-``hashlib``/``hmac``, expression for expression; ``tests/unit/extension/test_sigv4_differential.py``
-signs generated requests with both and requires byte-for-byte equal headers.
+``hashlib``/``hmac``, expression for expression, and with ``normalize_path=False`` its
+``S3SigV4Auth`` (S3 signs the path as sent: neither normalised nor encoded a second time);
+``tests/unit/extension/test_sigv4_differential.py`` and ``tests/unit/rollout_cli/test_light_signing.py``
+sign generated requests with both and require byte-for-byte equal headers.
 """
 
 from __future__ import annotations
@@ -40,7 +43,8 @@ UNSIGNED_HEADERS = frozenset(
     }
 )
 _UNRESERVED = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~")
-_PATH_SAFE = _UNRESERVED | {ord("/")}
+PATH_SAFE = _UNRESERVED | {ord("/")}
+"""RFC 3986's unreserved characters and ``/``: what a path keeps unencoded."""
 
 
 class Credentials:
@@ -78,10 +82,15 @@ def sign(  # noqa: PLR0917 - the parts of a request, as SigV4 defines them
     service: str,
     *,
     now: float | None = None,
+    normalize_path: bool = True,
 ) -> dict[str, str]:
     """The headers to add: ``X-Amz-Date``, ``X-Amz-Security-Token`` (with a session token) and
     ``Authorization``. ``host`` is the Host header's value (see :func:`host_header`); ``path``
-    and ``query`` are as sent on the wire."""
+    and ``query`` are as sent on the wire. ``normalize_path=False`` is S3's rule: the path is
+    signed as sent ("Task 1: Create a canonical request",
+    https://docs.aws.amazon.com/AmazonS3/latest/API/sig-v4-header-based-auth.html). An
+    ``X-Amz-Content-SHA256`` header, which S3 requires, is the payload's hash in the canonical
+    request (botocore's rule, whatever the service)."""
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(time.time() if now is None else now))
     added = {"X-Amz-Date": stamp}
     if credentials.token:
@@ -99,17 +108,19 @@ def sign(  # noqa: PLR0917 - the parts of a request, as SigV4 defines them
         signed.setdefault(name.lower(), []).append(value)
     if "host" not in signed:
         signed["host"] = [host]
+    # botocore's test is on its own case-insensitive headers: any spelling counts.
+    payload_hash = next((v for n, v in headers.items() if n.lower() == "x-amz-content-sha256"), None)
     names = sorted(signed)
     canonical_headers = "\n".join(f"{n}:{','.join(' '.join(v.split()) for v in signed[n])}" for n in names)
     signed_headers = ";".join(names)
     canonical_request = "\n".join(
         (
             method.upper(),
-            quote(_remove_dot_segments(path), _PATH_SAFE),
+            quote(_remove_dot_segments(path), PATH_SAFE) if normalize_path else path,
             _canonical_query(query),
             canonical_headers + "\n",
             signed_headers,
-            hashlib.sha256(body).hexdigest(),
+            hashlib.sha256(body).hexdigest() if payload_hash is None else payload_hash,
         )
     )
     scope = f"{stamp[:8]}/{region}/{service}/aws4_request"

@@ -88,14 +88,19 @@ _TAB_MESSAGE = (
 class Loaded:
     """What a pass read: the data, the issues some reader would differ on, and where flags are."""
 
-    __slots__ = ("data", "issues", "lines", "spans", "total")
+    __slots__ = ("complete", "data", "issues", "lines", "spans", "total")
 
-    def __init__(self, data: Any, issues: list[Issue], total: int, spans: Spans, lines: Lines) -> None:
+    def __init__(
+        self, data: Any, issues: list[Issue], total: int, spans: Spans, lines: Lines, *, complete: bool = True
+    ) -> None:
         self.data = data
         self.issues = issues
         self.total = total  # issues found, itemised or not
         self.spans = spans
         self.lines = lines
+        # False when reading stopped at the issue past ``limit``: ``data`` then holds the top-level
+        # entries read to their end (None if none), and ``total`` is a lower bound.
+        self.complete = complete
 
 
 # Where each top-level entry (a flag) was written: start of its key, end of its value (offsets),
@@ -105,7 +110,10 @@ Spans = dict[str, tuple[int, int, int]]
 
 def load_yaml(text: str, *, limit: int = 1, stop: bool = True, pure: bool | None = None) -> Loaded:
     """Read ``text`` (the decoded body). Itemises up to ``limit`` issues; with ``stop``, raises
-    ``DocumentError`` as soon as ``limit`` are found, else returns them with the data.
+    ``DocumentError`` as soon as ``limit`` are found, else returns them with the data. Without
+    ``stop``, reading ends at the first issue past ``limit`` (the report is full, and reading on
+    would cost as much as the whole file to count what nobody is shown): the ``Loaded`` is then
+    not ``complete``.
 
     ``pure`` picks PyYAML's pure-Python parser (None: libyaml when it is installed).
     """
@@ -127,7 +135,7 @@ def load_yaml(text: str, *, limit: int = 1, stop: bool = True, pure: bool | None
         if enabled:
             gc.enable()
     issues = found + builder.issues()
-    return Loaded(data, issues, count + builder.count, builder.spans, lines)
+    return Loaded(data, issues, count + builder.count, builder.spans, lines, complete=builder.complete)
 
 
 class _Frame:
@@ -153,7 +161,7 @@ _COLLECTION_KEY = object()  # a mapping or sequence written as a key, refused, s
 
 
 class _Stop(Exception):
-    """Enough issues for the caller: stop reading."""
+    """Enough issues for the caller (``limit`` with ``stop``, one more without): stop reading."""
 
 
 class _Builder:
@@ -165,6 +173,7 @@ class _Builder:
         self.stop = stop
         self.found: list[tuple[int, list[PathPart], str, str]] = []
         self.count = 0
+        self.complete = True
         self.stack: list[_Frame] = []
         self.anchors: dict[str, tuple[Any, int]] = {}
         self.open_anchors: set[str] = set()
@@ -196,7 +205,11 @@ class _Builder:
         except yaml.YAMLError as error:  # without a position: none is raised today, kept for safety
             self._fatal_at(0, f"YAML syntax: {error}", "yaml-syntax", [])
         except _Stop:
-            raise DocumentError(self.issues(), self.count) from None
+            if self.stop:
+                raise DocumentError(self.issues(), self.count) from None
+            # The top-level entries read to their end; the one being read is left out whole.
+            self.complete = False
+            data = self.stack[0].container if self.stack else None
         finally:
             dispose = getattr(self.parser, "dispose", None)
             if dispose is not None:
@@ -493,7 +506,7 @@ class _Builder:
             if key is not None and key is not _TEXT_ONLY:
                 path.append(key)
             self.found.append((index, path, message, code))
-        if self.stop and self.count >= self.limit:
+        if self.count >= self.limit and (self.stop or self.count > self.limit):
             raise _Stop
 
     def _fatal(self, event: Any, message: str, code: str) -> NoReturn:
