@@ -211,8 +211,8 @@ def test_every_metric_on_the_dashboard_is_one_a_function_emits(template: dict[st
         ("DeployFunction", "deployer", ("rollout_status", "function_settings")),
         ("StatusFunction", "status_listener", ("rollout_status", "function_settings")),
         ("ValidatorFunction", "feature_validator", ("rollout_status",)),
-        ("FlagsApiFunction", "flags_api", ("function_settings",)),
-        ("OrderWorkerFunction", "order_worker", ("function_settings",)),
+        ("FlagsApiFunctionproduction", "flags_api", ("function_settings",)),
+        ("OrderWorkerFunctionproduction", "order_worker", ("function_settings",)),
     ],
 )
 def test_each_function_carries_the_modules_it_shares_as_files(

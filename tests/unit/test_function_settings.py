@@ -145,7 +145,7 @@ def test_the_template_sets_every_variable_the_settings_read(
 ) -> None:
     # The template as CloudFormation runs it: loops expanded for two configurations and two stages.
     template = expand(load(ROOT / "template.yaml"), TWO_BY_TWO, region="us-east-1")
-    logical_id = function if function == "DeployFunction" else function + "production"
+    logical_id = function if function in ("DeployFunction", "StatusFunction") else function + "production"
     environment = template["Resources"][logical_id]["Properties"]["Environment"]["Variables"]
     assert set(module.VARIABLES) <= set(variables)
     assert set(variables) <= set(environment)
