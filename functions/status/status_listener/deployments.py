@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Any
 from rollout_status.model import Change, Status
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from rollout_status.layout import Layout
     from rollout_status.model import EnvironmentStatus
 
@@ -66,14 +68,18 @@ def deployment_of(event: dict[str, Any], layout: Layout) -> DeploymentRef | None
 
 
 def change_for(
-    deployment: dict[str, Any], stage: StageEnvironment, current: EnvironmentStatus | None
+    deployment: dict[str, Any], stage: StageEnvironment, current: Callable[[], EnvironmentStatus | None]
 ) -> Change | None:
     """The status GetDeployment's answer gives the version in its stage, or None when it says
     nothing new.
 
-    ``current`` is the version's status in this environment, for one case: a stop by a user
+    ``current`` reads the version's status in this environment, for one case: a stop by a user
     (``TriggeredBy: USER``) of a deployment the record does not know is the deploy function
-    stopping a second deployment of the same version (kept out of the record on purpose)."""
+    stopping a second deployment of the same version (kept out of the record on purpose). It is
+    called for that case only: AppConfig's first events of a deployment often come before the
+    deploy function has written the version's record, and reading a record not written yet is a
+    403 to a function that may not list the bucket (GetObject, "Permissions"), which would fail
+    the event and wait for Lambda's retry, a minute on AWS."""
     number = int(deployment["DeploymentNumber"])
     state = str(deployment.get("State", ""))
     common = {
@@ -88,8 +94,10 @@ def change_for(
     if state in ("ROLLED_BACK", "REVERTED"):
         triggered_by, description = _rollback_cause(deployment.get("EventLog") or [])
         alarm = _alarm_name(description) if triggered_by == "CLOUDWATCH_ALARM" else None
-        if triggered_by == "USER" and (current is None or current.deployment_number != number):
-            return None
+        if triggered_by == "USER":
+            known = current()
+            if known is None or known.deployment_number != number:
+                return None
         if alarm:
             reason = f"deployment {number} rolled back by alarm {alarm}"
         elif triggered_by == "USER":

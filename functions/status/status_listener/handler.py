@@ -27,7 +27,7 @@ from status_listener.settings import Settings
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
     from rollout_status.layout import Configuration, Stage
-    from rollout_status.model import Change
+    from rollout_status.model import Change, EnvironmentStatus
 
 logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "rollout-status"))
 metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "ConfigRollout"))
@@ -66,10 +66,10 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         )
         return {"results": []}
     version = str(deployment["ConfigurationVersion"])
-    record, _ = store(configuration.key).read(version)
-    current = record.environments.get(stage.name) if record else None
     environment = deployments.StageEnvironment(stage.name, layout.application_id, stage.environment_id)
-    change = deployments.change_for(deployment, environment, current)
+    change = deployments.change_for(
+        deployment, environment, lambda: _status_in(configuration.key, version, stage)
+    )
     results = []
     if change is not None:
         results.append(_report(configuration.key, version, change))
@@ -78,6 +78,11 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     if deployment.get("State") == "COMPLETE":
         results += _promote(configuration, stage, version, ref.deployment_number)
     return {"results": results}
+
+
+def _status_in(key: str, version: str, stage: Stage) -> EnvironmentStatus | None:
+    record, _ = store(key).read(version)
+    return record.environments.get(stage.name) if record else None
 
 
 def _promote(configuration: Configuration, stage: Stage, version: str, number: int) -> list[dict[str, Any]]:
