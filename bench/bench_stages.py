@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 ROUNDS = 5
 BURSTS = 3
 BURST = 20
+UNTIL_SECONDS = 120
+"""How long a round waits for one deployment before the run ends with what the stage holds."""
 ZERO_TIME = {"CustomStrategyDurationMinutes": "0", "CustomStrategyBakeMinutes": "0"}
 TWO_BY_TWO = {"Configurations": "feature-file.yml,other.yml", "Environments": "staging,production"}
 
@@ -85,8 +87,18 @@ def _state(cloud: LocalPipeline, stage: str, version: str) -> str | None:
 
 def _until(cloud: LocalPipeline, stage: str, version: str, done: Callable[[str | None], bool]) -> float:
     """The moment the version's deployment in ``stage`` is ``done``, polled as fast as the local
-    cloud answers."""
+    cloud answers; a pipeline that stalls ends the run with what the stage holds."""
+    deadline = time.monotonic() + UNTIL_SECONDS
     while not done(_state(cloud, stage, version)):
+        if time.monotonic() > deadline:
+            held = [
+                (d["DeploymentNumber"], d["ConfigurationVersion"], d["State"])
+                for d in cloud.deployments(stage)
+            ]
+            raise TimeoutError(
+                f"version {version} in {stage}: not there after {UNTIL_SECONDS} s; its deployments "
+                f"(number, version, state): {held}"
+            )
         time.sleep(0.002)
     return time.monotonic()
 

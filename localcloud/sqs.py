@@ -13,9 +13,11 @@ moves to the dead-letter queue on its next receive). Two things it does not do, 
   message delays are scaled like the waits.
 * **One receive of a FIFO queue at a time.** moto notes which message groups have a message in
   flight when a receive starts, and a long poll keeps that note while it waits: two receives
-  waiting together could each take a message of the same group, out of order. A FIFO queue's
-  receives here take turns, so each sees the messages in flight ("no more messages for the same
-  message group ID are returned unless you delete the message or it becomes visible",
+  waiting together could each take a message of the same group, out of order; and one waiting
+  alone misses a group's next message until its wait ends. A FIFO queue's receives here take
+  turns, and a long poll is a series of short receives, so each sees the messages in flight at
+  that moment ("no more messages for the same message group ID are returned unless you delete
+  the message or it becomes visible",
   https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/FIFO-queues-understanding-logic.html).
 * **Deduplication after a delete.** "Any messages sent with the same message deduplication ID
   are accepted successfully but aren't delivered during the 5-minute deduplication interval"
@@ -40,6 +42,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -54,6 +57,8 @@ if TYPE_CHECKING:
 
 _log = logging.getLogger("localcloud.sqs")
 DEDUPLICATION_SECONDS = 300.0
+_SHORT_POLL_SECONDS = 0.02
+"""Between a FIFO long poll's short receives: how late a group's next message may be handed out."""
 _installed_lock = threading.Lock()
 _installed: SqsClock | None = None
 
@@ -97,11 +102,32 @@ class SqsClock:
 
             original_receive = self._originals["receive_message"]
 
-            def receive_message(backend: Any, queue_name: str, *args: Any, **kwargs: Any) -> Any:
+            def receive_message(  # noqa: PLR0917 - moto calls it with these, positionally
+                backend: Any,
+                queue_name: str,
+                count: int,
+                wait_seconds_timeout: int,
+                visibility_timeout: int,
+                message_attribute_names: list[str] | None = None,
+            ) -> Any:
                 if not backend.get_queue(queue_name).fifo_queue:
-                    return original_receive(backend, queue_name, *args, **kwargs)
-                with clock.turn(backend, queue_name):
-                    return original_receive(backend, queue_name, *args, **kwargs)
+                    return original_receive(
+                        backend, queue_name, count, wait_seconds_timeout, visibility_timeout,
+                        message_attribute_names,
+                    )  # fmt: skip
+                # A long poll made of short receives: each sees the groups in flight now, so a
+                # group's next message is returned as soon as the one before is deleted or comes
+                # back, as SQS returns it. moto's own long poll keeps the groups in flight at its
+                # start, and spins while their messages are visible.
+                deadline = time.monotonic() + wait_seconds_timeout
+                while True:
+                    with clock.turn(backend, queue_name):
+                        messages = original_receive(
+                            backend, queue_name, count, 0, visibility_timeout, message_attribute_names
+                        )
+                    if messages or time.monotonic() >= deadline:
+                        return messages
+                    time.sleep(_SHORT_POLL_SECONDS)
 
             def delay(message: Any, delay_seconds: int) -> None:
                 message.delayed_until = unix_time_millis() + clock.scaled_ms(delay_seconds)

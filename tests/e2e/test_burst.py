@@ -27,6 +27,8 @@ def burst_cloud() -> Iterator[LocalPipeline]:
         yield cloud
 
 
+# Hang guards that a busy machine does not outlast: the stage takes the burst one request at a time.
+@pytest.mark.timeout(900)
 def test_burst_of_uploads_ends_with_the_last_one_deployed_and_every_version_accounted_for(
     burst_cloud: LocalPipeline,
 ) -> None:
@@ -48,7 +50,7 @@ def test_burst_of_uploads_ends_with_the_last_one_deployed_and_every_version_acco
         "StartDeployment", where={"ConfigurationVersion": versions[-1]}, error="ThrottlingException"
     )
     cloud.deliveries.release()  # with the same chaos: duplicated or not, delayed
-    cloud.settle(timeout=600)  # a hang guard: the stage takes the burst one request at a time
+    cloud.settle(timeout=600)
 
     deployments = cloud.deployments()
     completed = [d for d in deployments if d["State"] == "COMPLETE"]
