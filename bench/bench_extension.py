@@ -28,7 +28,6 @@ import os
 import re
 import shutil
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -38,7 +37,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bench.harness import ROOT, Figure, median, percentile
+from bench.harness import ROOT, Figure, median, percentile, spread
 from localcloud.testing import zero_time_strategy
 
 if TYPE_CHECKING:
@@ -759,13 +758,6 @@ def load(world: World, port: int, connections: int, request: Path, cpu: int) -> 
 
 
 # -------------------------------------------------------------------------------------- helpers
-def spread(samples: list[float], unit: str = "ms") -> str:
-    if len(samples) < 2:
-        return f"n={len(samples)}"
-    quartiles = statistics.quantiles(samples, n=4)
-    return f"median of {len(samples)}, middle half {quartiles[0]:.3g}-{quartiles[2]:.3g} {unit}"
-
-
 @contextlib.contextmanager
 def one_cpu(cpu: int | None = None) -> Iterator[None]:
     """Every process started inside runs on one CPU (children inherit the affinity)."""

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import time
 
-from bench.harness import Figure, median
+from bench.harness import Figure, median, spread
 from localcloud.pipeline import ROOT, LocalPipeline
 
 ROUNDS = 5
@@ -57,10 +57,10 @@ def run() -> list[Figure]:
             cloud.settle()
     return [
         Figure(
-            "pipeline: upload -> consumer serves it, poll interval excluded (median of 5)",
+            f"pipeline: upload -> consumer serves it, poll interval excluded ({spread(ours)})",
             median(ours),
             "ms",
-            "upload -> boto3 AppConfigData session sees it",
+            f"upload -> boto3 AppConfigData session sees it ({spread(direct)})",
             median(direct),
             goal="<= 1000 ms",
         )

@@ -66,6 +66,14 @@ def median(samples: list[float]) -> float:
     return statistics.median(samples)
 
 
+def spread(samples: list[float], unit: str = "ms") -> str:
+    """How the samples behind a median vary: their middle half."""
+    if len(samples) < 2:
+        return f"n={len(samples)}"
+    quartiles = statistics.quantiles(samples, n=4)
+    return f"median of {len(samples)}, middle half {quartiles[0]:.3g}-{quartiles[2]:.3g} {unit}"
+
+
 def fresh_import_ms(module: str, *, pythonpath: list[Path], env: dict[str, str] | None = None) -> float:
     """Milliseconds to import ``module`` in a new interpreter (interpreter start-up excluded)."""
     code = (
