@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from localcloud.testing import LocalCloud
 
 pytestmark = pytest.mark.integration
+IN_FLIGHT = 43200
+"""The first message stays in flight for the whole test, however slowly the machine runs it."""
 
 
 @pytest.fixture
@@ -45,7 +47,7 @@ def test_a_long_poll_gets_the_groups_next_message_once_the_one_in_flight_is_dele
     fifo: tuple[Any, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sqs, url = fifo
-    (first,) = sqs.receive_message(QueueUrl=url)["Messages"]
+    (first,) = sqs.receive_message(QueueUrl=url, VisibilityTimeout=IN_FLIGHT)["Messages"]
     assert first["Body"] == "first"
     # The delete is sent only once the poll is inside SQS, waiting with the group in flight.
     polling = threading.Event()
@@ -72,6 +74,6 @@ def test_a_long_poll_gets_the_groups_next_message_once_the_one_in_flight_is_dele
 
 def test_a_long_poll_returns_nothing_of_a_group_whose_message_is_in_flight(fifo: tuple[Any, str]) -> None:
     sqs, url = fifo
-    (first,) = sqs.receive_message(QueueUrl=url)["Messages"]
+    (first,) = sqs.receive_message(QueueUrl=url, VisibilityTimeout=IN_FLIGHT)["Messages"]
     assert first["Body"] == "first"
     assert sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1).get("Messages", []) == []
